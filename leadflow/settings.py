@@ -1,0 +1,275 @@
+"""LeadFlow settings: the only settings file, fed from the environment.
+
+Every variable is listed with its default and meaning in `.env.example`. Defaults are the
+safe production values (DEBUG off, sandbox off); `make run` writes a `.env` that turns on
+DEBUG and the provider sandbox for local use. Variables set in the process environment win
+over `.env`. A bad value stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The test suite never reads a developer's `.env`: tests start from the production defaults.
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+
+env = environ.Env()
+_env_file = Path(os.environ.get("LEADFLOW_ENV_FILE", BASE_DIR / ".env"))
+if _env_file.is_file() and not TESTING:
+    # overwrite=False: the process environment wins over the file.
+    env.read_env(str(_env_file), overwrite=False)
+
+INSECURE_SECRET_KEY = "insecure-dev-key-change-me"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _cents_as_micros(name: str, default: str) -> int:
+    """A money amount given in cents (fractions allowed, e.g. 0.8) as integer micro-dollars."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        cents = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be an amount in cents, not {raw!r}") from None
+    micros = cents * 10_000
+    if not cents.is_finite() or cents < 0 or micros != micros.to_integral_value():
+        raise ImproperlyConfigured(
+            f"{name} must be a non-negative amount in cents exact to the micro-dollar, not {raw!r}"
+        )
+    return int(micros)
+
+
+def _openai_prices(name: str, default: str) -> dict[str, dict[str, int]]:
+    """`model=input/output/cached` in dollars per 1M tokens, comma-separated.
+
+    Stored as integer micro-dollars per 1M tokens.
+    """
+    raw = os.environ.get(name, "").strip() or default
+    prices: dict[str, dict[str, int]] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            model, rates = item.split("=", 1)
+            parts = [Decimal(p) for p in rates.split("/")]
+            if len(parts) == 2:
+                parts.append(parts[0])
+            input_, output, cached = (int(p * 1_000_000) for p in parts)
+        except (ValueError, InvalidOperation):
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not model=input/output[/cached] in dollars per 1M tokens"
+            ) from None
+        prices[model.strip()] = {"input": input_, "output": output, "cached": cached}
+    return prices
+
+
+DEBUG = _bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or INSECURE_SECRET_KEY
+if not DEBUG and SECRET_KEY == INSECURE_SECRET_KEY and not TESTING:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a long random value when DEBUG is off "
+        "(the built-in development key is refused)."
+    )
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks_db",
+    "billing",
+    "leads",
+    "providers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "leadflow.auth.BearerTokenMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "leadflow.errors.FriendlyErrorMiddleware",
+]
+
+ROOT_URLCONF = "leadflow.urls"
+WSGI_APPLICATION = "leadflow.wsgi.application"
+ASGI_APPLICATION = "leadflow.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "leadflow.context_processors.providers",
+            ],
+        },
+    },
+]
+
+# --- Database: a SQLite file in WAL mode unless DATABASE_URL says otherwise --------------
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # IMMEDIATE: a writer takes the lock at BEGIN, so concurrent spend reservations
+            # queue instead of failing with "database is locked" on lock upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    DATABASES["default"].setdefault("TEST", {})
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache: local memory by default, Redis through CACHE_URL ----------------------------
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 900)
+
+# --- Background tasks: Django's Tasks API on a database-backed queue ---------------------
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "").strip()
+        or "django_tasks_db.DatabaseBackend",
+    }
+}
+
+# --- Auth ---------------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "search"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# --- Locale and time: the spend day is the calendar day in TIME_ZONE --------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "").strip() or "America/Phoenix"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Security ----------------------------------------------------------------------------
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if not DEBUG and not TESTING:
+    SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Providers ---------------------------------------------------------------------------
+# Sandbox mode wins over keys, so a developer with real keys in the shell never spends.
+SANDBOX_PROVIDERS = _bool("SANDBOX_PROVIDERS", False)
+ATTOM_API_KEY = os.environ.get("ATTOM_API_KEY", "").strip()
+ATTOM_BASE_URL = os.environ.get("ATTOM_BASE_URL", "").strip() or "https://api.gateway.attomdata.com"
+BATCHDATA_API_KEY = os.environ.get("BATCHDATA_API_KEY", "").strip()
+BATCHDATA_BASE_URL = (
+    os.environ.get("BATCHDATA_BASE_URL", "").strip() or "https://api.batchdata.com/api/v1"
+)
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "").strip()
+TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "").strip()
+TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "").strip()
+OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "").strip()
+OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "").strip() or "gpt-4o-mini"
+OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "").strip() or "https://api.openai.com/v1"
+
+# Daily caps in cents (the env value is the default; an admin edit overrides it at once).
+DAILY_CAP_MICROS = {
+    "attom": _cents_as_micros("DAILY_CAP_ATTOM_CENTS", "1500"),
+    "batch": _cents_as_micros("DAILY_CAP_BATCH_CENTS", "2000"),
+    "twilio": _cents_as_micros("DAILY_CAP_TWILIO_CENTS", "500"),
+    "openai": _cents_as_micros("DAILY_CAP_OPENAI_CENTS", "500"),
+}
+
+# Unit prices in cents (fractions allowed), kept as integer micro-dollars.
+ATTOM_PRICE_PER_RECORD_MICROS = _cents_as_micros("ATTOM_PRICE_PER_RECORD_CENTS", "10")
+ATTOM_PRICE_PER_CALL_MICROS = _cents_as_micros("ATTOM_PRICE_PER_CALL_CENTS", "0")
+BATCHDATA_PRICE_PER_MATCH_MICROS = _cents_as_micros("BATCHDATA_PRICE_PER_MATCH_CENTS", "7")
+TWILIO_LOOKUP_PRICE_MICROS = _cents_as_micros("TWILIO_LOOKUP_PRICE_CENTS", "0.8")
+OPENAI_PRICES = _openai_prices(
+    "OPENAI_PRICES",
+    "gpt-4o-mini=0.15/0.60/0.075,gpt-4.1-mini=0.40/1.60/0.10,"
+    "gpt-5-mini=0.25/2.00/0.025,gpt-5-nano=0.05/0.40/0.005",
+)
+SKIP_TRACE_REUSE_DAYS = _int("SKIP_TRACE_REUSE_DAYS", 90)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
