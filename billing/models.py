@@ -1,0 +1,123 @@
+"""Spend control: caps, prices, per-day counters and the ledger of provider calls.
+
+All money is integer micro-dollars (1 cent = 10,000 micros) so sub-cent prices such as a
+$0.008 lookup and per-token AI costs never round away. Never floats.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from providers.modes import PROVIDERS
+
+PROVIDER_CHOICES = [(p, p) for p in PROVIDERS]
+
+
+class DailyCap(models.Model):
+    """An admin's override of a provider's daily cap (the env value is the default)."""
+
+    provider = models.CharField(max_length=10, choices=PROVIDER_CHOICES, unique=True)
+    cap_micros = models.BigIntegerField(help_text="Micro-dollars per day (1 cent = 10,000).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(cap_micros__gte=0), name="cap_gte_0")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} daily cap"
+
+
+class PriceOverride(models.Model):
+    """An admin's override of a unit price (the env value is the default)."""
+
+    UNITS = [
+        ("attom.records", "ATTOM, per property returned"),
+        ("attom.calls", "ATTOM, per call"),
+        ("batch.matches", "BatchData, per matched property"),
+        ("twilio.lookups", "Twilio Lookup, per line-type lookup"),
+    ]
+    unit = models.CharField(max_length=30, choices=UNITS, unique=True)
+    price_micros = models.BigIntegerField(help_text="Micro-dollars per unit (1 cent = 10,000).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(price_micros__gte=0), name="price_gte_0")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_unit_display()
+
+
+class SpendDay(models.Model):
+    """One provider's spend on one calendar day (in TIME_ZONE).
+
+    Invariant, enforced by a conditional UPDATE: settled + reserved <= the cap in force
+    when each reservation was made. `settled_micros` always equals the sum of the day's
+    ledger rows; `reconcile_spend` proves it.
+    """
+
+    provider = models.CharField(max_length=10, choices=PROVIDER_CHOICES)
+    day = models.DateField()
+    settled_micros = models.BigIntegerField(default=0)
+    reserved_micros = models.BigIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    refusals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "day"], name="spendday_unique"),
+            models.CheckConstraint(condition=Q(reserved_micros__gte=0), name="reserved_gte_0"),
+            models.CheckConstraint(condition=Q(settled_micros__gte=0), name="settled_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.day}"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    EMPTY = "empty", "Nothing found"
+    ERROR = "error", "Error"
+    UNKNOWN = "unknown", "Unknown (charged at maximum)"
+    CACHED = "cached", "Answered from cache"
+    REUSED = "reused", "Reused a stored result"
+    REFUSED = "refused", "Refused by the daily cap"
+
+
+class LedgerEntry(models.Model):
+    """One outbound provider request — or one answered from the cache or by reuse instead."""
+
+    provider = models.CharField(max_length=10, choices=PROVIDER_CHOICES)
+    operation = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    billable_units = models.PositiveIntegerField(default=0)
+    cost_micros = models.BigIntegerField(default=0)  # micro-dollars charged to the day
+    reserved_micros = models.BigIntegerField(default=0)  # what was held before the call
+    latency_ms = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    cached = models.BooleanField(default=False)
+    reused = models.BooleanField(default=False)
+    sandbox = models.BooleanField(default=False)
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    day = models.DateField(db_index=True)  # the spend day the cost counts toward
+    detail = models.CharField(max_length=300, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "ledger entries"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["provider", "day"])]
+        constraints = [models.CheckConstraint(condition=Q(cost_micros__gte=0), name="cost_gte_0")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.operation} {self.outcome}"

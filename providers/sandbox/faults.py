@@ -1,0 +1,70 @@
+"""Faults that tests (and operators rehearsing failure) can queue for a sandbox provider.
+
+Every sandbox consults `take(provider)` before answering a request: a queued fault is
+served instead of the normal answer, once per queued count. The queue is process-wide and
+thread-safe, so a fault queued by a test reaches a client the code under test built itself.
+
+Each sandbox also calls `note_request(provider)` for every request it receives, so a test
+can assert how many requests reached the vendor (`request_count`), e.g. none at all when a
+cap refused the call.
+
+Kinds: "429" (with optional retry_after seconds), "500", "503", "timeout" (the request
+was sent, no answer: a read timeout), "connect_error" (nothing was sent), "malformed"
+(HTTP 200 with a body that is not JSON), "latency" (sleep `seconds`, then answer normally),
+"401", and vendor-specific ones a sandbox documents (e.g. "refusal" for OpenAI).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return self.options.get(name, default)
+
+
+_lock = threading.Lock()
+_queues: dict[str, deque[Fault]] = defaultdict(deque)
+_seen: dict[str, int] = defaultdict(int)
+
+
+def queue(provider: str, kind: str, *, count: int = 1, **options: Any) -> None:
+    with _lock:
+        for _ in range(count):
+            _queues[provider].append(Fault(kind, options))
+
+
+def take(provider: str) -> Fault | None:
+    with _lock:
+        if _queues[provider]:
+            return _queues[provider].popleft()
+    return None
+
+
+def pending(provider: str) -> int:
+    with _lock:
+        return len(_queues[provider])
+
+
+def note_request(provider: str) -> None:
+    with _lock:
+        _seen[provider] += 1
+
+
+def request_count(provider: str) -> int:
+    with _lock:
+        return _seen[provider]
+
+
+def clear() -> None:
+    with _lock:
+        _queues.clear()
+        _seen.clear()
