@@ -27,8 +27,14 @@ logger = logging.getLogger("leadflow.billing")
 
 class CapExceeded(Exception):
     def __init__(
-        self, *, provider: str, cap_micros: int, spent_micros: int, reserved_micros: int,
-        needed_micros: int, resets_at: dt.datetime,
+        self,
+        *,
+        provider: str,
+        cap_micros: int,
+        spent_micros: int,
+        reserved_micros: int,
+        needed_micros: int,
+        resets_at: dt.datetime,
     ) -> None:
         super().__init__(f"daily cap for {provider} reached")
         self.provider = provider
@@ -79,7 +85,11 @@ def _ensure_day(provider: str, day: dt.date) -> None:
 
 
 def reserve(
-    *, provider: str, amount_micros: int, operation: str, user_id: int | None = None,
+    *,
+    provider: str,
+    amount_micros: int,
+    operation: str,
+    user_id: int | None = None,
     lead_id: int | None = None,
 ) -> Reservation:
     if amount_micros < 0:
@@ -99,29 +109,53 @@ def reserve(
 
 
 def _refuse(
-    provider: str, day: dt.date, cap: int, amount: int, operation: str,
-    user_id: int | None, lead_id: int | None,
+    provider: str,
+    day: dt.date,
+    cap: int,
+    amount: int,
+    operation: str,
+    user_id: int | None,
+    lead_id: int | None,
 ) -> None:
     with transaction.atomic():
         SpendDay.objects.filter(provider=provider, day=day).update(refusals=F("refusals") + 1)
         LedgerEntry.objects.create(
-            provider=provider, operation=operation, outcome=Outcome.REFUSED, day=day,
-            user_id=user_id, lead_id=lead_id, detail=f"needed {amount} micros; cap {cap}",
+            provider=provider,
+            operation=operation,
+            outcome=Outcome.REFUSED,
+            day=day,
+            user_id=user_id,
+            lead_id=lead_id,
+            detail=f"needed {amount} micros; cap {cap}",
         )
     row = SpendDay.objects.get(provider=provider, day=day)
     logger.warning(
         "cap refused provider=%s operation=%s needed=%d cap=%d settled=%d reserved=%d",
-        provider, operation, amount, cap, row.settled_micros, row.reserved_micros,
+        provider,
+        operation,
+        amount,
+        cap,
+        row.settled_micros,
+        row.reserved_micros,
     )
     raise CapExceeded(
-        provider=provider, cap_micros=cap, spent_micros=row.settled_micros,
-        reserved_micros=row.reserved_micros, needed_micros=amount, resets_at=day_resets_at(day),
+        provider=provider,
+        cap_micros=cap,
+        spent_micros=row.settled_micros,
+        reserved_micros=row.reserved_micros,
+        needed_micros=amount,
+        resets_at=day_resets_at(day),
     )
 
 
 def settle(
-    reservation: Reservation, *, cost_micros: int, call: CallInfo | None, units: int = 0,
-    outcome: str | None = None, detail: str = "",
+    reservation: Reservation,
+    *,
+    cost_micros: int,
+    call: CallInfo | None,
+    units: int = 0,
+    outcome: str | None = None,
+    detail: str = "",
 ) -> LedgerEntry:
     """Charge the actual cost (at most what was reserved) and give the rest back.
 
@@ -158,8 +192,12 @@ def release(reservation: Reservation, *, call: CallInfo | None = None, detail: s
 
 
 def _ledger_row(
-    reservation: Reservation, cost: int, call: CallInfo | None, units: int,
-    outcome: str | None, detail: str,
+    reservation: Reservation,
+    cost: int,
+    call: CallInfo | None,
+    units: int,
+    outcome: str | None,
+    detail: str,
 ) -> LedgerEntry:
     return LedgerEntry.objects.create(
         provider=reservation.provider,
@@ -180,14 +218,27 @@ def _ledger_row(
 
 
 def record_free(
-    *, provider: str, operation: str, outcome: str, user_id: int | None = None,
-    lead_id: int | None = None, sandbox: bool = False, detail: str = "",
+    *,
+    provider: str,
+    operation: str,
+    outcome: str,
+    user_id: int | None = None,
+    lead_id: int | None = None,
+    sandbox: bool = False,
+    detail: str = "",
 ) -> LedgerEntry:
     """A request answered from the cache or by reuse: a $0 row, so the savings show."""
     return LedgerEntry.objects.create(
-        provider=provider, operation=operation, outcome=outcome, day=spend_day(),
-        cached=outcome == Outcome.CACHED, reused=outcome == Outcome.REUSED, sandbox=sandbox,
-        user_id=user_id, lead_id=lead_id, detail=detail[:300],
+        provider=provider,
+        operation=operation,
+        outcome=outcome,
+        day=spend_day(),
+        cached=outcome == Outcome.CACHED,
+        reused=outcome == Outcome.REUSED,
+        sandbox=sandbox,
+        user_id=user_id,
+        lead_id=lead_id,
+        detail=detail[:300],
     )
 
 
@@ -211,8 +262,12 @@ class Charge:
             cost_micros, outcome = self.reservation.amount_micros, OUTCOME_UNKNOWN
             detail = "an attempt timed out after sending; charged the maximum until reconciled"
         self.entry = settle(
-            self.reservation, cost_micros=cost_micros, call=call, units=units,
-            outcome=outcome, detail=detail,
+            self.reservation,
+            cost_micros=cost_micros,
+            call=call,
+            units=units,
+            outcome=outcome,
+            detail=detail,
         )
         return self.entry
 
@@ -220,8 +275,11 @@ class Charge:
         call = error.call
         if call is not None and call.outcome == OUTCOME_UNKNOWN:
             self.entry = settle(
-                self.reservation, cost_micros=self.reservation.amount_micros, call=call,
-                outcome=Outcome.UNKNOWN, detail=f"{error.message}; charged the maximum",
+                self.reservation,
+                cost_micros=self.reservation.amount_micros,
+                call=call,
+                outcome=Outcome.UNKNOWN,
+                detail=f"{error.message}; charged the maximum",
             )
         else:
             release(self.reservation, call=call, detail=error.message)
@@ -229,7 +287,11 @@ class Charge:
 
 @contextmanager
 def charge(
-    *, provider: str, max_micros: int, operation: str, user_id: int | None = None,
+    *,
+    provider: str,
+    max_micros: int,
+    operation: str,
+    user_id: int | None = None,
     lead_id: int | None = None,
 ) -> Iterator[Charge]:
     """Reserve `max_micros`; the block calls the provider and `settle()`s the actual cost.
@@ -240,8 +302,11 @@ def charge(
     """
     current = Charge(
         reserve(
-            provider=provider, amount_micros=max_micros, operation=operation,
-            user_id=user_id, lead_id=lead_id,
+            provider=provider,
+            amount_micros=max_micros,
+            operation=operation,
+            user_id=user_id,
+            lead_id=lead_id,
         )
     )
     try:
@@ -268,8 +333,11 @@ class BillingMeter:
         self, *, provider: str, operation: str, max_usage: Mapping[str, int]
     ) -> Iterator[_MeterTicket]:
         with charge(
-            provider=provider, max_micros=cost_micros(provider, max_usage), operation=operation,
-            user_id=self.user_id, lead_id=self.lead_id,
+            provider=provider,
+            max_micros=cost_micros(provider, max_usage),
+            operation=operation,
+            user_id=self.user_id,
+            lead_id=self.lead_id,
         ) as current:
             self.charges.append(current)
             yield _MeterTicket(provider, current)
@@ -286,6 +354,7 @@ class _MeterTicket:
 
     def billed(self, *, usage: Mapping[str, int], call: CallInfo) -> None:
         self.charge.settle(
-            cost_micros=cost_micros(self.provider, usage), call=call,
+            cost_micros=cost_micros(self.provider, usage),
+            call=call,
             units=max(usage.values(), default=0),
         )

@@ -43,9 +43,7 @@ class PriceOverride(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(price_micros__gte=0), name="price_gte_0")
-        ]
+        constraints = [models.CheckConstraint(condition=Q(price_micros__gte=0), name="price_gte_0")]
 
     def __str__(self) -> str:
         return self.get_unit_display()

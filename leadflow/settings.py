@@ -182,8 +182,7 @@ CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 900)
 # --- Background tasks: Django's Tasks API on a database-backed queue ---------------------
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "").strip()
-        or "django_tasks_db.DatabaseBackend",
+        "BACKEND": os.environ.get("TASKS_BACKEND", "").strip() or "django_tasks_db.DatabaseBackend",
     }
 }
 
@@ -205,6 +204,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+if not DEBUG and not TESTING:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 # --- Security ----------------------------------------------------------------------------
 SECURE_CSP = {

@@ -16,8 +16,14 @@ CENT = 10_000
 
 
 def call(outcome: str = "success", **kwargs) -> CallInfo:
-    return CallInfo(provider="batch", operation="skip_trace", http_status=200, attempts=1,
-                    outcome=outcome, **kwargs)
+    return CallInfo(
+        provider="batch",
+        operation="skip_trace",
+        http_status=200,
+        attempts=1,
+        outcome=outcome,
+        **kwargs,
+    )
 
 
 def day_row(provider: str = "batch") -> SpendDay:
@@ -35,7 +41,10 @@ def test_it_reserves_and_settles_the_actual_cost(settings):
     assert (row.settled_micros, row.reserved_micros) == (21 * CENT, 0)
     entry = LedgerEntry.objects.get()
     assert (entry.cost_micros, entry.billable_units, entry.reserved_micros) == (
-        21 * CENT, 3, 30 * CENT)
+        21 * CENT,
+        3,
+        30 * CENT,
+    )
 
 
 def test_it_gives_everything_back_on_release(settings):
@@ -129,8 +138,9 @@ def test_it_settles_on_the_day_it_reserved_even_after_midnight(settings):
 
 
 def test_it_releases_on_a_known_provider_failure_with_a_ledger_row():
-    with pytest.raises(ProviderError), guard.charge(
-        provider="batch", max_micros=7 * CENT, operation="skip_trace"
+    with (
+        pytest.raises(ProviderError),
+        guard.charge(provider="batch", max_micros=7 * CENT, operation="skip_trace"),
     ):
         raise ProviderError("batch", "bad request", permanent=True, call=call("error"))
     row = day_row()
@@ -140,8 +150,9 @@ def test_it_releases_on_a_known_provider_failure_with_a_ledger_row():
 
 
 def test_it_charges_the_maximum_when_the_outcome_is_unknown():
-    with pytest.raises(ProviderError), guard.charge(
-        provider="batch", max_micros=7 * CENT, operation="skip_trace"
+    with (
+        pytest.raises(ProviderError),
+        guard.charge(provider="batch", max_micros=7 * CENT, operation="skip_trace"),
     ):
         raise ProviderError("batch", "timed out", permanent=False, call=call("unknown"))
     assert day_row().settled_micros == 7 * CENT
@@ -164,8 +175,9 @@ def test_it_releases_when_the_block_ends_without_settling():
 
 
 def test_it_releases_when_the_block_raises_anything_else():
-    with pytest.raises(KeyError), guard.charge(
-        provider="batch", max_micros=7 * CENT, operation="skip_trace"
+    with (
+        pytest.raises(KeyError),
+        guard.charge(provider="batch", max_micros=7 * CENT, operation="skip_trace"),
     ):
         raise KeyError("boom")
     assert day_row().reserved_micros == 0

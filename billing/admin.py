@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+
+from billing.models import DailyCap, LedgerEntry, PriceOverride, SpendDay
+from billing.money import MICROS_PER_CENT, format_dollars
+
+
+class CentsField(forms.DecimalField):
+    """Admins think in cents (fractions allowed); the database keeps micro-dollars."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=Decimal(0), decimal_places=4, max_digits=14, **kwargs)
+
+
+def _cents_form(micros_field: str, label: str) -> type[forms.ModelForm]:
+    class Form(forms.ModelForm):
+        cents = CentsField(label=label, help_text="In cents; fractions allowed, e.g. 0.8.")
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            if self.instance.pk:
+                micros = getattr(self.instance, micros_field)
+                self.fields["cents"].initial = Decimal(micros) / MICROS_PER_CENT
+
+        def save(self, commit: bool = True):
+            setattr(self.instance, micros_field, int(self.cleaned_data["cents"] * MICROS_PER_CENT))
+            return super().save(commit)
+
+    return Form
+
+
+@admin.register(DailyCap)
+class DailyCapAdmin(admin.ModelAdmin):
+    form = _cents_form("cap_micros", "Daily cap (cents)")
+    fields = ["provider", "cents"]
+    list_display = ["provider", "cap", "updated_at"]
+
+    @admin.display(description="cap")
+    def cap(self, obj: DailyCap) -> str:
+        return format_dollars(obj.cap_micros)
+
+
+@admin.register(PriceOverride)
+class PriceOverrideAdmin(admin.ModelAdmin):
+    form = _cents_form("price_micros", "Price per unit (cents)")
+    fields = ["unit", "cents"]
+    list_display = ["unit", "price", "updated_at"]
+
+    @admin.display(description="price")
+    def price(self, obj: PriceOverride) -> str:
+        return format_dollars(obj.price_micros)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SpendDay)
+class SpendDayAdmin(ReadOnlyAdmin):
+    list_display = ["day", "provider", "settled", "reserved", "requests", "refusals"]
+    list_filter = ["provider"]
+    date_hierarchy = "day"
+
+    @admin.display(description="settled")
+    def settled(self, obj: SpendDay) -> str:
+        return format_dollars(obj.settled_micros)
+
+    @admin.display(description="reserved")
+    def reserved(self, obj: SpendDay) -> str:
+        return format_dollars(obj.reserved_micros)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "provider",
+        "operation",
+        "outcome",
+        "http_status",
+        "billable_units",
+        "cost",
+        "latency_ms",
+        "attempts",
+        "cached",
+        "reused",
+        "sandbox",
+        "lead",
+        "user",
+    ]
+    list_filter = ["provider", "outcome", "operation", "cached", "reused", "sandbox", "day"]
+    list_select_related = ["lead", "user"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="cost")
+    def cost(self, obj: LedgerEntry) -> str:
+        return format_dollars(obj.cost_micros)

@@ -1,0 +1,67 @@
+"""JSON views of the billing app."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from billing.guard import CapExceeded
+from billing.money import format_dollars, micros_to_cents
+from billing.selectors import spend_today
+from leadflow.auth import api_login_required
+from providers.modes import OFF, provider_mode
+
+
+def cap_exceeded_response(error: CapExceeded) -> JsonResponse:
+    """The one shape of a refusal by a daily cap: HTTP 429."""
+    response = JsonResponse(
+        {
+            "error": "daily_cap_exceeded",
+            "provider": error.provider,
+            "capCents": micros_to_cents(error.cap_micros),
+            "spentCents": micros_to_cents(error.spent_micros),
+            "reservedCents": micros_to_cents(error.reserved_micros),
+            "resetsAt": error.resets_at.isoformat(),
+            "message": cap_message(error),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(max(int((error.resets_at - timezone.now()).total_seconds()), 1))
+    return response
+
+
+def cap_message(error: CapExceeded) -> str:
+    return (
+        f"Today's {error.provider} budget is spent ({format_dollars(error.spent_micros)} "
+        f"of {format_dollars(error.cap_micros)}"
+        + (f", {format_dollars(error.reserved_micros)} in flight" if error.reserved_micros else "")
+        + f"). It resets at {error.resets_at:%H:%M} on {error.resets_at:%b %d}."
+    )
+
+
+@require_GET
+@api_login_required
+def system_status(request: HttpRequest) -> JsonResponse:
+    today = spend_today()
+    modes = {name: provider_mode(name) for name in today}
+    return JsonResponse(
+        {
+            "attomEnabled": modes["attom"] != OFF,
+            "skipTraceEnabled": modes["batch"] != OFF,
+            "twilioEnabled": modes["twilio"] != OFF,
+            "openaiEnabled": modes["openai"] != OFF,
+            "caps": {name: micros_to_cents(spend.cap_micros) for name, spend in today.items()},
+            "cacheTtlSeconds": settings.CACHE_TTL_SECONDS,
+            "providers": {
+                name: {
+                    "mode": modes[name],
+                    "capCents": micros_to_cents(spend.cap_micros),
+                    "spentTodayCents": micros_to_cents(spend.settled_micros),
+                    "reservedCents": micros_to_cents(spend.reserved_micros),
+                }
+                for name, spend in today.items()
+            },
+        }
+    )

@@ -1,0 +1,39 @@
+"""Reads of spend state reused by the status API, the dashboard and commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from billing.guard import cap_micros, spend_day
+from billing.models import SpendDay
+from providers.modes import PROVIDERS
+
+
+@dataclass(frozen=True)
+class ProviderSpend:
+    provider: str
+    cap_micros: int
+    settled_micros: int
+    reserved_micros: int
+    requests: int
+    refusals: int
+
+    @property
+    def remaining_micros(self) -> int:
+        return max(self.cap_micros - self.settled_micros - self.reserved_micros, 0)
+
+
+def provider_spend_today(provider: str) -> ProviderSpend:
+    row = SpendDay.objects.filter(provider=provider, day=spend_day()).first()
+    return ProviderSpend(
+        provider=provider,
+        cap_micros=cap_micros(provider),
+        settled_micros=row.settled_micros if row else 0,
+        reserved_micros=row.reserved_micros if row else 0,
+        requests=row.requests if row else 0,
+        refusals=row.refusals if row else 0,
+    )
+
+
+def spend_today() -> dict[str, ProviderSpend]:
+    return {provider: provider_spend_today(provider) for provider in PROVIDERS}

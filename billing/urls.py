@@ -1,0 +1,8 @@
+from django.urls import path
+
+from billing import api, views
+
+urlpatterns = [
+    path("spend/", views.spend_dashboard, name="spend"),
+    path("api/system/status", api.system_status, name="api-system-status"),
+]

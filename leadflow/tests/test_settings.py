@@ -1,0 +1,59 @@
+"""Settings are read once per process, so each case starts a fresh interpreter."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x9" * 32 + "-production-secret-for-the-deploy-check",
+    "ALLOWED_HOSTS": "leads.example.com",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    clean.update({"LEADFLOW_ENV_FILE": os.devnull, **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True,
+        text=True, timeout=120,
+    )
+
+
+def test_it_refuses_the_default_secret_key_with_debug_off():
+    result = manage("check", DEBUG="false", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_it_names_the_variable_with_a_bad_value():
+    result = manage("check", **PRODUCTION, DAILY_CAP_ATTOM_CENTS="fifteen")
+    assert result.returncode != 0
+    assert "DAILY_CAP_ATTOM_CENTS" in result.stderr
+
+
+def test_it_rejects_a_price_finer_than_a_micro_dollar():
+    result = manage("check", **PRODUCTION, TWILIO_LOOKUP_PRICE_CENTS="0.00001")
+    assert result.returncode != 0
+    assert "TWILIO_LOOKUP_PRICE_CENTS" in result.stderr
+
+
+def test_it_rejects_a_bad_boolean():
+    result = manage("check", **PRODUCTION, SANDBOX_PROVIDERS="maybe")
+    assert result.returncode != 0
+    assert "SANDBOX_PROVIDERS" in result.stderr
+
+
+def test_it_passes_the_deploy_check_in_production():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_keeps_the_sandbox_off_by_default_in_production():
+    code = "from django.conf import settings; print(settings.SANDBOX_PROVIDERS, settings.DEBUG)"
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.stdout.strip().splitlines()[-1] == "False False", result.stderr

@@ -1,0 +1,47 @@
+// LeadFlow's own behaviour, loaded on every page. No inline scripts (strict CSP).
+(function () {
+  "use strict";
+
+  // Native <dialog>: open it when htmx swaps content into it, close on [data-close-dialog].
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var dialog = event.detail.target.closest("dialog");
+    if (dialog && !dialog.open) { dialog.showModal(); }
+  });
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) { closer.closest("dialog").close(); }
+  });
+
+  // Checkboxes that select every row of a table.
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-select-all]");
+    if (!all) { return; }
+    document.querySelectorAll(all.dataset.selectAll).forEach(function (box) { box.checked = all.checked; });
+  });
+
+  // Kanban: SortableJS on each column; a drop posts the move form for that card.
+  function initBoard(root) {
+    if (typeof Sortable === "undefined") { return; }
+    root.querySelectorAll("[data-sortable-stage]").forEach(function (list) {
+      if (list.dataset.sortableReady) { return; }
+      list.dataset.sortableReady = "1";
+      Sortable.create(list, {
+        group: "pipeline", animation: 120, draggable: ".kcard", filter: "form, select, button, a",
+        preventOnFilter: false,
+        onEnd: function (evt) {
+          var card = evt.item;
+          var form = document.getElementById("drop-form");
+          if (!form) { return; }
+          form.querySelector("[name=lead]").value = card.dataset.leadId;
+          form.querySelector("[name=stage]").value = evt.to.dataset.sortableStage;
+          form.querySelector("[name=position]").value = evt.newDraggableIndex;
+          form.querySelector("[name=expected_stage]").value = card.dataset.stage;
+          form.querySelector("[name=expected_position]").value = card.dataset.position;
+          htmx.trigger(form, "submit");
+        }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { initBoard(document); });
+  document.addEventListener("htmx:load", function (event) { initBoard(event.detail.elt); });
+})();
