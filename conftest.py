@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+import os
+
 import pytest
 
 from providers.sandbox import faults
@@ -21,3 +23,44 @@ def agent(django_user_model):
 def agent_client(client, agent):
     client.force_login(agent)
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    """Debian's Chromium driven by Playwright; skipped with a reason where it is absent."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("LEADFLOW_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing but LEADFLOW_REQUIRE_BROWSER is set")
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    # make around it are ordinary synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_browser, live_server):
+    context = _browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def logged_in_page(page, agent):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "agent")
+    page.fill("#id_password", "agent-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    return page

@@ -1,0 +1,34 @@
+# LeadFlow: `make run` serves the app locally; `make test` runs the whole suite.
+.PHONY: run test test-postgres lint format bench setup setup-dev browsers
+
+setup:
+	scripts/setup.sh requirements.txt
+
+setup-dev:
+	scripts/setup.sh requirements-dev.txt
+
+run: setup
+	scripts/run.sh
+
+test: setup-dev
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup-dev
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: setup-dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup-dev
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench: setup-dev
+	.venv/bin/python bench/run_all.py
+
+# Debian's Chromium for the browser tests (Playwright drives it; its own download is not used).
+browsers:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The local app: migrate, demo logins, demo data, then the web server and a task worker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+host=${HOST:-127.0.0.1}
+port=${PORT:-8000}
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py create_demo_user
+.venv/bin/python manage.py load_demo_data
+
+.venv/bin/python manage.py db_worker --queue-name '*' --no-reload &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo "LeadFlow on http://$host:$port/ (task worker pid $worker). Ctrl-C stops both."
+.venv/bin/python manage.py runserver "$host:$port" --noreload
