@@ -35,7 +35,9 @@ def _browser():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("LEADFLOW_REQUIRE_BROWSER"):
             pytest.fail(f"{CHROMIUM} is missing but LEADFLOW_REQUIRE_BROWSER is set")
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+        )
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
     # make around it are ordinary synchronous ones.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

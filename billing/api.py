@@ -7,11 +7,13 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from billing import analytics
 from billing.guard import CapExceeded
 from billing.money import format_dollars, micros_to_cents
 from billing.selectors import spend_today
+from billing.views import PeriodForm
 from leadflow.auth import api_login_required
-from providers.modes import OFF, provider_mode
+from providers.modes import OFF, PROVIDERS, provider_mode
 
 
 def cap_exceeded_response(error: CapExceeded) -> JsonResponse:
@@ -65,3 +67,44 @@ def system_status(request: HttpRequest) -> JsonResponse:
             },
         }
     )
+
+
+@require_GET
+@api_login_required
+def spend(request: HttpRequest) -> JsonResponse:
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        return JsonResponse({"error": "invalid_request", "fields": fields}, status=400)
+    days = form.days_or_default()
+    cost_per_lead = analytics.cost_per_contactable_lead(days)
+    return JsonResponse(
+        {
+            "today": {
+                name: _today_json(today) for name, today in analytics.today_by_provider().items()
+            },
+            "days": [_day_json(day) for day in analytics.daily_spend(days)],
+            "costPerContactableLeadCents": None
+            if cost_per_lead is None
+            else micros_to_cents(cost_per_lead),
+            "successRate": analytics.success_rate(days),
+            "cacheHitRate": analytics.cache_hit_rate(days),
+        }
+    )
+
+
+def _today_json(today: analytics.ProviderToday) -> dict:
+    return {
+        "spentCents": micros_to_cents(today.spent_micros),
+        "capCents": micros_to_cents(today.cap_micros),
+        "requests": today.requests,
+        "cacheHits": today.cache_hits,
+        "errors": today.errors,
+    }
+
+
+def _day_json(day: dict) -> dict:
+    return {
+        "date": day["date"].isoformat(),
+        **{provider: micros_to_cents(day[provider]) for provider in PROVIDERS},
+    }

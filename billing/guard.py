@@ -254,9 +254,14 @@ class Charge:
         return self.reservation.closed
 
     def settle(
-        self, *, cost_micros: int, call: CallInfo, units: int = 0, outcome: str | None = None
+        self,
+        *,
+        cost_micros: int,
+        call: CallInfo,
+        units: int = 0,
+        outcome: str | None = None,
+        detail: str = "",
     ) -> LedgerEntry:
-        detail = ""
         if call.timed_out_attempts:
             # An attempt timed out after it was sent and may have been billed too.
             cost_micros, outcome = self.reservation.amount_micros, OUTCOME_UNKNOWN

@@ -5,4 +5,5 @@ from billing import api, views
 urlpatterns = [
     path("spend/", views.spend_dashboard, name="spend"),
     path("api/system/status", api.system_status, name="api-system-status"),
+    path("api/spend", api.spend, name="api-spend"),
 ]

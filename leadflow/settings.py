@@ -169,7 +169,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     # A file, not shared-cache memory, so concurrency tests see real SQLite locking.
-    DATABASES["default"].setdefault("TEST", {"NAME": str(BASE_DIR / "var" / "test.sqlite3")})
+    # One file per test run, so two runs on one machine never share a database.
+    DATABASES["default"].setdefault(
+        "TEST", {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
+    )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -8,9 +8,14 @@ update one by one.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+DNC_FRESH_FOR = dt.timedelta(days=31)
 
 
 class Stage(models.TextChoices):
@@ -116,6 +121,8 @@ class Lead(models.Model):
     skip_trace_provider = models.CharField(max_length=30, blank=True)
     skip_trace_cost_micros = models.BigIntegerField(default=0)  # micro-dollars, all traces
     skip_traced_at = models.DateTimeField(null=True, blank=True)
+    # Set while one worker traces this lead, so a double click never pays twice.
+    skip_trace_claimed_at = models.DateTimeField(null=True, blank=True)
     best_phone = models.CharField(max_length=16, blank=True)  # E.164
     litigator = models.BooleanField(null=True, blank=True)  # None: unknown
     deceased = models.BooleanField(null=True, blank=True)
@@ -173,6 +180,7 @@ class Phone(models.Model):
     dnc = models.BooleanField(null=True, blank=True)  # None: the vendor did not say
     litigator = models.BooleanField(null=True, blank=True)
     dnc_checked_at = models.DateTimeField(null=True, blank=True)
+    do_not_call = models.BooleanField(default=False, help_text="On the internal do-not-call list.")
     valid = models.BooleanField(null=True, blank=True)  # from line-type lookup
     line_type_checked_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=30, blank=True)
@@ -186,6 +194,12 @@ class Phone(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def dnc_stale(self) -> bool:
+        """Safe harbour needs a DNC scrub no older than 31 days."""
+        checked = self.dnc_checked_at
+        return checked is None or timezone.now() - checked > DNC_FRESH_FOR
 
 
 class Email(models.Model):
@@ -233,6 +247,49 @@ class DoNotCall(models.Model):
 
     def __str__(self) -> str:
         return self.number or self.normalized_owner
+
+
+class BulkTraceJob(models.Model):
+    """A background skip trace of many leads, with progress the page can poll."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        STOPPED = "stopped", "Stopped at the cap"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    lead_ids = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    no_match = models.PositiveIntegerField(default=0)
+    reused = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    cost_micros = models.BigIntegerField(default=0)
+    max_cost_micros = models.BigIntegerField(null=True, blank=True)  # an operator's limit
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"bulk trace {self.pk} ({self.status})"
+
+    @property
+    def left(self) -> int:
+        return self.total - self.processed
+
+    @property
+    def percent(self) -> int:
+        return int(self.processed * 100 / self.total) if self.total else 100
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.STOPPED, self.Status.FAILED}
 
 
 class ApiToken(models.Model):

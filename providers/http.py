@@ -31,7 +31,7 @@ SECRET_PARAM_NAMES = {"apikey", "api_key", "key", "token", "access_token", "secr
 # What became of one logical provider request.
 OUTCOME_SUCCESS = "success"  # the vendor answered and we got what we asked for
 OUTCOME_EMPTY = "empty"  # the vendor answered: nothing found (not billed)
-OUTCOME_ERROR = "error"  # the vendor refused or failed; known not billed
+OUTCOME_ERROR = "error"  # the vendor refused or failed (billed only if it says so)
 OUTCOME_UNKNOWN = "unknown"  # sent, but no answer: may have been billed
 OUTCOMES = (OUTCOME_SUCCESS, OUTCOME_EMPTY, OUTCOME_ERROR, OUTCOME_UNKNOWN)
 
@@ -154,9 +154,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def redact(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {
-        k: ("***" if k.lower() in SECRET_PARAM_NAMES else v) for k, v in (params or {}).items()
-    }
+    return {k: ("***" if k.lower() in SECRET_PARAM_NAMES else v) for k, v in (params or {}).items()}
 
 
 class HttpSeam:
@@ -256,6 +254,18 @@ class HttpSeam:
         except requests.ConnectionError as exc:
             self._log(method, url, params, None, began, state, error="connection error")
             raise _RetryableTransport(exc, sent=False) from exc
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            # The request went out and the answer broke off: as unknown as a read timeout.
+            state.timed_out_after_send += 1
+            self._log(method, url, params, None, began, state, error="broken response")
+            if idempotent:
+                raise _RetryableTransport(exc, sent=True) from exc
+            raise self._transport_error(
+                _RetryableTransport(exc, sent=True), state, state.operation
+            ) from exc
         state.last_status = response.status_code
         self._log(method, url, params, response.status_code, began, state)
         if response.status_code in self.retry.retry_statuses:
@@ -303,7 +313,9 @@ class HttpSeam:
     def _transport_error(
         self, exc: _RetryableTransport, state: _Attempts, operation: str
     ) -> ProviderError:
-        outcome = OUTCOME_UNKNOWN if exc.sent else OUTCOME_ERROR
+        # An earlier attempt that timed out after sending leaves the outcome unknown too.
+        sent = exc.sent or state.timed_out_after_send > 0
+        outcome = OUTCOME_UNKNOWN if sent else OUTCOME_ERROR
         kind = "timed out after the request was sent" if exc.sent else "could not connect"
         return ProviderError(
             self.provider,

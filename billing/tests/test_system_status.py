@@ -14,8 +14,13 @@ PROVIDERS = {"attom", "batch", "twilio", "openai"}
 def test_it_returns_exactly_the_documented_keys(agent_client):
     body = agent_client.get("/api/system/status").json()
     assert set(body) == {
-        "attomEnabled", "skipTraceEnabled", "twilioEnabled", "openaiEnabled", "caps",
-        "cacheTtlSeconds", "providers",
+        "attomEnabled",
+        "skipTraceEnabled",
+        "twilioEnabled",
+        "openaiEnabled",
+        "caps",
+        "cacheTtlSeconds",
+        "providers",
     }
     assert set(body["caps"]) == PROVIDERS
     assert set(body["providers"]) == PROVIDERS
@@ -41,7 +46,8 @@ def test_it_reports_admin_overrides_and_spend_in_cents(agent_client, settings):
     DailyCap.objects.create(provider="twilio", cap_micros=12_345)  # 1.2345 cents
     reservation = guard.reserve(provider="twilio", amount_micros=8_000, operation="lookup")
     guard.settle(
-        reservation, cost_micros=8_000,
+        reservation,
+        cost_micros=8_000,
         call=CallInfo(provider="twilio", operation="lookup", http_status=200, attempts=1),
     )
     guard.reserve(provider="twilio", amount_micros=4_000, operation="lookup")
@@ -50,6 +56,9 @@ def test_it_reports_admin_overrides_and_spend_in_cents(agent_client, settings):
 
     assert body["caps"]["twilio"] == 1.2345
     assert body["providers"]["twilio"] == {
-        "mode": "sandbox", "capCents": 1.2345, "spentTodayCents": 0.8, "reservedCents": 0.4,
+        "mode": "sandbox",
+        "capCents": 1.2345,
+        "spentTodayCents": 0.8,
+        "reservedCents": 0.4,
     }
     assert all(body[k] for k in ("attomEnabled", "skipTraceEnabled", "twilioEnabled"))

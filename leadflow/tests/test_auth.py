@@ -30,7 +30,9 @@ def test_it_keeps_agents_out_of_django_admin(agent_client):
 
 
 def test_it_does_not_let_agents_change_caps(agent_client):
-    response = agent_client.post("/admin/billing/dailycap/add/", {"provider": "batch", "cents": "1"})
+    response = agent_client.post(
+        "/admin/billing/dailycap/add/", {"provider": "batch", "cents": "1"}
+    )
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert not DailyCap.objects.exists()

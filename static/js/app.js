@@ -19,6 +19,22 @@
     document.querySelectorAll(all.dataset.selectAll).forEach(function (box) { box.checked = all.checked; });
   });
 
+  // Where a dropped card lands in its column's full order (the board may be filtered or
+  // show only the first cards): just above the card now after it, else just below the one
+  // before it. Within one column, moving down closes the gap the card left first.
+  function targetPosition(card, sameColumn) {
+    var mine = parseInt(card.dataset.position, 10);
+    var next = card.nextElementSibling;
+    while (next && !next.classList.contains("kcard")) { next = next.nextElementSibling; }
+    var prev = card.previousElementSibling;
+    while (prev && !prev.classList.contains("kcard")) { prev = prev.previousElementSibling; }
+    var position = 0;
+    if (next) { position = parseInt(next.dataset.position, 10); }
+    else if (prev) { position = parseInt(prev.dataset.position, 10) + 1; }
+    if (sameColumn && mine < position) { position -= 1; }
+    return Math.max(position, 0);
+  }
+
   // Kanban: SortableJS on each column; a drop posts the move form for that card.
   function initBoard(root) {
     if (typeof Sortable === "undefined") { return; }
@@ -31,10 +47,10 @@
         onEnd: function (evt) {
           var card = evt.item;
           var form = document.getElementById("drop-form");
-          if (!form) { return; }
+          if (!form || (evt.from === evt.to && evt.oldIndex === evt.newIndex)) { return; }
           form.querySelector("[name=lead]").value = card.dataset.leadId;
           form.querySelector("[name=stage]").value = evt.to.dataset.sortableStage;
-          form.querySelector("[name=position]").value = evt.newDraggableIndex;
+          form.querySelector("[name=position]").value = targetPosition(card, evt.from === evt.to);
           form.querySelector("[name=expected_stage]").value = card.dataset.stage;
           form.querySelector("[name=expected_position]").value = card.dataset.position;
           htmx.trigger(form, "submit");

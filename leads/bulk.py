@@ -1,0 +1,216 @@
+"""Bulk skip trace: preview → confirm → a background task sending batches of up to 100.
+
+Each batch reserves only what today's remaining budget can pay for, so the job stops
+cleanly at the cap and says how many leads are left untraced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.tasks import task
+from django.utils import timezone
+
+from billing.guard import CapExceeded, charge
+from billing.models import Outcome
+from billing.pricing import unit_price_micros
+from billing.selectors import provider_spend_today
+from leads.contacts import skip_trace_request, store_match
+from leads.models import BulkTraceJob, Lead
+from leads.scoring import enqueue_ai_scoring
+from leads.skiptrace import (
+    after_trace,
+    claim_lead,
+    provider_label,
+    release_lead,
+    reuse_stored_trace,
+    reuse_window,
+)
+from providers.batchdata import BatchDataClient
+from providers.http import ProviderError
+
+logger = logging.getLogger("leadflow.skiptrace")
+
+BATCH_SIZE = 100  # BatchData's limit per request
+MAX_CAP_RACES = 3
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    count: int
+    free: int  # traced within the reuse window: answered from storage at $0
+    to_trace: int
+    price_micros: int
+    max_cost_micros: int
+    remaining_micros: int  # today's BatchData budget left
+
+    @property
+    def affordable(self) -> int:
+        return (
+            min(self.to_trace, self.remaining_micros // self.price_micros)
+            if self.price_micros
+            else self.to_trace
+        )
+
+
+def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
+    leads = Lead.objects.filter(pk__in=lead_ids)
+    free = leads.filter(skip_traced_at__gte=timezone.now() - reuse_window()).count()
+    count = leads.count()
+    price = unit_price_micros("batch.matches")
+    return BulkPreview(
+        count=count,
+        free=free,
+        to_trace=count - free,
+        price_micros=price,
+        max_cost_micros=(count - free) * price,
+        remaining_micros=provider_spend_today("batch").remaining_micros,
+    )
+
+
+def bulk_trace_start(
+    *, lead_ids: Sequence[int], user_id: int | None, max_cost_micros: int | None = None
+) -> BulkTraceJob:
+    ids = list(Lead.objects.filter(pk__in=lead_ids).order_by("pk").values_list("pk", flat=True))
+    job = BulkTraceJob.objects.create(
+        user_id=user_id, lead_ids=ids, total=len(ids), max_cost_micros=max_cost_micros
+    )
+    transaction.on_commit(lambda: run_bulk_trace.enqueue(job.pk))
+    return job
+
+
+@task
+def run_bulk_trace(job_id: int) -> None:
+    bulk_trace_run(BulkTraceJob.objects.get(pk=job_id))
+
+
+def bulk_trace_run(
+    job: BulkTraceJob, *, progress: Callable[[BulkTraceJob], None] | None = None
+) -> BulkTraceJob:
+    _set(job, status=BulkTraceJob.Status.RUNNING)
+    pending = _reuse_stored(job)
+    _report(job, progress)
+    client = BatchDataClient.from_settings()
+    price = unit_price_micros("batch.matches")
+    races = 0
+    try:
+        while pending:
+            size = _affordable(job, price, min(len(pending), BATCH_SIZE))
+            if size == 0 or races > MAX_CAP_RACES:
+                return _stop(job, len(pending))
+            if _trace_batch(job, client, pending[:size], price):
+                pending, races = pending[size:], 0
+            else:
+                races += 1  # someone else spent the budget first: size the batch again
+            _report(job, progress)
+    except ProviderError as exc:
+        _set(
+            job,
+            status=BulkTraceJob.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
+        )
+        return job
+    _set(
+        job,
+        status=BulkTraceJob.Status.DONE,
+        finished_at=timezone.now(),
+        message=f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free.",
+    )
+    return job
+
+
+def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
+    """Leads with a recent trace (or a traced owner) cost nothing: answer them first."""
+    pending = []
+    for lead in Lead.objects.filter(pk__in=job.lead_ids).order_by("pk"):
+        if reuse_stored_trace(lead, job.user_id) is not None:
+            after_trace(lead, enqueue_ai=False)
+            BulkTraceJob.objects.filter(pk=job.pk).update(
+                reused=F("reused") + 1, processed=F("processed") + 1
+            )
+        else:
+            pending.append(lead)
+    job.refresh_from_db()
+    return pending
+
+
+def _affordable(job: BulkTraceJob, price: int, wanted: int) -> int:
+    if price == 0:
+        return wanted
+    budget = provider_spend_today("batch").remaining_micros
+    if job.max_cost_micros is not None:
+        budget = min(budget, job.max_cost_micros - job.cost_micros)
+    return max(min(wanted, budget // price), 0)
+
+
+def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], price: int) -> bool:
+    """Trace one batch; False when the cap refused it (nothing was sent)."""
+    claimed = [lead for lead in leads if claim_lead(lead.pk)]
+    if not claimed:
+        return True  # all being traced by someone else right now
+    try:
+        with charge(
+            provider="batch",
+            max_micros=len(claimed) * price,
+            operation="skip_trace",
+            user_id=job.user_id,
+        ) as current:
+            batch = client.skip_trace([skip_trace_request(lead) for lead in claimed])
+            cost = batch.match_count * price
+            with transaction.atomic():
+                current.settle(
+                    cost_micros=cost,
+                    call=batch.call,
+                    units=batch.match_count,
+                    outcome=Outcome.SUCCESS if batch.match_count else Outcome.EMPTY,
+                )
+                for lead, match in zip(claimed, batch.matches, strict=True):
+                    matched = match.matched and not match.error
+                    store_match(
+                        lead, match, cost_micros=price if matched else 0, provider=provider_label()
+                    )
+                BulkTraceJob.objects.filter(pk=job.pk).update(
+                    processed=F("processed") + len(leads),
+                    requests=F("requests") + 1,
+                    matched=F("matched") + batch.match_count,
+                    no_match=F("no_match") + len(claimed) - batch.match_count,
+                    cost_micros=F("cost_micros") + cost,
+                )
+    except CapExceeded:
+        logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
+        return False
+    finally:
+        for lead in claimed:
+            release_lead(lead.pk)
+    for lead in claimed:
+        after_trace(lead, enqueue_ai=False)
+    enqueue_ai_scoring([lead.pk for lead in claimed])
+    job.refresh_from_db()
+    return True
+
+
+def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
+    _set(
+        job,
+        status=BulkTraceJob.Status.STOPPED,
+        finished_at=timezone.now(),
+        message=f"Stopped at today's BatchData cap: {left} lead(s) left untraced. "
+        "They can be traced after the cap resets or is raised.",
+    )
+    return job
+
+
+def _set(job: BulkTraceJob, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    BulkTraceJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def _report(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> None:
+    if progress is not None:
+        progress(job)

@@ -1,0 +1,130 @@
+"""Writing what a skip trace found onto a lead: phones, e-mails and the owner's flags."""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.utils import timezone
+
+from leads.models import Email, Lead, Phone, SkipTraceStatus
+from providers.batchdata import SkipTraceMatch, SkipTraceRequest
+
+
+def skip_trace_request(lead: Lead) -> SkipTraceRequest:
+    person = not lead.corporate_owner and bool(lead.owner_last_name)
+    mailing = all((lead.mailing_street, lead.mailing_city, lead.mailing_state, lead.mailing_zip))
+    return SkipTraceRequest(
+        request_id=str(lead.pk),
+        street=" ".join(filter(None, (lead.street, lead.unit))),
+        city=lead.city.title(),
+        state=lead.state,
+        zip=lead.zip_code,
+        first_name=lead.owner_first_name.title() if person and lead.owner_first_name else None,
+        last_name=lead.owner_last_name.title() if person else None,
+        mailing_street=lead.mailing_street if mailing else None,
+        mailing_city=lead.mailing_city if mailing else None,
+        mailing_state=lead.mailing_state if mailing else None,
+        mailing_zip=lead.mailing_zip if mailing else None,
+    )
+
+
+def store_match(lead: Lead, match: SkipTraceMatch, *, cost_micros: int, provider: str) -> None:
+    """Replace the lead's traced contacts with this answer (call inside a transaction)."""
+    now = timezone.now()
+    lead.phones.all().delete()
+    lead.emails.all().delete()
+    if match.matched and not match.error:
+        Phone.objects.bulk_create(_phones(lead, match, now))
+        Email.objects.bulk_create(
+            Email(lead=lead, email=e.email, tested=e.tested, rank=rank)
+            for rank, e in enumerate(_unique_emails(match))
+        )
+    status = (
+        SkipTraceStatus.ERROR
+        if match.error
+        else SkipTraceStatus.MATCHED
+        if match.matched
+        else SkipTraceStatus.NO_MATCH
+    )
+    Lead.objects.filter(pk=lead.pk).update(
+        skip_trace_status=status,
+        skip_trace_provider=provider,
+        skip_traced_at=now,
+        skip_trace_cost_micros=F("skip_trace_cost_micros") + cost_micros,
+        litigator=match.litigator,
+        deceased=match.deceased,
+        updated_at=now,
+    )
+    lead.refresh_from_db()
+
+
+def _phones(lead: Lead, match: SkipTraceMatch, now) -> list[Phone]:
+    seen: set[str] = set()
+    phones = []
+    for rank, phone in enumerate(match.phones):
+        if phone.number in seen:
+            continue
+        seen.add(phone.number)
+        phones.append(
+            Phone(
+                lead=lead,
+                number=phone.number,
+                line_type=phone.line_type,
+                carrier=phone.carrier or "",
+                score=phone.score,
+                reachable=phone.reachable,
+                tested=phone.tested,
+                dnc=phone.dnc,
+                # A litigator's numbers are all tainted, whatever the per-phone flag says.
+                litigator=True if match.litigator else phone.tcpa,
+                dnc_checked_at=now if phone.dnc is not None else None,
+                source="batchdata",
+                rank=rank,
+            )
+        )
+    return phones
+
+
+def _unique_emails(match: SkipTraceMatch):
+    seen: set[str] = set()
+    for email in match.emails:
+        key = email.email.lower()
+        if key not in seen:
+            seen.add(key)
+            yield email
+
+
+def copy_contacts(*, source: Lead, target: Lead) -> None:
+    """One owner, several properties: reuse the person's contacts (call in a transaction)."""
+    target.phones.all().delete()
+    target.emails.all().delete()
+    Phone.objects.bulk_create(
+        Phone(
+            lead=target,
+            number=p.number,
+            line_type=p.line_type,
+            carrier=p.carrier,
+            score=p.score,
+            reachable=p.reachable,
+            tested=p.tested,
+            dnc=p.dnc,
+            litigator=p.litigator,
+            dnc_checked_at=p.dnc_checked_at,
+            valid=p.valid,
+            line_type_checked_at=p.line_type_checked_at,
+            source=p.source,
+            rank=p.rank,
+        )
+        for p in source.phones.all()
+    )
+    Email.objects.bulk_create(
+        Email(lead=target, email=e.email, tested=e.tested, rank=e.rank) for e in source.emails.all()
+    )
+    Lead.objects.filter(pk=target.pk).update(
+        skip_trace_status=source.skip_trace_status,
+        skip_trace_provider=source.skip_trace_provider,
+        skip_traced_at=source.skip_traced_at,
+        litigator=source.litigator,
+        deceased=source.deceased,
+        updated_at=timezone.now(),
+    )
+    target.refresh_from_db()

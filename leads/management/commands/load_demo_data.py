@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.guard import CapExceeded
+from leads.forms import SearchForm
+from leads.models import Lead
+from leads.search import lead_search
+from leads.skiptrace import lead_skip_trace
+from providers.modes import SANDBOX, provider_mode
+
+DEMO_SEARCHES = [
+    {"zip": "85034", "pageSize": "50"},
+    {"zip": "85008", "absentee": "true", "pageSize": "25"},
+    {"city": "Tempe", "state": "AZ", "pageSize": "25"},
+]
+DEMO_TRACES = 8
+
+
+class Command(BaseCommand):
+    help = "Fill an empty database with sandbox leads (searches, a few skip traces)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--force", action="store_true", help="Load even if leads exist.")
+
+    def handle(self, *args, force: bool, **options) -> None:
+        if Lead.objects.exists() and not force:
+            self.stdout.write("Demo data: leads already present, nothing loaded.")
+            return
+        if provider_mode("attom") != SANDBOX:
+            raise CommandError("Demo data comes from the sandbox: set SANDBOX_PROVIDERS=true.")
+        for params in DEMO_SEARCHES:
+            self._search(params)
+        self._trace()
+
+    def _search(self, params: dict) -> None:
+        form = SearchForm(params)
+        if not form.is_valid():
+            raise CommandError(f"demo search {params} is invalid: {form.errors.as_text()}")
+        outcome = lead_search(params=form.cleaned_data)
+        self.stdout.write(
+            f"Demo search {form.cleaned_data['area'].describe()}: "
+            f"{len(outcome.leads)} leads of {outcome.total}."
+        )
+
+    def _trace(self) -> None:
+        leads = Lead.objects.filter(absentee=True, skip_traced_at__isnull=True)[:DEMO_TRACES]
+        traced = 0
+        for lead in leads:
+            try:
+                lead_skip_trace(lead=lead)
+            except CapExceeded:
+                break
+            traced += 1
+        self.stdout.write(f"Demo skip traces: {traced}.")

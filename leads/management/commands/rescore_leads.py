@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import QuerySet
+
+from billing.money import format_dollars
+from billing.pricing import UnknownPrice
+from leads.forms import LeadFilterForm
+from leads.models import Lead
+from leads.scoring import ai_rescore_estimate, leads_rescore, openai_budget_remaining_micros
+from leads.selectors import leads_filtered
+from providers.modes import is_enabled
+
+PROGRESS_WIDTH = 30
+
+
+class Command(BaseCommand):
+    help = "Rescore leads with the rules (default) or with OpenAI (--ai), metered by the cap."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--zip", default="")
+        parser.add_argument("--stage", default="")
+        parser.add_argument("--temperature", default="")
+        parser.add_argument("--ids", default="", help="Comma-separated lead ids.")
+        parser.add_argument("--unscored", action="store_true", help="Only leads with no score.")
+        how = parser.add_mutually_exclusive_group()
+        how.add_argument("--ai", action="store_true", help="Score with OpenAI (paid, capped).")
+        how.add_argument("--rules", action="store_true", help="Score with the rules (default).")
+        parser.add_argument("--dry-run", action="store_true", help="Count and estimate only.")
+
+    def handle(self, *args, **options) -> None:
+        use_ai = options["ai"]
+        if use_ai and not is_enabled("openai"):
+            raise CommandError("OpenAI is off: set OPENAI_API_KEY or SANDBOX_PROVIDERS.")
+        leads = self._leads(options)
+        count = leads.count()
+        self.stdout.write(self._preview(count, use_ai))
+        if options["dry_run"] or not count:
+            return
+        summary = leads_rescore(queryset=leads, use_ai=use_ai, progress=self._progress)
+        self.stderr.write("")
+        self.stdout.write(
+            f"Rescored {summary.total} lead(s): {summary.ai_scored} by AI, "
+            f"{summary.rules_scored} by rules ({summary.ai_fallbacks} AI fallback(s)); "
+            f"AI cost {format_dollars(summary.cost_micros)}."
+        )
+        if summary.cap_reached:
+            self.stdout.write("The daily OpenAI cap was reached: the rest kept rules scores.")
+
+    def _leads(self, options: dict) -> QuerySet[Lead]:
+        form = LeadFilterForm(
+            {k: options[k] for k in ("zip", "stage", "temperature") if options[k]}
+        )
+        if not form.is_valid():
+            raise CommandError(f"bad filter: {form.errors.as_text()}")
+        leads = leads_filtered(form.cleaned_data)
+        if options["ids"]:
+            try:
+                leads = leads.filter(pk__in=[int(i) for i in options["ids"].split(",") if i])
+            except ValueError:
+                raise CommandError("--ids takes comma-separated numbers") from None
+        if options["unscored"]:
+            leads = leads.filter(ai_score__isnull=True)
+        return leads
+
+    def _preview(self, count: int, use_ai: bool) -> str:
+        if not use_ai:
+            return f"{count} lead(s) to rescore with the rules (free)."
+        try:
+            estimate = ai_rescore_estimate(count=count)
+        except UnknownPrice as exc:
+            raise CommandError(str(exc)) from None
+        remaining = openai_budget_remaining_micros()
+        line = (
+            f"{count} lead(s) to rescore with {settings.OPENAI_MODEL}: at most "
+            f"{format_dollars(estimate)}; today's OpenAI budget left {format_dollars(remaining)}."
+        )
+        if estimate > remaining:
+            line += " The cap may stop AI scoring early; the rest keep rules scores."
+        return line
+
+    def _progress(self, done: int, total: int) -> None:
+        filled = PROGRESS_WIDTH * done // max(total, 1)
+        bar = "#" * filled + "." * (PROGRESS_WIDTH - filled)
+        self.stderr.write(f"\r[{bar}] {done}/{total}", style_func=str, ending="")
+        self.stderr.flush()

@@ -1,0 +1,63 @@
+"""Merging two leads that turned out to be the same property and owner, keeping agent work."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from billing.models import LedgerEntry
+from leads.compliance import refresh_compliance
+from leads.models import Lead, Stage
+
+STAGE_ORDER = {stage: rank for rank, stage in enumerate(Stage.values)}
+
+
+def _work_done(lead: Lead) -> tuple:
+    return (
+        lead.stage != Stage.NEW,
+        bool(lead.notes),
+        lead.skip_traced_at is not None,
+        lead.assigned_to_id is not None,
+        -lead.pk,
+    )
+
+
+def keeper_of(leads: list[Lead]) -> Lead:
+    """The lead that carries the most agent work (the oldest when equal)."""
+    return max(leads, key=_work_done)
+
+
+@transaction.atomic
+def merge_leads(*, keeper: Lead, duplicate: Lead) -> Lead:
+    """Fold `duplicate` into `keeper`: notes, contacts, trace, flags and ledger rows move;
+    the duplicate is deleted. Nothing an agent wrote is lost."""
+    if duplicate.notes and duplicate.notes not in keeper.notes:
+        keeper.notes = "\n\n".join(filter(None, (keeper.notes, duplicate.notes)))
+    if keeper.stage == Stage.NEW and duplicate.stage != Stage.NEW:
+        keeper.stage, keeper.position = duplicate.stage, duplicate.position
+    keeper.assigned_to_id = keeper.assigned_to_id or duplicate.assigned_to_id
+    keeper.do_not_call = keeper.do_not_call or duplicate.do_not_call
+    if _newer_trace(duplicate, keeper):
+        keeper.phones.all().delete()
+        keeper.emails.all().delete()
+        duplicate.phones.update(lead=keeper)
+        duplicate.emails.update(lead=keeper)
+        for field in (
+            "skip_trace_status",
+            "skip_trace_provider",
+            "skip_traced_at",
+            "litigator",
+            "deceased",
+        ):
+            setattr(keeper, field, getattr(duplicate, field))
+    keeper.skip_trace_cost_micros += duplicate.skip_trace_cost_micros
+    keeper.ai_cost_micros += duplicate.ai_cost_micros
+    LedgerEntry.objects.filter(lead=duplicate).update(lead=keeper)
+    duplicate.delete()
+    keeper.save()
+    return refresh_compliance(keeper)
+
+
+def _newer_trace(candidate: Lead, current: Lead) -> bool:
+    if candidate.skip_traced_at is None:
+        return False
+    return current.skip_traced_at is None or candidate.skip_traced_at > current.skip_traced_at

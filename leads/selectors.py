@@ -1,0 +1,102 @@
+"""Reads of stored leads shared by the search, the lead list, the board and the export."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from leads.forms import Area, city_zip_codes, county_zip_codes
+from leads.models import Lead
+from leads.temperature import score_range
+
+MILES_PER_DEGREE_LAT = 69.0
+
+
+def with_contacts(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    return leads.prefetch_related("phones", "emails")
+
+
+def leads_in_area(area: Area, filters: dict[str, Any]) -> QuerySet[Lead]:
+    leads = _area_filter(Lead.objects.all(), area)
+    if filters.get("absentee") is not None:
+        leads = leads.filter(absentee=filters["absentee"])
+    if filters.get("propertyType"):
+        leads = leads.filter(property_type__iexact=filters["propertyType"])
+    for param, lookup in (
+        ("minBeds", "beds__gte"),
+        ("maxBeds", "beds__lte"),
+        ("minValue", "avm_value_usd__gte"),
+        ("maxValue", "avm_value_usd__lte"),
+    ):
+        if filters.get(param) is not None:
+            leads = leads.filter(**{lookup: filters[param]})
+    return leads.order_by("-owns_property", "-ai_score", "pk")
+
+
+def _area_filter(leads: QuerySet[Lead], area: Area) -> QuerySet[Lead]:
+    if area.kind == "zip":
+        return leads.filter(zip_code=area.zip_code)
+    if area.kind == "city":
+        return leads.filter(
+            Q(city__iexact=area.city) | Q(zip_code__in=city_zip_codes(area.city, area.state)),
+            state=area.state,
+        )
+    if area.kind == "county":
+        return leads.filter(zip_code__in=county_zip_codes(area.county, area.state))
+    return _within_radius(leads, area.latitude, area.longitude, area.radius_miles)
+
+
+def _within_radius(
+    leads: QuerySet[Lead], lat: Decimal, lng: Decimal, radius: Decimal
+) -> QuerySet[Lead]:
+    """A bounding box in SQL, then the exact great-circle distance."""
+    dlat = float(radius) / MILES_PER_DEGREE_LAT
+    dlng = dlat / max(math.cos(math.radians(float(lat))), 0.01)
+    boxed = leads.filter(
+        latitude__range=(float(lat) - dlat, float(lat) + dlat),
+        longitude__range=(float(lng) - dlng, float(lng) + dlng),
+    ).values_list("pk", "latitude", "longitude")
+    inside = [
+        pk
+        for pk, plat, plng in boxed
+        if miles_between(float(lat), float(lng), float(plat), float(plng)) <= float(radius)
+    ]
+    return leads.filter(pk__in=inside)
+
+
+def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 3958.8 * 2 * math.asin(math.sqrt(a))
+
+
+def leads_filtered(filters: dict[str, Any]) -> QuerySet[Lead]:
+    """The stored-lead filters of LeadFilterForm (list, board, export, /api/leads)."""
+    leads = Lead.objects.all()
+    if filters.get("stage"):
+        leads = leads.filter(stage=filters["stage"])
+    if filters.get("temperature"):
+        low, high = score_range(filters["temperature"])
+        leads = leads.filter(ai_score__gte=low, ai_score__lte=high)
+    if filters.get("contactable") is not None:
+        leads = leads.filter(contactable=filters["contactable"])
+    if filters.get("source"):
+        leads = leads.filter(source=filters["source"])
+    if filters.get("zip"):
+        leads = leads.filter(zip_code=filters["zip"])
+    if filters.get("q"):
+        text = filters["q"]
+        leads = leads.filter(
+            Q(owner_name__icontains=text) | Q(street__icontains=text) | Q(city__icontains=text)
+        )
+    return leads.order_by("-ai_score", "pk")
+
+
+def page_of(leads: QuerySet[Lead], page: int, page_size: int) -> tuple[list[Lead], int]:
+    total = leads.count()
+    start = (page - 1) * page_size
+    return list(with_contacts(leads)[start : start + page_size]), total

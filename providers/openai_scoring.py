@@ -1,0 +1,297 @@
+"""OpenAI: a structured 0–100 lead score with short reasons, through the Responses API.
+
+Only property and ownership facts are sent — never a phone number, an e-mail or an owner's
+name. The SDK retries 408/409/429/5xx and connection errors by itself (max_retries), so
+there is no retry loop here. A refused or cut-off answer was still billed: it comes back as
+an `AiScore` with its usage rather than as an error.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import httpx2
+import openai
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from providers.http import (
+    OUTCOME_ERROR,
+    OUTCOME_SUCCESS,
+    OUTCOME_UNKNOWN,
+    CallInfo,
+    ProviderAuthError,
+    ProviderError,
+)
+from providers.modes import OFF, SANDBOX, provider_mode
+from providers.sandbox.openai import OpenAiSandboxTransport
+
+PROVIDER, OPERATION = "openai", "lead_score"
+MAX_OUTPUT_TOKENS = 400
+# Tokens never outnumber the prompt's characters (JSON here is ASCII); this covers the
+# schema and the message framing the API adds around instructions and input.
+PROMPT_OVERHEAD_TOKENS = 200
+INSTRUCTIONS = (
+    "You score real-estate leads for investors looking for motivated sellers. Given the "
+    "facts of one property and its owner as JSON, return a score from 0 (very unlikely "
+    "to sell at a discount) to 100 (very likely), and 2 to 4 short reasons naming the "
+    "facts that drove it. Signals that raise the score: absentee or out-of-state owner, "
+    "high equity, long ownership, an older building, an owner that is a trust, a "
+    "contactable owner. Signals that lower it: negative equity, a recent purchase, a "
+    "corporate owner, a very high value, no contact found. Use only the facts given."
+)
+Status = Literal["completed", "refused", "incomplete"]
+
+
+class LeadScoreModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: int = Field(ge=0, le=100)
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    city: str
+    state: str
+    zip: str
+    property_type: str
+    beds: int | None
+    baths: float | None
+    living_sqft: int | None
+    year_built: int | None
+    avm_value_usd: int | None
+    estimated_equity_usd: int | None
+    equity_percent: int | None
+    last_sale_date: str | None  # ISO date
+    years_owned: int | None
+    absentee: bool | None
+    out_of_state_owner: bool | None
+    corporate_owner: bool
+    owner_is_trust: bool
+    traced: bool
+    contactable: bool
+
+    def as_prompt(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+# The longest facts a lead's fields can hold: the basis of a worst-case cost estimate.
+WORST_CASE_FACTS = LeadFacts(
+    city="\U0001f3e0" * 100, state="\U0001f3e0" * 2, zip="\U0001f3e0" * 5,
+    property_type="\U0001f3e0" * 60, beds=-(2**15), baths=-999.9, living_sqft=-(2**32),
+    year_built=-(2**15), avm_value_usd=-(2**63), estimated_equity_usd=-(2**63),
+    equity_percent=-(2**63), last_sale_date="-9999-12-31", years_owned=-(2**15),
+    absentee=False, out_of_state_owner=False, corporate_owner=False, owner_is_trust=False,
+    traced=False, contactable=False,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AiScore:
+    score: int | None  # None unless status is "completed"
+    reasons: tuple[str, ...]
+    usage: dict[str, int]  # input_tokens, cached_tokens, output_tokens
+    model: str
+    call: CallInfo
+    status: Status
+    refusal: str | None = None
+
+
+class OpenAiMalformedAnswer(ProviderError):
+    """The model's text is not JSON for the schema. Its tokens were billed all the same."""
+
+    def __init__(self, message: str, *, usage: dict[str, int] | None, call: CallInfo) -> None:
+        super().__init__(PROVIDER, message, permanent=False, status=call.http_status, call=call)
+        self.usage = usage
+
+
+def max_usage(facts: LeadFacts, *, max_output_tokens: int = MAX_OUTPUT_TOKENS) -> dict[str, int]:
+    """The most one scoring request can bill (no cached tokens: they are the cheaper)."""
+    prompt = INSTRUCTIONS + facts.as_prompt() + json.dumps(LeadScoreModel.model_json_schema())
+    return {
+        "input_tokens": len(prompt.encode()) + PROMPT_OVERHEAD_TOKENS,
+        "cached_tokens": 0,
+        "output_tokens": max_output_tokens,
+    }
+
+
+@dataclass
+class _Attempts:
+    count: int = 0
+    timed_out_after_send: int = 0
+    last_status: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+
+_attempts: contextvars.ContextVar[_Attempts] = contextvars.ContextVar("openai_attempts")
+
+
+class _CountingTransport(httpx2.BaseTransport):
+    """Counts the SDK's attempts (and sent-then-timed-out ones) for the ledger."""
+
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        attempts = _attempts.get(None) or _Attempts()
+        attempts.count += 1
+        try:
+            response = self.inner.handle_request(request)
+        except (httpx2.ReadTimeout, httpx2.WriteTimeout):
+            attempts.timed_out_after_send += 1
+            raise
+        attempts.last_status = response.status_code
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class OpenAiScoringClient:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        model: str,
+        sandbox: bool = False,
+        timeout: float = 20.0,
+        max_retries: int = 2,
+        transport: httpx2.BaseTransport | None = None,
+    ) -> None:
+        if transport is None and sandbox:
+            transport = OpenAiSandboxTransport()
+        http_client = openai.DefaultHttpxClient(
+            transport=_CountingTransport(transport or httpx2.HTTPTransport()), timeout=timeout
+        )
+        self.model = model
+        self.sandbox = sandbox
+        self._client = openai.OpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+
+    @classmethod
+    def from_settings(cls) -> OpenAiScoringClient | None:
+        mode = provider_mode(PROVIDER)
+        if mode == OFF:
+            return None
+        sandbox = mode == SANDBOX
+        api_key = settings.OPENAI_API_KEY
+        if sandbox and not api_key.startswith("sandbox"):
+            api_key = "sandbox-key"  # a real key never goes anywhere in sandbox mode
+        return cls(
+            api_key=api_key,
+            base_url=settings.OPENAI_BASE_URL,
+            model=settings.OPENAI_MODEL,
+            sandbox=sandbox,
+        )
+
+    def max_usage(self, facts: LeadFacts) -> dict[str, int]:
+        return max_usage(facts)
+
+    def score(self, facts: LeadFacts) -> AiScore:
+        attempts = _Attempts()
+        token = _attempts.set(attempts)
+        try:
+            raw = self._client.responses.with_raw_response.parse(
+                model=self.model,
+                instructions=INSTRUCTIONS,
+                input=facts.as_prompt(),
+                text_format=LeadScoreModel,
+                max_output_tokens=MAX_OUTPUT_TOKENS,
+            )
+        except openai.APIError as exc:
+            raise _provider_error(exc, self._call(attempts, OUTCOME_ERROR)) from exc
+        finally:
+            _attempts.reset(token)
+        return self._answer(raw, self._call(attempts, OUTCOME_SUCCESS))
+
+    def _call(self, attempts: _Attempts, outcome: str) -> CallInfo:
+        return CallInfo(
+            provider=PROVIDER,
+            operation=OPERATION,
+            http_status=attempts.last_status,
+            latency_ms=int((time.monotonic() - attempts.started) * 1000),
+            attempts=attempts.count,
+            sandbox=self.sandbox,
+            timed_out_attempts=attempts.timed_out_after_send,
+            outcome=outcome,
+        )
+
+    def _answer(self, raw: Any, call: CallInfo) -> AiScore:
+        try:
+            body = raw.http_response.json()
+        except ValueError:
+            call = call.with_outcome(OUTCOME_ERROR)
+            raise OpenAiMalformedAnswer("malformed response", usage=None, call=call) from None
+        usage, model = _usage(body), str(body.get("model") or self.model)
+        if body.get("status") == "incomplete":
+            return AiScore(None, (), usage, model, call, "incomplete", None)
+        refusal = _refusal(body)
+        if refusal is not None:
+            return AiScore(None, (), usage, model, call, "refused", refusal)
+        try:
+            parsed = raw.parse().output_parsed
+        except (ValidationError, ValueError, TypeError):
+            parsed = None
+        if not isinstance(parsed, LeadScoreModel):
+            call = call.with_outcome(OUTCOME_ERROR)
+            raise OpenAiMalformedAnswer("malformed response", usage=usage, call=call)
+        reasons = tuple(r.strip() for r in parsed.reasons if r.strip())
+        return AiScore(parsed.score, reasons, usage, model, call, "completed")
+
+
+def _usage(body: dict[str, Any]) -> dict[str, int]:
+    usage = body.get("usage") or {}
+    details = usage.get("input_tokens_details") or {}
+    return {
+        "input_tokens": int(usage.get("input_tokens") or 0),
+        "cached_tokens": int(details.get("cached_tokens") or 0),
+        "output_tokens": int(usage.get("output_tokens") or 0),
+    }
+
+
+def _refusal(body: dict[str, Any]) -> str | None:
+    for item in body.get("output") or []:
+        for content in item.get("content") or []:
+            if content.get("type") == "refusal":
+                return str(content.get("refusal") or "refused")
+    return None
+
+
+def _provider_error(exc: openai.APIError, call: CallInfo) -> ProviderError:
+    status = getattr(exc, "status_code", None)
+    code = exc.code if isinstance(exc.code, str) else None
+    message = _error_message(exc)
+    if call.timed_out_attempts:
+        # An attempt was sent and never answered: it may have been processed and billed.
+        call = call.with_outcome(OUTCOME_UNKNOWN)
+    if isinstance(exc, openai.AuthenticationError):
+        return ProviderAuthError(PROVIDER, message, status=status, code=code, call=call)
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderError(PROVIDER, "timed out", permanent=False, call=call)
+    permanent = isinstance(exc, openai.APIStatusError) and not (
+        isinstance(exc, openai.RateLimitError | openai.InternalServerError)
+        or (status is not None and status in (408, 409))
+    )
+    if code == "insufficient_quota":
+        permanent = True  # a billing problem on the account: retrying will not help
+    return ProviderError(
+        PROVIDER, message, permanent=permanent, status=status, code=code, call=call
+    )
+
+
+def _error_message(exc: openai.APIError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body)
+    text = error.get("message") if isinstance(error, dict) else None
+    return str(text or exc.message or type(exc).__name__)
