@@ -8,6 +8,14 @@ from providers.sandbox import faults
 
 
 @pytest.fixture(autouse=True)
+def _no_real_vendor_hosts(settings):
+    """Even a test that turns a provider live never points at the vendor's real host."""
+    settings.ATTOM_BASE_URL = "https://attom.test"
+    settings.BATCHDATA_BASE_URL = "https://batchdata.test/api/v1"
+    settings.OPENAI_BASE_URL = "https://openai.test/v1"
+
+
+@pytest.fixture(autouse=True)
 def _clear_sandbox_faults():
     faults.clear()
     yield

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from leads.models import Lead, SkipTraceStatus
 
-BASE_POINTS = 50
+BASE_POINTS = 20  # an unremarkable property is DEAD; motivation signals lift it
 BASE_REASON = "base score"
 TRUST_NAME = re.compile(r"\b(TRUST|TRUSTEES?|TRS|REVOCABLE|LIVING TR)\b", re.IGNORECASE)
 LLC_NAME = re.compile(r"\bL\.?L\.?C\b", re.IGNORECASE)

@@ -183,7 +183,7 @@ def _geo_id(area: Area, client: AttomClient, meter: BillingMeter) -> str | None:
         if area.kind == "city"
         else ("CO", f"{area.county.title()} County, {area.state}")
     )
-    key = f"leadflow:geoid:{kind}:{name.upper()}"
+    key = "leadflow:geoid:" + hashlib.sha256(f"{kind}:{name.upper()}".encode()).hexdigest()
     geo_id = cache.get(key)
     if geo_id is None:
         geo_id = client.lookup_location(name, kind, meter=meter) or ""

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from billing.models import LedgerEntry
 from leads.models import Lead
 from leads.scoring import ai_rescore_estimate
+from leads.scoring_rules import BASE_POINTS
 from providers.sandbox import faults
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,11 @@ def test_it_rescores_with_the_rules_by_default():
     assert "[" in err and "2/2" in err
     for lead in leads:
         lead.refresh_from_db()
-        assert (lead.ai_score, lead.scored_by, lead.temperature_tag) == (70, "rules", "HOT")
+        assert (lead.ai_score, lead.scored_by, lead.temperature_tag) == (
+            BASE_POINTS + 20,
+            "rules",
+            "WARM",
+        )
     assert faults.request_count("openai") == 0
 
 
@@ -99,7 +104,7 @@ def test_it_filters_by_zip_ids_and_unscored():
     assert "2 lead(s)" in rescore("--unscored", "--dry-run")[0]
     rescore("--unscored")
     c.refresh_from_db()
-    assert c.ai_score == 10 and Lead.objects.get(pk=b.pk).ai_score == 70
+    assert c.ai_score == 10 and Lead.objects.get(pk=b.pk).ai_score == BASE_POINTS + 20
 
 
 def test_it_filters_by_temperature_and_stage():

@@ -19,6 +19,7 @@ from leads.scoring import (
     leads_rescore,
     score_reason_strings,
 )
+from leads.scoring_rules import BASE_POINTS
 from providers.openai_scoring import OpenAiScoringClient, max_usage
 from providers.sandbox import faults
 from providers.sandbox.openai import OpenAiSandboxTransport
@@ -60,7 +61,7 @@ class RecordingSandbox(httpx2.BaseTransport):
 
 def sandbox_client(wire: httpx2.BaseTransport, *, max_retries: int = 2) -> OpenAiScoringClient:
     return OpenAiScoringClient(
-        api_key="sandbox-key", base_url="https://api.openai.com/v1", model=MODEL, sandbox=True,
+        api_key="sandbox-key", base_url="https://openai.test/v1", model=MODEL, sandbox=True,
         max_retries=max_retries, transport=wire,
     )  # fmt: skip
 
@@ -130,7 +131,7 @@ RECORDED_ANSWER = {
 def test_it_prices_cached_tokens_at_their_own_rate(settings):
     wire = httpx2.MockTransport(lambda request: httpx2.Response(200, json=RECORDED_ANSWER))
     client = OpenAiScoringClient(
-        api_key="sk-test", base_url="https://api.openai.com/v1", model=MODEL, transport=wire
+        api_key="sk-test", base_url="https://openai.test/v1", model=MODEL, transport=wire
     )
     settings.OPENAI_PRICES = {MODEL: {"input": 150_000, "cached": 75_000, "output": 600_000}}
     lead = make_lead()
@@ -348,9 +349,9 @@ def test_it_writes_rules_reasons_as_signed_points():
                      mailing_state="AZ", avm_value_usd=None, estimated_equity_usd=None)  # fmt: skip
     lead_score_rules(lead=lead)
     lead.refresh_from_db()
-    assert lead.scored_by == "rules" and lead.ai_score == 60 and lead.temperature_tag == "WARM"
+    assert (lead.scored_by, lead.ai_score) == ("rules", BASE_POINTS + 10)
     assert score_reason_strings(lead) == [
-        "50 base score",
+        f"{BASE_POINTS} base score",
         "+20 absentee owner",
         "\u221210 owned by an LLC",
     ]
@@ -386,7 +387,7 @@ def test_the_sandbox_rejects_a_request_without_a_strict_schema():
     body = {"model": MODEL, "input": "{}", "text": {"format": {"type": "json_object"}}}
     headers = {"Authorization": "Bearer sandbox-key"}
 
-    response = wire.post("https://api.openai.com/v1/responses", json=body, headers=headers)
+    response = wire.post("https://openai.test/v1/responses", json=body, headers=headers)
 
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "text.format"

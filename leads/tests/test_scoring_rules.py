@@ -4,14 +4,15 @@ import datetime as dt
 
 import pytest
 
+from leads import scoring_rules
 from leads.models import Lead, Phone, SkipTraceStatus
-from leads.scoring_rules import Reason, rules_score
+from leads.scoring_rules import BASE_POINTS, Reason, rules_score
 
 TODAY = dt.date(2026, 6, 1)
 
 
 def neutral_lead(**facts) -> Lead:
-    """A lead no factor has an opinion about: it scores the base 50."""
+    """A lead no factor has an opinion about: it scores the base points."""
     fields = {
         "street": "1 MAIN ST",
         "normalized_address": "1 MAIN ST||85034",
@@ -25,8 +26,8 @@ def neutral_lead(**facts) -> Lead:
 
 def test_it_scores_a_neutral_lead_at_the_base_with_one_reason():
     result = rules_score(neutral_lead(), today=TODAY)
-    assert result.score == 50
-    assert result.reasons == [Reason(50, "base score")]
+    assert result.score == BASE_POINTS
+    assert result.reasons == [Reason(BASE_POINTS, "base score")]
 
 
 @pytest.mark.parametrize(
@@ -59,8 +60,8 @@ def test_it_scores_a_neutral_lead_at_the_base_with_one_reason():
 )
 def test_it_moves_the_score_by_each_factors_points(facts, points, reason):
     result = rules_score(neutral_lead(**facts), today=TODAY)
-    assert result.score == 50 + points
-    assert result.reasons == [Reason(50, "base score"), Reason(points, reason)]
+    assert result.score == BASE_POINTS + points
+    assert result.reasons == [Reason(BASE_POINTS, "base score"), Reason(points, reason)]
 
 
 @pytest.mark.parametrize(
@@ -75,7 +76,7 @@ def test_it_moves_the_score_by_each_factors_points(facts, points, reason):
     ],
 )
 def test_it_has_no_opinion_on_middling_or_unknown_facts(facts, moved):
-    assert rules_score(neutral_lead(**facts), today=TODAY).score == 50 + moved
+    assert rules_score(neutral_lead(**facts), today=TODAY).score == BASE_POINTS + moved
 
 
 @pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_it_rewards_a_contactable_owner_whose_best_phone_is_a_mobile():
     result = rules_score(lead, today=TODAY)
 
     assert result.reasons[1:] == [Reason(10, "contactable on a mobile")]
-    assert result.score == 60
+    assert result.score == BASE_POINTS + 10
 
 
 def test_it_ranks_an_absentee_owner_above_an_owner_occupant():
@@ -98,7 +99,8 @@ def test_it_ranks_an_absentee_owner_above_an_owner_occupant():
     assert absentee > occupant
 
 
-def test_it_caps_the_score_at_100_and_says_so():
+def test_it_caps_the_score_at_100_and_says_so(monkeypatch):
+    monkeypatch.setattr(scoring_rules, "BASE_POINTS", 50)
     lead = neutral_lead(
         absentee=True, mailing_state="CA", avm_value_usd=200_000,
         estimated_equity_usd=200_000, last_sale_date=dt.date(1990, 1, 1),
@@ -110,7 +112,8 @@ def test_it_caps_the_score_at_100_and_says_so():
     assert sum(r.points for r in result.reasons) == 100
 
 
-def test_it_floors_the_score_at_0_and_says_so():
+def test_it_floors_the_score_at_0_and_says_so(monkeypatch):
+    monkeypatch.setattr(scoring_rules, "BASE_POINTS", 50)
     lead = neutral_lead(
         owner_name="ACME LLC", corporate_owner=True, avm_value_usd=2_000_000,
         estimated_equity_usd=-50_000, last_sale_date=dt.date(2026, 1, 1),

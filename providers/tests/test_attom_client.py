@@ -32,7 +32,7 @@ from providers.http import (
     ProviderError,
 )
 
-BASE = "https://api.gateway.attomdata.com"
+BASE = "https://attom.test"
 SEARCH_URL = BASE + AREA_SEARCH_PATH
 LOOKUP_URL = BASE + LOCATION_LOOKUP_PATH
 

@@ -14,7 +14,7 @@ from providers.sandbox import attom as sandbox
 from providers.sandbox import attom_data, faults
 from providers.sandbox.attom import AttomSandboxAdapter
 
-BASE = "https://api.gateway.attomdata.com"
+BASE = "https://attom.test"
 SEARCH = BASE + "/propertyapi/v1.0.0/attomavm/detail"
 DETAIL_OWNER = BASE + "/propertyapi/v1.0.0/property/detailowner"
 LOOKUP = BASE + "/v4/location/lookup"

@@ -7,7 +7,7 @@ import responses
 from providers.batchdata import BatchDataClient, SkipTraceRequest
 from providers.http import ProviderAuthError, ProviderError
 
-BASE_URL = "https://api.batchdata.com/api/v1"
+BASE_URL = "https://batchdata.test/api/v1"
 URL = f"{BASE_URL}/property/skip-trace"
 
 

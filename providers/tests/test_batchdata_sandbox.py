@@ -9,7 +9,7 @@ from providers.http import ProviderAuthError, ProviderError
 from providers.sandbox import faults, regions
 from providers.sandbox.batchdata import BatchDataSandboxAdapter
 
-BASE_URL = "https://api.batchdata.com/api/v1"
+BASE_URL = "https://batchdata.test/api/v1"
 URL = f"{BASE_URL}/property/skip-trace"
 TOKEN = "Bearer sandbox-token"
 
@@ -27,7 +27,7 @@ def items(count, zip5="85326"):
 @pytest.fixture
 def session():
     session = requests.Session()
-    session.mount("https://api.batchdata.com/", BatchDataSandboxAdapter(sleep=lambda s: None))
+    session.mount("https://batchdata.test/", BatchDataSandboxAdapter(sleep=lambda s: None))
     return session
 
 
@@ -254,7 +254,7 @@ def test_it_serves_a_queued_401(client):
 def test_it_sleeps_for_queued_latency():
     slept = []
     session = requests.Session()
-    session.mount("https://api.batchdata.com/", BatchDataSandboxAdapter(sleep=slept.append))
+    session.mount("https://batchdata.test/", BatchDataSandboxAdapter(sleep=slept.append))
     faults.queue("batch", "latency", seconds=2.5)
     assert post(session, {"requests": items(1)}).status_code == 200
     assert slept == [2.5]

@@ -10,7 +10,7 @@ from leads.skiptrace import lead_skip_trace
 from providers.modes import SANDBOX, provider_mode
 
 DEMO_SEARCHES = [
-    {"zip": "85034", "pageSize": "50"},
+    {"zip": "85034", "pageSize": "25"},
     {"zip": "85008", "absentee": "true", "pageSize": "25"},
     {"city": "Tempe", "state": "AZ", "pageSize": "25"},
 ]
