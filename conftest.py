@@ -16,6 +16,16 @@ def _no_real_vendor_hosts(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (shared Redis in CI outlives a test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clear_sandbox_faults():
     faults.clear()
     yield

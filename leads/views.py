@@ -13,6 +13,7 @@ from billing.guard import CapExceeded
 from billing.pricing import unit_price_micros
 from leads.forms import LeadFilterForm, SearchForm
 from leads.models import Lead
+from leads.scoring import score_reason_strings
 from leads.search import lead_search, search_price_hint
 from leads.selectors import leads_filtered, page_of, with_contacts
 from providers.http import ProviderError
@@ -81,4 +82,6 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = get_object_or_404(with_contacts(Lead.objects.all()), pk=lead_id)
-    return render(request, "leads/detail.html", {"lead": lead})
+    return render(
+        request, "leads/detail.html", {"lead": lead, "score_reasons": score_reason_strings(lead)}
+    )

@@ -336,8 +336,9 @@ class HttpSeam:
         error: str | None = None,
     ) -> None:
         logger.info(
-            "provider=%s %s %s params=%s status=%s latency_ms=%d attempt=%d%s",
+            "provider=%s%s %s %s params=%s status=%s latency_ms=%d attempt=%d%s",
             self.provider,
+            " (sandbox)" if self.sandbox else "",
             method,
             url.split("?")[0],
             redact(params),

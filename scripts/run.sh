@@ -5,12 +5,19 @@ cd "$(dirname "$0")/.."
 
 host=${HOST:-127.0.0.1}
 port=${PORT:-8000}
-.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py create_demo_user
 .venv/bin/python manage.py load_demo_data
 
 .venv/bin/python manage.py db_worker --queue-name '*' --no-reload &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
-echo "LeadFlow on http://$host:$port/ (task worker pid $worker). Ctrl-C stops both."
+cat <<MSG
+
+  LeadFlow is starting on http://$host:$port/
+  Log in as demo / leadflow-demo (admin) or agent / leadflow-agent (agent).
+  Providers answer from the sandbox (made-up data, no real spend) while SANDBOX_PROVIDERS=true.
+  A task worker runs beside the server (pid $worker). Ctrl-C stops both.
+
+MSG
 .venv/bin/python manage.py runserver "$host:$port" --noreload
