@@ -108,6 +108,23 @@ def reserve(
     return Reservation(provider, day, amount_micros, operation, user_id, lead_id)
 
 
+def check_affordable(
+    *, provider: str, amount_micros: int, operation: str, user_id: int | None = None
+) -> None:
+    """Refuse up front work that needs several reservations (an ATTOM search merging
+    pages) when today's budget cannot cover all of it, so nothing is paid for and lost.
+
+    Only a pre-flight: each request still reserves on its own.
+    """
+    day = spend_day()
+    cap = cap_micros(provider)
+    row = SpendDay.objects.filter(provider=provider, day=day).first()
+    committed = (row.settled_micros + row.reserved_micros) if row else 0
+    if committed + amount_micros > cap:
+        _ensure_day(provider, day)
+        _refuse(provider, day, cap, amount_micros, operation, user_id, None)
+
+
 def _refuse(
     provider: str,
     day: dt.date,

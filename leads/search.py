@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from billing.guard import BillingMeter, record_free
+from billing.guard import BillingMeter, check_affordable, record_free
 from billing.models import Outcome
 from billing.pricing import unit_price_micros
 from leads.forms import Area
@@ -74,6 +74,10 @@ def attom_search(params: dict[str, Any], *, user_id: int | None, sandbox: bool) 
     if hit is not None:
         return _from_cache(hit, params, user_id=user_id, sandbox=sandbox)
     logger.info("search cache miss key=%s", key)
+    check_affordable(
+        provider="attom", amount_micros=search_price_hint(params["pageSize"])["max_micros"],
+        operation="property_search", user_id=user_id,
+    )  # fmt: skip
     client = AttomClient.from_settings()
     meter = BillingMeter(user_id=user_id)
     geo = _geo_query(params, client, meter)
@@ -226,5 +230,5 @@ def search_price_hint(page_size: int) -> dict[str, int]:
     """What a search of one page may cost at most, for the form's hint."""
     per_record = unit_price_micros("attom.records")
     per_call = unit_price_micros("attom.calls")
-    calls = -(-page_size // 100)
+    calls = 1 if page_size <= 100 else -(-page_size // 25)  # ATTOM pages tile ours, 25 to 100
     return {"max_micros": page_size * per_record + calls * per_call, "lookup_micros": per_call}

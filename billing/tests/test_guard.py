@@ -187,3 +187,14 @@ def test_it_records_free_answers_at_zero_cost():
     guard.record_free(provider="attom", operation="property_search", outcome=Outcome.CACHED)
     entry = LedgerEntry.objects.get()
     assert (entry.cost_micros, entry.cached) == (0, True)
+
+
+def test_it_refuses_up_front_what_the_budget_cannot_cover_in_full(settings):
+    settings.DAILY_CAP_MICROS = {**settings.DAILY_CAP_MICROS, "attom": 100 * CENT}
+    first = guard.reserve(provider="attom", amount_micros=60 * CENT, operation="t")
+    guard.settle(first, cost_micros=60 * CENT, call=call())
+    guard.check_affordable(provider="attom", amount_micros=40 * CENT, operation="search")
+    with pytest.raises(guard.CapExceeded):
+        guard.check_affordable(provider="attom", amount_micros=40 * CENT + 1, operation="search")
+    assert day_row("attom").refusals == 1
+    assert day_row("attom").reserved_micros == 0  # a pre-flight holds nothing
