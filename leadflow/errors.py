@@ -6,10 +6,14 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 logger = logging.getLogger("leadflow")
+
+# Django answers these with a 4xx of its own (404.html, 403...): they are not our failures.
+CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation)
 
 
 class FriendlyErrorMiddleware:
@@ -20,7 +24,7 @@ class FriendlyErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if settings.DEBUG:
+        if settings.DEBUG or isinstance(exception, CLIENT_ERRORS):
             return None
         logger.exception("unhandled error on %s", request.path)
         message = "Something went wrong on our side. It has been logged; please try again."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,21 +18,21 @@ from leads.selectors import with_contacts
 from leads.serializers import lead_json
 
 
-def _board_context(request: HttpRequest) -> dict:
-    form = BoardFilterForm(request.GET)
+def _board_context(query: QueryDict) -> dict:
+    form = BoardFilterForm(query)
     filters = form.cleaned_data if form.is_valid() else {}
     return {
         "form": form,
         "columns": board_columns(filters),
         "stages": Stage.choices,
-        "filter_query": request.GET.urlencode(),
+        "filter_query": query.urlencode(),
     }
 
 
 @login_required
 @vary_on_headers("HX-Request")
 def pipeline(request: HttpRequest) -> HttpResponse:
-    context = _board_context(request)
+    context = _board_context(request.GET)
     status = 400 if context["form"].errors else 200
     template = "leads/pipeline.html#board" if request.htmx else "leads/pipeline.html"
     return render(request, template, context, status=status)
@@ -49,13 +49,16 @@ def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
     except ValueError:
         return HttpResponse("offset must be a number.", status=400)
     cards = column_cards(stage, filters, offset=offset, limit=CARDS_PER_COLUMN)
+    # The next "Load more" link adds its own offset; a repeated one would win over it.
+    filter_query = request.GET.copy()
+    filter_query.pop("offset", None)
     context = {
         "cards": cards,
         "stage": stage,
         "next_offset": offset + len(cards),
         "has_more": len(cards) == CARDS_PER_COLUMN,
         "stages": Stage.choices,
-        "filter_query": request.GET.urlencode(),
+        "filter_query": filter_query.urlencode(),
     }
     return render(request, "leads/_more_cards.html", context)
 
@@ -81,7 +84,8 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect(f"{reverse('pipeline')}?{request.POST.get('filter', '')}")
-    context = _board_context(request) | {"error": error}
+    # The board the mover was looking at: its filter travels in the form, not the URL.
+    context = _board_context(QueryDict(request.POST.get("filter", ""))) | {"error": error}
     return render(request, "leads/pipeline.html#board", context, status=status)
 
 

@@ -19,16 +19,17 @@ from billing.guard import CapExceeded, charge
 from billing.models import Outcome
 from billing.pricing import unit_price_micros
 from billing.selectors import provider_spend_today
-from leads.contacts import skip_trace_request, store_match
+from leads.contacts import skip_trace_request, store_matches
 from leads.models import BulkTraceJob, Lead
 from leads.scoring import enqueue_ai_scoring
 from leads.skiptrace import (
-    after_trace,
+    after_traces,
     claim_lead,
     provider_label,
-    release_lead,
+    release_leads,
     reuse_stored_trace,
     reuse_window,
+    traced_owners,
 )
 from providers.batchdata import BatchDataClient
 from providers.http import ProviderError
@@ -126,15 +127,24 @@ def bulk_trace_run(
 
 def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
     """Leads with a recent trace (or a traced owner) cost nothing: answer them first."""
-    pending = []
-    for lead in Lead.objects.filter(pk__in=job.lead_ids).order_by("pk"):
-        if reuse_stored_trace(lead, job.user_id) is not None:
-            after_trace(lead, enqueue_ai=False)
-            BulkTraceJob.objects.filter(pk=job.pk).update(
-                reused=F("reused") + 1, processed=F("processed") + 1
-            )
+    leads = list(Lead.objects.filter(pk__in=job.lead_ids).order_by("pk"))
+    fresh_since = timezone.now() - reuse_window()
+    owners = traced_owners(leads)  # one query instead of one per lead
+    pending, reused = [], []
+    for lead in leads:
+        worth_asking = (lead.skip_traced_at and lead.skip_traced_at >= fresh_since) or (
+            lead.normalized_owner,
+            lead.normalized_mailing,
+        ) in owners
+        if worth_asking and reuse_stored_trace(lead, job.user_id) is not None:
+            reused.append(lead)
         else:
             pending.append(lead)
+    for start in range(0, len(reused), BATCH_SIZE):
+        after_traces(reused[start : start + BATCH_SIZE], enqueue_ai=False)
+    BulkTraceJob.objects.filter(pk=job.pk).update(
+        reused=F("reused") + len(reused), processed=F("processed") + len(reused)
+    )
     job.refresh_from_db()
     return pending
 
@@ -150,9 +160,36 @@ def _affordable(job: BulkTraceJob, price: int, wanted: int) -> int:
 
 def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], price: int) -> bool:
     """Trace one batch; False when the cap refused it (nothing was sent)."""
-    claimed = [lead for lead in leads if claim_lead(lead.pk)]
-    if not claimed:
-        return True  # all being traced by someone else right now
+    claimed = [lead for lead in leads if claim_lead(lead.pk)]  # the rest: someone else's now
+    ids = [lead.pk for lead in claimed]
+    try:
+        # Traced since the job began (an agent's click, say): free, as anywhere in the window.
+        meanwhile = Lead.objects.filter(
+            pk__in=ids, skip_traced_at__gte=timezone.now() - reuse_window()
+        ).in_bulk()
+        to_trace = [lead for lead in claimed if lead.pk not in meanwhile]
+        if to_trace and not _charge_and_store(job, client, to_trace, price):
+            return False
+        for lead in meanwhile.values():
+            reuse_stored_trace(lead, job.user_id)
+        BulkTraceJob.objects.filter(pk=job.pk).update(
+            processed=F("processed") + len(leads) - len(to_trace),
+            reused=F("reused") + len(meanwhile),
+        )
+        # Under the claims, as for one lead: nobody re-checks (and pays for) these phones.
+        after_traces(list(Lead.objects.filter(pk__in=ids).order_by("pk")), enqueue_ai=False)
+    finally:
+        release_leads(ids)
+    enqueue_ai_scoring(ids)
+    job.refresh_from_db()
+    return True
+
+
+def _charge_and_store(
+    job: BulkTraceJob, client: BatchDataClient, claimed: list[Lead], price: int
+) -> bool:
+    """One BatchData request for the claimed leads, settled with their contacts stored in
+    one transaction; False when the cap refused it."""
     try:
         with charge(
             provider="batch",
@@ -169,13 +206,15 @@ def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], 
                     units=batch.match_count,
                     outcome=Outcome.SUCCESS if batch.match_count else Outcome.EMPTY,
                 )
-                for lead, match in zip(claimed, batch.matches, strict=True):
-                    matched = match.matched and not match.error
-                    store_match(
-                        lead, match, cost_micros=price if matched else 0, provider=provider_label()
-                    )
+                store_matches(
+                    [
+                        (lead, match, price if match.matched and not match.error else 0)
+                        for lead, match in zip(claimed, batch.matches, strict=True)
+                    ],
+                    provider=provider_label(),
+                )
                 BulkTraceJob.objects.filter(pk=job.pk).update(
-                    processed=F("processed") + len(leads),
+                    processed=F("processed") + len(claimed),
                     requests=F("requests") + 1,
                     matched=F("matched") + batch.match_count,
                     no_match=F("no_match") + len(claimed) - batch.match_count,
@@ -184,13 +223,6 @@ def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], 
     except CapExceeded:
         logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
         return False
-    finally:
-        for lead in claimed:
-            release_lead(lead.pk)
-    for lead in claimed:
-        after_trace(lead, enqueue_ai=False)
-    enqueue_ai_scoring([lead.pk for lead in claimed])
-    job.refresh_from_db()
     return True
 
 

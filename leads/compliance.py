@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
+from django.utils import timezone
 
 from leads.models import DoNotCall, Lead, Phone
+
+# What `refresh_compliance` recomputes.
+COMPLIANCE_FIELDS = ["best_phone", "dnc_flag", "contactable", "updated_at"]
 
 
 def callable_phone(phone: Phone) -> bool:
@@ -51,7 +55,7 @@ def refresh_compliance(lead: Lead, *, save: bool = True) -> Lead:
     lead.dnc_flag = dnc_flag(lead, phones)
     lead.contactable = bool(best or len(lead.emails.all())) and not lead.dnc_flag
     if save:
-        lead.save(update_fields=["best_phone", "dnc_flag", "contactable", "updated_at"])
+        lead.save(update_fields=COMPLIANCE_FIELDS)
     return lead
 
 
@@ -61,24 +65,33 @@ def best_phone_needs_badge(lead: Lead) -> bool:
     return phone is not None and (phone.dnc is None or phone.dnc_stale)
 
 
-def apply_do_not_call_list(lead: Lead) -> None:
-    """Carry the internal list onto a lead's (new) phones and owner; survives re-traces."""
-    numbers = set(
-        DoNotCall.objects.filter(number__in=lead.phones.values("number")).values_list(
-            "number", flat=True
+def apply_do_not_call_list(leads: Sequence[Lead]) -> None:
+    """Carry the internal list onto leads' (new) phones and owners; survives re-traces.
+
+    A few queries for any number of leads (a bulk trace passes a batch of 100).
+    """
+    ids = [lead.pk for lead in leads]
+    listed_numbers = DoNotCall.objects.exclude(number="").values("number")
+    Phone.objects.filter(lead_id__in=ids, number__in=listed_numbers).update(do_not_call=True)
+    owners = {lead.normalized_owner for lead in leads if lead.normalized_owner}
+    listed_owners = set(
+        DoNotCall.objects.filter(normalized_owner__in=owners).values_list(
+            "normalized_owner", "normalized_mailing"
         )
     )
-    if numbers:
-        lead.phones.filter(number__in=numbers).update(do_not_call=True)
-    if lead.normalized_owner and _owner_listed(lead):
-        lead.do_not_call = True
-        lead.save(update_fields=["do_not_call", "updated_at"])
-
-
-def _owner_listed(lead: Lead) -> bool:
-    return DoNotCall.objects.filter(
-        normalized_owner=lead.normalized_owner, normalized_mailing=lead.normalized_mailing
-    ).exists()
+    listed = [
+        lead
+        for lead in leads
+        if lead.normalized_owner
+        and (lead.normalized_owner, lead.normalized_mailing) in listed_owners
+    ]
+    if listed:
+        now = timezone.now()
+        Lead.objects.filter(pk__in=[lead.pk for lead in listed]).update(
+            do_not_call=True, updated_at=now
+        )
+        for lead in listed:
+            lead.do_not_call, lead.updated_at = True, now
 
 
 def phone_mark_do_not_call(*, number: str, user_id: int | None, reason: str = "") -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from django.db.models import F
 from django.utils import timezone
 
@@ -29,32 +32,48 @@ def skip_trace_request(lead: Lead) -> SkipTraceRequest:
 
 def store_match(lead: Lead, match: SkipTraceMatch, *, cost_micros: int, provider: str) -> None:
     """Replace the lead's traced contacts with this answer (call inside a transaction)."""
-    now = timezone.now()
-    lead.phones.all().delete()
-    lead.emails.all().delete()
-    if match.matched and not match.error:
-        Phone.objects.bulk_create(_phones(lead, match, now))
-        Email.objects.bulk_create(
-            Email(lead=lead, email=e.email, tested=e.tested, rank=rank)
-            for rank, e in enumerate(_unique_emails(match))
-        )
-    status = (
-        SkipTraceStatus.ERROR
-        if match.error
-        else SkipTraceStatus.MATCHED
-        if match.matched
-        else SkipTraceStatus.NO_MATCH
-    )
-    Lead.objects.filter(pk=lead.pk).update(
-        skip_trace_status=status,
-        skip_trace_provider=provider,
-        skip_traced_at=now,
-        skip_trace_cost_micros=F("skip_trace_cost_micros") + cost_micros,
-        litigator=match.litigator,
-        deceased=match.deceased,
-        updated_at=now,
-    )
+    store_matches([(lead, match, cost_micros)], provider=provider)
     lead.refresh_from_db()
+
+
+def store_matches(answers: Sequence[tuple[Lead, SkipTraceMatch, int]], *, provider: str) -> None:
+    """Replace each lead's traced contacts with its answer (call inside a transaction).
+
+    `answers` are (lead, match, cost in micro-dollars). The queries are per batch, not per
+    lead, so a bulk trace stores a 100-lead answer in a handful of them. The given Lead
+    instances are not refreshed.
+    """
+    now = timezone.now()
+    ids = [lead.pk for lead, _, _ in answers]
+    Phone.objects.filter(lead_id__in=ids).delete()
+    Email.objects.filter(lead_id__in=ids).delete()
+    found = [(lead, match) for lead, match, _ in answers if match.matched and not match.error]
+    Phone.objects.bulk_create(phone for lead, match in found for phone in _phones(lead, match, now))
+    Email.objects.bulk_create(
+        Email(lead=lead, email=e.email, tested=e.tested, rank=rank)
+        for lead, match in found
+        for rank, e in enumerate(_unique_emails(match))
+    )
+    # One UPDATE per distinct outcome rather than per lead.
+    groups: dict[tuple[str, bool | None, bool | None, int], list[int]] = defaultdict(list)
+    for lead, match, cost_micros in answers:
+        groups[(_status(match), match.litigator, match.deceased, cost_micros)].append(lead.pk)
+    for (status, litigator, deceased, cost_micros), lead_ids in groups.items():
+        Lead.objects.filter(pk__in=lead_ids).update(
+            skip_trace_status=status,
+            skip_trace_provider=provider,
+            skip_traced_at=now,
+            skip_trace_cost_micros=F("skip_trace_cost_micros") + cost_micros,
+            litigator=litigator,
+            deceased=deceased,
+            updated_at=now,
+        )
+
+
+def _status(match: SkipTraceMatch) -> str:
+    if match.error:
+        return SkipTraceStatus.ERROR
+    return SkipTraceStatus.MATCHED if match.matched else SkipTraceStatus.NO_MATCH
 
 
 def _phones(lead: Lead, match: SkipTraceMatch, now) -> list[Phone]:

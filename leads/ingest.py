@@ -18,7 +18,7 @@ from django.db.models import Q
 from leads import normalize
 from leads.models import Lead, Source
 from leads.pipeline import append_to_stage
-from providers.attom import PropertyRecord
+from providers.attom import OwnerName, PropertyRecord
 
 # What a new search may refresh on an existing lead.
 PROPERTY_FIELDS = [
@@ -82,6 +82,10 @@ def ingest_records(records: Iterable[PropertyRecord], *, sandbox: bool) -> Inges
         return IngestResult([], 0, duplicates, 0)
     with transaction.atomic():
         _adopt_existing_attom_keys(candidates)
+        # Adopting a stored lead's address can give two candidates one key; one upsert
+        # statement must not touch a row twice (PostgreSQL refuses it).
+        candidates, adopted = _dedup(candidates)
+        duplicates += adopted
         keys = [_key(lead) for lead in candidates]
         existing = _existing_keys(keys)
         append_to_stage([lead for lead in candidates if _key(lead) not in existing])
@@ -126,7 +130,7 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
         normalized_address=normalize.address_key(address),
         owner_name=normalize.owner_display(owners),
         owner_first_name=first.first if first and not corporate else "",
-        owner_last_name=(first.last or first.full) if first else "",
+        owner_last_name=_last_name(first, corporate=corporate),
         owner2_first_name=second.first if second else "",
         owner2_last_name=second.last if second else "",
         normalized_owner=normalize.owner_key(owners, corporate=corporate),
@@ -153,6 +157,16 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
         mortgage_amount_usd=record.mortgage_amount,
         estimated_equity_usd=record.estimated_equity,
     )
+
+
+def _last_name(owner: OwnerName | None, *, corporate: bool) -> str:
+    """An entity's whole name, as its owner key is made from it: a backfill re-derives the key
+    from the stored name alone, and an export files an entity under it."""
+    if owner is None:
+        return ""
+    if corporate:
+        return f"{owner.first} {owner.last}".strip() or owner.full
+    return owner.last or owner.full
 
 
 def _key(lead: Lead) -> tuple[str, str]:

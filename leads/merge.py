@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 
 from billing.models import LedgerEntry
 from leads.compliance import refresh_compliance
@@ -32,7 +33,9 @@ def merge_leads(*, keeper: Lead, duplicate: Lead) -> Lead:
     the duplicate is deleted. Nothing an agent wrote is lost."""
     if duplicate.notes and duplicate.notes not in keeper.notes:
         keeper.notes = "\n\n".join(filter(None, (keeper.notes, duplicate.notes)))
+    vacated = (duplicate.stage, duplicate.position)
     if keeper.stage == Stage.NEW and duplicate.stage != Stage.NEW:
+        vacated = (keeper.stage, keeper.position)
         keeper.stage, keeper.position = duplicate.stage, duplicate.position
     keeper.assigned_to_id = keeper.assigned_to_id or duplicate.assigned_to_id
     keeper.do_not_call = keeper.do_not_call or duplicate.do_not_call
@@ -54,7 +57,15 @@ def merge_leads(*, keeper: Lead, duplicate: Lead) -> Lead:
     LedgerEntry.objects.filter(lead=duplicate).update(lead=keeper)
     duplicate.delete()
     keeper.save()
+    _close_gap(keeper, *vacated)
     return refresh_compliance(keeper)
+
+
+def _close_gap(keeper: Lead, stage: str, position: int) -> None:
+    """Board positions stay dense (0, 1, 2, ...): close the slot the merge left empty."""
+    Lead.objects.filter(stage=stage, position__gt=position).update(position=F("position") - 1)
+    if keeper.stage == stage and keeper.position > position:
+        keeper.position -= 1
 
 
 def _newer_trace(candidate: Lead, current: Lead) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 
 from django.utils import timezone
 
@@ -25,24 +27,41 @@ TWILIO_LINE_TYPES = {
 }
 
 
-def check_line_types(lead: Lead) -> list[str]:
-    """Look up each phone not checked yet. Returns why any were left unchecked."""
-    if provider_mode("twilio") == OFF:
-        return []
-    phones = list(lead.phones.filter(line_type_checked_at__isnull=True))
-    if not phones:
-        return []
+CAP_NOTE = "Line-type checks stopped: today's Twilio cap is reached."
+
+
+def check_line_types(leads: Sequence[Lead]) -> dict[int, list[str]]:
+    """Look up each phone of these leads not checked yet. Returns, per lead, why any of its
+    phones were left unchecked.
+
+    Once the cap refuses a lookup, the remaining leads wait for another day too: asking
+    again lead by lead would only pile up refusals.
+    """
+    notes: dict[int, list[str]] = {lead.pk: [] for lead in leads}
+    if provider_mode("twilio") == OFF or not leads:
+        return notes
+    unchecked: dict[int, list[Phone]] = defaultdict(list)
+    for phone in Phone.objects.filter(
+        lead_id__in=list(notes), line_type_checked_at__isnull=True
+    ).order_by("lead_id", "rank", "id"):
+        unchecked[phone.lead_id].append(phone)
+    if not unchecked:
+        return notes
     client = TwilioLookupClient.from_settings()
     price = unit_price_micros("twilio.lookups")
-    for phone in phones:
+    waiting = [lead for lead in leads if lead.pk in unchecked]
+    for index, lead in enumerate(waiting):
         try:
-            _check(client, phone, price, lead)
+            for phone in unchecked[lead.pk]:
+                _check(client, phone, price, lead)
         except CapExceeded:
-            return ["Line-type checks stopped: today's Twilio cap is reached."]
+            for left in waiting[index:]:
+                notes[left.pk] = [CAP_NOTE]
+            break
         except ProviderError as exc:
             logger.warning("line type lookup failed lead=%s: %s", lead.pk, exc.message)
-            return [f"Line-type check failed: {exc.message}"]
-    return []
+            notes[lead.pk] = [f"Line-type check failed: {exc.message}"]
+    return notes
 
 
 def _check(client: TwilioLookupClient, phone: Phone, price: int, lead: Lead) -> None:

@@ -23,7 +23,7 @@ from leads.ingest import ingest_records
 from leads.models import Lead
 from leads.scoring import enqueue_ai_scoring, lead_score_rules
 from leads.selectors import leads_in_area, page_of, with_contacts
-from providers.attom import AttomClient, GeoQuery
+from providers.attom import AttomClient, GeoQuery, search_max_usage
 from providers.modes import OFF, SANDBOX, provider_mode
 
 logger = logging.getLogger("leadflow.search")
@@ -75,7 +75,8 @@ def attom_search(params: dict[str, Any], *, user_id: int | None, sandbox: bool) 
         return _from_cache(hit, params, user_id=user_id, sandbox=sandbox)
     logger.info("search cache miss key=%s", key)
     check_affordable(
-        provider="attom", amount_micros=search_price_hint(params["pageSize"])["max_micros"],
+        provider="attom",
+        amount_micros=search_price_hint(params["pageSize"], page=params["page"])["max_micros"],
         operation="property_search", user_id=user_id,
     )  # fmt: skip
     client = AttomClient.from_settings()
@@ -226,9 +227,12 @@ def _source(sandbox: bool) -> str:
     return "attom-sandbox" if sandbox else "attom"
 
 
-def search_price_hint(page_size: int) -> dict[str, int]:
-    """What a search of one page may cost at most, for the form's hint."""
+def search_price_hint(page_size: int, *, page: int = 1) -> dict[str, int]:
+    """What a search of one page may cost at most, for the form's hint and the pre-flight."""
+    usage = search_max_usage(page=page, page_size=page_size)
     per_record = unit_price_micros("attom.records")
     per_call = unit_price_micros("attom.calls")
-    calls = 1 if page_size <= 100 else -(-page_size // 25)  # ATTOM pages tile ours, 25 to 100
-    return {"max_micros": page_size * per_record + calls * per_call, "lookup_micros": per_call}
+    return {
+        "max_micros": usage["records"] * per_record + usage["calls"] * per_call,
+        "lookup_micros": per_call,
+    }

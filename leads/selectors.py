@@ -6,13 +6,15 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from leads.forms import Area, city_zip_codes, county_zip_codes
 from leads.models import Lead
 from leads.temperature import score_range
 
 MILES_PER_DEGREE_LAT = 69.0
+# Best score first and unscored leads last, on PostgreSQL (NULLs first by default) as on SQLite.
+BEST_SCORE_FIRST = F("ai_score").desc(nulls_last=True)
 
 
 def with_contacts(leads: QuerySet[Lead]) -> QuerySet[Lead]:
@@ -33,7 +35,7 @@ def leads_in_area(area: Area, filters: dict[str, Any]) -> QuerySet[Lead]:
     ):
         if filters.get(param) is not None:
             leads = leads.filter(**{lookup: filters[param]})
-    return leads.order_by("-owns_property", "-ai_score", "pk")
+    return leads.order_by("-owns_property", BEST_SCORE_FIRST, "pk")
 
 
 def _area_filter(leads: QuerySet[Lead], area: Area) -> QuerySet[Lead]:
@@ -93,7 +95,7 @@ def leads_filtered(filters: dict[str, Any]) -> QuerySet[Lead]:
         leads = leads.filter(
             Q(owner_name__icontains=text) | Q(street__icontains=text) | Q(city__icontains=text)
         )
-    return leads.order_by("-ai_score", "pk")
+    return leads.order_by(BEST_SCORE_FIRST, "pk")
 
 
 def page_of(leads: QuerySet[Lead], page: int, page_size: int) -> tuple[list[Lead], int]:

@@ -15,21 +15,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from billing.guard import charge, record_free
 from billing.models import Outcome
 from billing.pricing import unit_price_micros
-from leads.compliance import apply_do_not_call_list, refresh_compliance
+from leads.compliance import COMPLIANCE_FIELDS, apply_do_not_call_list, refresh_compliance
 from leads.contacts import copy_contacts, skip_trace_request, store_match
 from leads.models import Lead, SkipTraceStatus
 from leads.phone_lookup import check_line_types
-from leads.scoring import enqueue_ai_scoring, lead_score_rules
+from leads.scoring import SCORE_FIELDS, enqueue_ai_scoring, lead_score_rules
 from providers.batchdata import BatchDataClient
 from providers.modes import OFF, SANDBOX, provider_mode
 
@@ -74,9 +75,11 @@ def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = Fal
         lead.refresh_from_db()
         reused = None if force else reuse_stored_trace(lead, user_id)
         outcome = reused or _trace(lead, user_id)
+        # Under the claim: a caller arriving meanwhile must neither pay for the same
+        # line-type lookups again nor see the contacts before the best phone is chosen.
+        outcome.notes = after_trace(outcome.lead)
     finally:
         release_lead(lead.pk)
-    outcome.notes = after_trace(outcome.lead)
     return outcome
 
 
@@ -92,7 +95,11 @@ def claim_lead(lead_id: int) -> bool:
 
 
 def release_lead(lead_id: int) -> None:
-    Lead.objects.filter(pk=lead_id).update(skip_trace_claimed_at=None)
+    release_leads([lead_id])
+
+
+def release_leads(lead_ids: Iterable[int]) -> None:
+    Lead.objects.filter(pk__in=list(lead_ids)).update(skip_trace_claimed_at=None)
 
 
 def _wait_for_other(lead: Lead, user_id: int | None) -> TraceOutcome:
@@ -135,6 +142,21 @@ def same_owner_traced(lead: Lead) -> Lead | None:
     )
 
 
+def traced_owners(leads: Iterable[Lead]) -> set[tuple[str, str]]:
+    """The (owner, mailing) pairs among these leads' owners that `same_owner_traced` may
+    find: one query to tell which leads of a bulk job are worth asking about."""
+    owners = {
+        lead.normalized_owner for lead in leads if lead.normalized_owner and lead.normalized_mailing
+    }
+    return set(
+        Lead.objects.filter(
+            normalized_owner__in=owners,
+            skip_trace_status=SkipTraceStatus.MATCHED,
+            skip_traced_at__gte=timezone.now() - reuse_window(),
+        ).values_list("normalized_owner", "normalized_mailing")
+    )
+
+
 def _record_reuse(lead: Lead, user_id: int | None, detail: str) -> None:
     record_free(
         provider="batch",
@@ -171,11 +193,27 @@ def after_trace(lead: Lead, *, enqueue_ai: bool = True) -> list[str]:
 
     Returns notes on anything left undone (e.g. line-type checks stopped at their cap).
     """
-    notes = check_line_types(lead)
-    apply_do_not_call_list(lead)
-    refresh_compliance(lead)
-    if lead.scored_by in ("", "rules"):
-        lead_score_rules(lead=lead)  # an AI score is kept until the model rescores it
+    return after_traces([lead], enqueue_ai=enqueue_ai)[lead.pk]
+
+
+def after_traces(leads: Sequence[Lead], *, enqueue_ai: bool = True) -> dict[int, list[str]]:
+    """`after_trace` for a batch (a bulk trace passes up to 100 leads): the reads and the
+    do-not-call marks take a few queries per batch, the rest one UPDATE per lead (plus one
+    metered request per unchecked phone). Updates the given instances; returns each lead's
+    notes.
+    """
+    notes = check_line_types(leads)
+    apply_do_not_call_list(leads)
+    for lead in leads:
+        lead._prefetched_objects_cache = {}  # the phones changed since any earlier prefetch
+    prefetch_related_objects(list(leads), "phones", "emails")
+    for lead in leads:
+        refresh_compliance(lead, save=False)
+        fields = COMPLIANCE_FIELDS
+        if lead.scored_by in ("", "rules"):  # an AI score is kept until the model rescores it
+            lead_score_rules(lead=lead, save=False)
+            fields = [*COMPLIANCE_FIELDS, *SCORE_FIELDS]
+        lead.save(update_fields=fields)  # one UPDATE per lead (bulk_update is slower here)
     if enqueue_ai:
-        enqueue_ai_scoring([lead.pk])
+        enqueue_ai_scoring([lead.pk for lead in leads])
     return notes

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -51,7 +54,7 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def skiptrace_run(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _lead(lead_id)
-    context: dict = {"lead": lead}
+    context: dict = {"lead": lead, **_row_on_page(request)}
     status = 200
     try:
         outcome = lead_skip_trace(
@@ -65,6 +68,21 @@ def skiptrace_run(request: HttpRequest, lead_id: int) -> HttpResponse:
     except ProviderError as exc:
         context["error"], status = f"BatchData could not answer: {exc.message}", 502
     return render(request, "leads/skiptrace_modal.html#result", context, status=status)
+
+
+def _row_on_page(request: HttpRequest) -> dict:
+    """The lead's table row on the page the modal was opened over, to swap in updated.
+
+    The lead list's rows have a checkbox and the search's do not; the detail page has no
+    row, and an out-of-band swap with no target is an htmx error.
+    """
+    current = request.htmx.current_url_abs_path if request.htmx else None
+    path = urlsplit(current).path if current else None
+    if path == reverse("lead-list"):
+        return {"row_on_page": True, "selectable": True}
+    if path == reverse("search"):
+        return {"row_on_page": True, "selectable": False}
+    return {"row_on_page": False}
 
 
 @login_required
@@ -121,6 +139,7 @@ def bulk_skiptrace_start(request: HttpRequest) -> HttpResponse:
     if error:
         return render(request, "leads/bulk_modal.html#error", {"error": error}, status=400)
     job = bulk_trace_start(lead_ids=ids, user_id=request.user.pk)
+    job.refresh_from_db()  # a worker (or an immediate backend) may have run it already
     return render(request, "leads/bulk_modal.html#progress", {"job": job})
 
 

@@ -289,6 +289,16 @@ class AttomClient:
         return answer
 
 
+def search_max_usage(*, page: int, page_size: int) -> dict[str, int]:
+    """The most `get_by_geo` can bill for our `page`: every ATTOM page it may fetch, in full
+    (pages of 100 that straddle our page are billed for all their records)."""
+    window = _Window(start=(page - 1) * page_size, stop=page * page_size)
+    if window.start >= RESULT_CEILING:
+        return {"records": 0, "calls": 0}
+    calls = len(window.attom_pages())
+    return {"records": calls * window.attom_pagesize, "calls": calls}
+
+
 @dataclass(frozen=True)
 class _Window:
     """Results [start, stop) of the whole query, 0-based."""

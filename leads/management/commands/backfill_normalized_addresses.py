@@ -63,6 +63,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _apply(self, key: tuple[str, str], leads: list[Lead]) -> None:
+        # Fresh copies: earlier merges may have moved these leads' board positions.
+        leads = list(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).order_by("pk"))
         keeper = keeper_of(leads)
         for other in leads:
             if other.pk != keeper.pk:

@@ -1,0 +1,389 @@
+"""The main flows in a real browser: search, skip trace, bulk trace, the board, the export
+and the spend dashboard, each under the strict CSP with no console errors.
+
+Providers answer from the sandbox; background tasks run at once (ImmediateBackend).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from billing.models import LedgerEntry
+from billing.money import format_dollars
+from leads.forms import SearchForm
+from leads.models import Lead, Stage
+from leads.search import lead_search
+from leads.tests.factories import make_lead
+from providers.sandbox.batchdata import person_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _sandbox(settings):
+    settings.SANDBOX_PROVIDERS = True
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def console_errors(logged_in_page: Page) -> list[str]:
+    """Console errors and uncaught exceptions of every page the test visits."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    logged_in_page.on("console", on_console)
+    logged_in_page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return errors
+
+
+@pytest.fixture
+def agent_page(logged_in_page: Page, console_errors: list[str]) -> Iterator[Page]:
+    """The logged-in page; on the way out, no page it showed logged an error or a CSP refusal."""
+    yield logged_in_page
+    csp = [e for e in console_errors if "Content Security Policy" in e or "Refused to" in e]
+    assert csp == [], f"CSP violations: {csp}"
+    assert console_errors == [], f"console errors: {console_errors}"
+
+
+@pytest.fixture
+def stored_leads(agent) -> list[Lead]:
+    """A sandbox search of ZIP 85034 made by the agent: 25 stored leads, $2.50 of ATTOM."""
+    form = SearchForm({"zip": "85034", "attom": "true"})
+    assert form.is_valid(), form.errors
+    return lead_search(params=form.cleaned_data, user_id=agent.pk).leads
+
+
+def row_ids(page: Page, table: str) -> set[str]:
+    rows = page.locator(f"{table} tbody tr[id^=lead-]")
+    return {rows.nth(i).get_attribute("id") for i in range(rows.count())}
+
+
+def sandbox_finds_phones(lead: Lead) -> bool:
+    """Whether the BatchData sandbox matches this property with callable phones."""
+    street = " ".join(filter(None, (lead.street, lead.unit)))
+    item = {"propertyAddress": {"street": street, "zip": lead.zip_code}}
+    person = person_for(item, include_tcpa=True)
+    return person["meta"]["matched"] and bool(person["phoneNumbers"]) and not person["litigator"]
+
+
+# --- 1. Search ---------------------------------------------------------------------------
+
+
+def test_it_searches_attom_then_the_stored_leads(agent_page: Page):
+    page = agent_page
+    page.goto("/")
+    attom = page.get_by_role("checkbox", name="ATTOM (sandbox)")
+    expect(attom).to_be_checked()
+    page.fill("#id_zip", "85034")
+    page.get_by_role("button", name="Search").click()
+
+    header = page.locator("#results .result-header")
+    expect(header.locator(".source")).to_have_text("ATTOM sandbox")
+    expect(header).to_contain_text("347 properties in ZIP 85034")
+    expect(page.locator("#results tbody tr")).to_have_count(25)
+    temperatures = page.locator("#results tbody tr td:first-child .badge")
+    expect(temperatures).to_have_count(25)
+    assert all(
+        any(t in text for t in ("Dead ·", "Warm ·", "Hot ·", "On fire ·"))
+        for text in temperatures.all_inner_texts()
+    )
+    fetched = row_ids(page, "#results")
+    assert "attom=true" in page.url
+
+    attom.uncheck()
+    page.get_by_role("button", name="Search").click()
+
+    expect(header.locator(".source")).to_have_text("Stored leads")
+    expect(header).to_contain_text("25 properties in ZIP 85034")
+    expect(header).to_contain_text("This search cost $0.00")
+    expect(page.locator("#results tbody tr")).to_have_count(25)
+    assert row_ids(page, "#results") == fetched
+    assert "attom=false" in page.url
+
+
+# --- 2. One skip trace -------------------------------------------------------------------
+
+
+def test_it_skip_traces_a_lead_from_the_leads_list(agent_page: Page, stored_leads):
+    page = agent_page
+    lead = next(lead for lead in stored_leads if sandbox_finds_phones(lead))
+    page.goto("/leads/")
+    row = page.locator(f"#lead-{lead.pk}")
+    expect(row.locator("td").nth(6)).not_to_contain_text("+1")
+
+    row.get_by_role("button", name="Skip trace").click()
+    dialog = page.locator("dialog#modal")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#modal-title")).to_have_text("Skip trace")
+    expect(dialog).to_contain_text("Costs $0.07 if BatchData finds the owner")
+    dialog.get_by_role("button", name="Skip trace").click()
+
+    expect(dialog.locator("#modal-title")).to_have_text("Skip trace result")
+    expect(dialog).to_contain_text("Cost $0.07")
+    phones = dialog.locator(f"#contacts-{lead.pk} tbody tr")
+    expect(phones.first).to_be_visible()
+    expect(dialog.locator(".badge", has_text="Best")).to_have_count(1)
+    expect(dialog.locator(".badge", has_text="DNC").first).to_be_visible()
+
+    lead.refresh_from_db()
+    assert lead.best_phone and lead.skip_trace_status == "matched"
+    expect(dialog).to_contain_text(f"Best phone {lead.best_phone}")
+    # The row behind the modal now shows the best phone, and is still a row of the table.
+    expect(row.locator("td").nth(6)).to_contain_text(lead.best_phone)
+    assert row.evaluate("r => r.tagName + '<' + r.parentElement.tagName") == "TR<TBODY"
+    assert page.locator("#lead-table table.data > tbody > tbody").count() == 0
+
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+
+
+def test_it_skip_traces_from_the_search_results_and_the_detail_page(agent_page: Page, stored_leads):
+    page = agent_page
+    traceable = [lead for lead in stored_leads if sandbox_finds_phones(lead)]
+    page.goto("/?zip=85034&attom=false")
+    row = page.locator(f"#lead-{traceable[0].pk}")
+    expect(row.locator("td")).to_have_count(7)
+    row.get_by_role("button", name="Skip trace").click()
+    dialog = page.locator("dialog#modal")
+    dialog.get_by_role("button", name="Skip trace").click()
+    expect(dialog.locator("#modal-title")).to_have_text("Skip trace result")
+    traceable[0].refresh_from_db()
+    # The search's rows have no checkbox: the row swapped in must not grow one.
+    expect(row.locator("td").nth(5)).to_contain_text(traceable[0].best_phone)
+    expect(row.locator("td")).to_have_count(7)
+
+    # The detail page has no row to update: the answer must not ask htmx for one.
+    page.goto(f"/leads/{traceable[1].pk}/")
+    page.get_by_role("button", name="Skip trace…").click()
+    dialog.get_by_role("button", name="Skip trace").click()
+    expect(dialog.locator("#modal-title")).to_have_text("Skip trace result")
+    expect(dialog).to_contain_text("Cost $0.07")
+
+
+# --- 3. Bulk skip trace ------------------------------------------------------------------
+
+
+def test_it_bulk_traces_the_ticked_rows(agent_page: Page, stored_leads):
+    page = agent_page
+    page.goto("/leads/")
+    ticked = stored_leads[:3]
+    for lead in ticked:
+        page.locator(f"#lead-{lead.pk} .row-select").check()
+    page.get_by_role("button", name="Bulk skip trace…").click()
+
+    dialog = page.locator("dialog#modal")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("3 leads selected")
+    expect(dialog).to_contain_text("3 to trace, at most $0.21")
+    with page.expect_response("**/leads/bulk-skiptrace/") as started:
+        dialog.get_by_role("button", name="Start bulk trace").click()
+    # The job ran at once (ImmediateBackend): the first answer already says so, no polling.
+    assert "Done — 3 of 3" in started.value.text()
+
+    progress = dialog.locator("#bulk-progress")
+    expect(progress).to_contain_text("Done — 3 of 3")
+    expect(progress.locator("progress")).to_have_attribute("value", "3")
+    expect(progress.get_by_role("status")).to_contain_text("Traced ")
+    expect(progress.get_by_role("link", name="Reload leads")).to_be_visible()
+    assert all(
+        Lead.objects.get(pk=lead.pk).skip_trace_status in {"matched", "no_match"} for lead in ticked
+    )
+
+
+def test_it_bulk_traces_all_leads_matching_the_filter(agent_page: Page, stored_leads):
+    page = agent_page
+    page.goto("/leads/?q=BAY")
+    matching = Lead.objects.filter(street__icontains="BAY").count()
+    assert matching > 0
+    page.get_by_label(f"all {matching} matching the filter").check()
+    page.get_by_role("button", name="Bulk skip trace…").click()
+
+    dialog = page.locator("dialog#modal")
+    expect(dialog).to_contain_text(f"{matching} lead{'s' if matching != 1 else ''} selected")
+    dialog.get_by_role("button", name="Start bulk trace").click()
+    expect(dialog.locator("#bulk-progress")).to_contain_text(f"Done — {matching} of {matching}")
+
+
+# --- 4. The pipeline board ---------------------------------------------------------------
+
+
+def board_column(page: Page, stage: str):
+    return page.locator(f'ul[data-sortable-stage="{stage}"]')
+
+
+def card_selector(lead: Lead) -> str:
+    return f'li.kcard[data-lead-id="{lead.pk}"]'
+
+
+def card(page: Page, lead: Lead):
+    return page.locator(card_selector(lead))
+
+
+def drag(page: Page, lead: Lead, onto: Lead) -> None:
+    """Drag a card by the pointer onto another card, the way a person does.
+
+    SortableJS reacts to pointer moves (and ignores a card while it animates), so the
+    pointer leaves the column sideways, then nudges over the target until SortableJS has
+    put the card just above it, and only then lets go.
+    """
+    start, end = card(page, lead).bounding_box(), card(page, onto).bounding_box()
+    x, y = start["x"] + start["width"] / 2, start["y"] + 12  # the owner's name, not a control
+    page.mouse.move(x, y)
+    page.mouse.down()
+    x, y = end["x"] + end["width"] / 2, end["y"] + end["height"] / 3
+    page.mouse.move(x, start["y"] + 12, steps=10)
+    page.mouse.move(x, y, steps=10)
+    landed = page.locator(f"{card_selector(lead)} + {card_selector(onto)}")
+    for nudge in range(200):
+        if landed.count():
+            break
+        page.mouse.move(x + nudge % 3, y, steps=2)
+    placed = landed.count() == 1
+    page.mouse.up()
+    assert placed, "SortableJS never put the card above its target"
+
+
+def column_ids(page: Page, stage: str) -> list[int]:
+    cards = board_column(page, stage).locator(".kcard")
+    return [int(cards.nth(i).get_attribute("data-lead-id")) for i in range(cards.count())]
+
+
+def stored_column(stage: str) -> list[int]:
+    return list(Lead.objects.filter(stage=stage).order_by("position").values_list("pk", flat=True))
+
+
+def test_it_drags_cards_between_columns(agent_page: Page):
+    page = agent_page
+    new = [make_lead(stage=Stage.NEW, position=i) for i in range(3)]
+    contacted = [make_lead(stage=Stage.CONTACTED, position=i) for i in range(2)]
+    page.goto("/pipeline/")
+    expect(board_column(page, Stage.CONTACTED).locator(".kcard")).to_have_count(2)
+
+    with page.expect_response("**/pipeline/move/") as moved:
+        drag(page, new[1], onto=contacted[0])
+    assert moved.value.status == 200
+    expect(page.locator("#col-contacted [data-count]")).to_have_text("3")
+    assert stored_column(Stage.CONTACTED) == [new[1].pk, contacted[0].pk, contacted[1].pk]
+    assert stored_column(Stage.NEW) == [new[0].pk, new[2].pk]
+
+    page.reload()
+    assert column_ids(page, Stage.CONTACTED) == [new[1].pk, contacted[0].pk, contacted[1].pk]
+    assert column_ids(page, Stage.NEW) == [new[0].pk, new[2].pk]
+
+    # The board htmx swapped in after a drop is draggable too.
+    with page.expect_response("**/pipeline/move/"):
+        drag(page, new[1], onto=contacted[1])
+    expect(page.locator("#col-contacted [data-count]")).to_have_text("3")
+    with page.expect_response("**/pipeline/move/") as moved:
+        drag(page, contacted[1], onto=new[2])
+    assert moved.value.status == 200
+    expect(page.locator("#col-new [data-count]")).to_have_text("3")
+    assert stored_column(Stage.NEW) == [new[0].pk, contacted[1].pk, new[2].pk]
+    assert column_ids(page, Stage.NEW) == stored_column(Stage.NEW)
+    assert column_ids(page, Stage.CONTACTED) == stored_column(Stage.CONTACTED)
+
+
+def test_it_moves_a_card_with_the_move_to_menu(agent_page: Page):
+    page = agent_page
+    lead = make_lead(stage=Stage.NEW, position=0)
+    page.goto("/pipeline/")
+
+    the_card = card(page, lead)
+    the_card.get_by_label("Move to").select_option(label="Negotiating")
+    with page.expect_response("**/pipeline/move/"):
+        the_card.get_by_role("button", name="Move").click()
+
+    expect(board_column(page, Stage.NEGOTIATING).locator(card(page, lead))).to_have_count(1)
+    page.reload()
+    expect(board_column(page, Stage.NEGOTIATING).locator(card(page, lead))).to_have_count(1)
+
+
+def test_it_moves_a_card_without_javascript(_browser, live_server, agent):
+    context = _browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", "agent")
+        page.fill("#id_password", "agent-pass-123")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+        lead = make_lead(stage=Stage.NEW, position=0, ai_score=70)
+
+        page.goto("/pipeline/?temperature=HOT")
+        the_card = card(page, lead)
+        the_card.get_by_label("Move to").select_option("dead")
+        the_card.get_by_role("button", name="Move").click()
+
+        page.wait_for_url("**/pipeline/?temperature=HOT")
+        expect(board_column(page, Stage.DEAD).locator(card(page, lead))).to_have_count(1)
+        assert Lead.objects.get(pk=lead.pk).stage == Stage.DEAD
+    finally:
+        context.close()
+
+
+# --- 5. The CSV export -------------------------------------------------------------------
+
+
+def test_it_downloads_the_leads_as_csv(agent_page: Page, stored_leads):
+    page = agent_page
+    page.goto("/leads/")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    download = download_info.value
+
+    assert download.suggested_filename.startswith("leadflow-leads-")
+    with open(download.path(), encoding="utf-8") as csv_file:
+        lines = csv_file.read().splitlines()
+    assert lines[0].startswith("id,source,sandbox,")
+    assert len(lines) == 1 + len(stored_leads)
+
+
+# --- 6. The spend dashboard --------------------------------------------------------------
+
+
+def test_it_shows_the_spend_chart_and_todays_figures(agent_page: Page, stored_leads):
+    page = agent_page
+    page.goto("/spend/")
+
+    chart = page.locator("svg.spend-chart")
+    expect(chart).to_be_visible()
+    expect(chart.locator("rect.series-attom")).to_have_count(1)
+    today = page.locator("#today-attom")
+    expect(today.locator(".value")).to_have_text("$2.50")
+    expect(today).to_contain_text("of $15.00 cap")
+    expect(today).to_contain_text("1 request")
+    # ATTOM's $2.50 and the AI scoring of the leads it found.
+    total_micros = sum(LedgerEntry.objects.values_list("cost_micros", flat=True))
+    assert total_micros > 2_500_000
+    expect(page.locator("#total-spend .value")).to_have_text(format_dollars(total_micros))
+
+    page.get_by_role("combobox", name="Provider").select_option("attom")
+    expect(page.locator("#ledger-table tbody tr")).to_have_count(1)
+    expect(page.locator("#ledger-table")).to_contain_text("property_search")
+
+
+# --- 7. The CSP itself -------------------------------------------------------------------
+
+
+def test_the_pages_are_served_under_a_strict_csp(logged_in_page: Page):
+    response = logged_in_page.goto("/pipeline/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+
+
+def test_the_error_listener_sees_a_csp_violation(logged_in_page: Page, console_errors):
+    """The check every flow relies on is not blind: an inline script is refused and seen."""
+    logged_in_page.goto("/")
+    with logged_in_page.expect_console_message(lambda m: m.type == "error"):
+        logged_in_page.evaluate(
+            "() => { const s = document.createElement('script'); s.textContent = '1';"
+            " document.body.appendChild(s); }"
+        )
+    assert any("Content Security Policy" in e for e in console_errors), console_errors
