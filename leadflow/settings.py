@@ -286,3 +286,7 @@ LOGGING = {
         "django.tasks": {"level": "INFO", "propagate": False},  # the worker prints these
     },
 }
+
+if TESTING:
+    # Fast hashing for the many test logins; never used outside the test suite.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

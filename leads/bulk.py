@@ -227,11 +227,15 @@ def _charge_and_store(
 
 
 def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
+    own_limit = job.max_cost_micros is not None and (
+        job.max_cost_micros - job.cost_micros < provider_spend_today("batch").remaining_micros
+    )
+    reason = "Stopped at this job's cost limit" if own_limit else "Stopped at today's BatchData cap"
     _set(
         job,
         status=BulkTraceJob.Status.STOPPED,
         finished_at=timezone.now(),
-        message=f"Stopped at today's BatchData cap: {left} lead(s) left untraced. "
+        message=f"{reason}: {left} lead(s) left untraced. "
         "They can be traced after the cap resets or is raised.",
     )
     return job

@@ -44,6 +44,14 @@ def store_matches(answers: Sequence[tuple[Lead, SkipTraceMatch, int]], *, provid
     instances are not refreshed.
     """
     now = timezone.now()
+    failed = [lead.pk for lead, match, _ in answers if match.error]
+    if failed:
+        # The vendor could not process these items: keep what we knew, and do not count
+        # this as a trace (the lead is not "already traced — free" for the reuse window).
+        Lead.objects.filter(pk__in=failed).update(
+            skip_trace_status=SkipTraceStatus.ERROR, updated_at=now
+        )
+    answers = [answer for answer in answers if not answer[1].error]
     ids = [lead.pk for lead, _, _ in answers]
     Phone.objects.filter(lead_id__in=ids).delete()
     Email.objects.filter(lead_id__in=ids).delete()
