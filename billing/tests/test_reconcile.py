@@ -58,8 +58,9 @@ def test_it_leaves_todays_reservations_in_flight_alone():
 
 
 def test_it_counts_unknown_outcomes_charged_at_their_maximum():
-    with pytest.raises(ProviderError), guard.charge(
-        provider="batch", max_micros=70_000, operation="skip_trace"
+    with (
+        pytest.raises(ProviderError),
+        guard.charge(provider="batch", max_micros=70_000, operation="skip_trace"),
     ):
         raise ProviderError(
             "batch", "timed out", permanent=False,
