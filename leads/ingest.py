@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import batched
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from leads import normalize
 from leads.models import Lead, Source
@@ -66,6 +68,7 @@ PROPERTY_FIELDS = [
     "updated_at",
 ]
 BATCH_SIZE = 500
+PLAIN_TYPES = (str, int, bool)  # sent to the database as they are
 
 
 @dataclass
@@ -90,16 +93,46 @@ def ingest_records(records: Iterable[PropertyRecord], *, sandbox: bool) -> Inges
         existing = _existing_keys(keys)
         append_to_stage([lead for lead in candidates if _key(lead) not in existing])
         changes = _retire_previous_owners(candidates)
-        Lead.objects.bulk_create(
-            candidates,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["normalized_address", "normalized_owner"],
-            update_fields=PROPERTY_FIELDS,
-        )
+        upsert(candidates)
         stored = _fetch(keys)
     leads = [stored[key] for key in keys]
     return IngestResult(leads, len(set(keys) - existing), duplicates, changes)
+
+
+def upsert(leads: Sequence[Lead]) -> None:
+    """INSERT … ON CONFLICT (dedup key) DO UPDATE SET <property fields>, in batches.
+
+    The same statement as `bulk_create(update_conflicts=True)` (SQLite and PostgreSQL share
+    its syntax), sent with executemany: Django compiles bulk_create's SQL value by value,
+    which cost ~1 ms a lead here and capped ingest near 1,000 records/s.
+    """
+    now = timezone.now()
+    for lead in leads:
+        lead.created_at = lead.created_at or now
+        lead.updated_at = now
+    fields = [f for f in Lead._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = [quote(Lead._meta.get_field(name).column) for name in PROPERTY_FIELDS]
+    updates = ", ".join(f"{column} = excluded.{column}" for column in columns)
+    sql = (
+        f"INSERT INTO {quote(Lead._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('normalized_address')}, {quote('normalized_owner')}) "
+        f"DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        for batch in batched(leads, BATCH_SIZE):
+            cursor.executemany(sql, [_db_values(lead, fields) for lead in batch])
+
+
+def _db_values(lead: Lead, fields: list) -> list:
+    values = []
+    for field in fields:
+        value = getattr(lead, field.attname)
+        if value is not None and type(value) not in PLAIN_TYPES:
+            value = field.get_db_prep_save(value, connection)  # dates, decimals, JSON
+        values.append(value)
+    return values
 
 
 def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
