@@ -13,7 +13,7 @@ from billing.money import format_dollars, micros_to_cents
 from billing.selectors import spend_today
 from billing.views import PeriodForm
 from leadflow.auth import api_login_required
-from providers.modes import OFF, PROVIDERS, provider_mode
+from providers.modes import OFF, PROVIDER_LABELS, PROVIDERS, provider_mode
 
 
 def cap_exceeded_response(error: CapExceeded) -> JsonResponse:
@@ -35,8 +35,9 @@ def cap_exceeded_response(error: CapExceeded) -> JsonResponse:
 
 
 def cap_message(error: CapExceeded) -> str:
+    name = PROVIDER_LABELS.get(error.provider, error.provider)
     return (
-        f"Today's {error.provider} budget is spent ({format_dollars(error.spent_micros)} "
+        f"Today's {name} budget is spent ({format_dollars(error.spent_micros)} "
         f"of {format_dollars(error.cap_micros)}"
         + (f", {format_dollars(error.reserved_micros)} in flight" if error.reserved_micros else "")
         + f"). It resets at {error.resets_at:%H:%M} on {error.resets_at:%b %d}."

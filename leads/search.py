@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 
 from billing.guard import BillingMeter, check_affordable, record_free
 from billing.models import Outcome
@@ -204,11 +205,9 @@ def _score_new(leads: list[Lead]) -> None:
 
 
 def _in_order(leads: list[Lead]) -> list[Lead]:
-    by_id = {
-        lead.pk: lead
-        for lead in with_contacts(Lead.objects.filter(pk__in=[lead.pk for lead in leads]))
-    }
-    return [by_id[lead.pk] for lead in leads]
+    """The ingested leads (already in ATTOM's order, scores saved on them) with contacts."""
+    prefetch_related_objects(leads, "phones", "emails")
+    return leads
 
 
 def _notes(page, params: dict) -> list[str]:

@@ -9,6 +9,12 @@ from __future__ import annotations
 from django.conf import settings
 
 PROVIDERS = ("attom", "batch", "twilio", "openai")
+PROVIDER_LABELS = {
+    "attom": "ATTOM",
+    "batch": "BatchData",
+    "twilio": "Twilio Lookup",
+    "openai": "OpenAI",
+}
 LIVE, SANDBOX, OFF = "live", "sandbox", "off"
 
 

@@ -116,7 +116,7 @@ def test_it_shows_the_cap_refusal_as_a_plain_message_with_429(agent_client):
 
     assert response.status_code == 429
     html = response.content.decode()
-    assert "attom budget is spent ($0.00 of $0.00). It resets at 00:00" in html
+    assert "ATTOM budget is spent ($0.00 of $0.00). It resets at 00:00" in html
     assert "Traceback" not in html
     assert rows(html) == 0
     assert faults.request_count("attom") == 0

@@ -123,7 +123,7 @@ def test_it_shows_the_cap_message_with_429(agent_client, wire, settings):
     response = agent_client.post(f"/leads/{lead.pk}/skiptrace/run/", **HTMX)
 
     assert response.status_code == 429
-    assert "Today&#x27;s batch budget is spent ($0.00 of $0.069999)" in response.text
+    assert "Today&#x27;s BatchData budget is spent ($0.00 of $0.069999)" in response.text
     assert 'role="alert"' in response.text
     assert len(wire.calls) == 0
 
