@@ -20,7 +20,7 @@ def phone_json(phone: Phone) -> dict[str, Any]:
         "dnc": phone.dnc,
         "litigator": phone.litigator,
         "dncCheckedAt": phone.dnc_checked_at.isoformat() if phone.dnc_checked_at else None,
-        "stale": phone.dnc_stale,
+        "stale": phone.dnc_checked_at is not None and phone.dnc_stale,
         "doNotCall": phone.do_not_call,
         "valid": phone.valid,
     }

@@ -12,6 +12,7 @@ from leads.compliance import (
     refresh_compliance,
 )
 from leads.models import DoNotCall, Lead
+from leads.serializers import phone_json
 from leads.tests.factories import make_email, make_lead, make_phone
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,12 @@ def test_it_marks_an_owner_do_not_call_across_their_properties():
     owner_mark_do_not_call(lead=first, user_id=None)
     second.refresh_from_db()
     assert second.do_not_call and second.dnc_flag
+
+
+def test_it_calls_a_dnc_status_stale_only_when_a_check_is_older_than_31_days():
+    lead = make_lead()
+    fresh = make_phone(lead, "+16025550101")
+    old = make_phone(lead, "+16025550102", dnc_checked_at=STALE)
+    unknown = make_phone(lead, "+16025550103", dnc=None, dnc_checked_at=None)
+    assert [phone_json(p)["stale"] for p in (fresh, old, unknown)] == [False, True, False]
+    assert phone_json(unknown)["dnc"] is None  # unknown, not stale and never "clean"
