@@ -136,12 +136,18 @@ def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
             lead.normalized_owner,
             lead.normalized_mailing,
         ) in owners
-        if worth_asking and reuse_stored_trace(lead, job.user_id) is not None:
-            reused.append(lead)
-        else:
-            pending.append(lead)
-    for start in range(0, len(reused), BATCH_SIZE):
-        after_traces(reused[start : start + BATCH_SIZE], enqueue_ai=False)
+        # Claimed like a single trace, so a concurrent trace never repeats its line checks.
+        if worth_asking and claim_lead(lead.pk):
+            if reuse_stored_trace(lead, job.user_id) is not None:
+                reused.append(lead)
+                continue
+            release_leads([lead.pk])
+        pending.append(lead)
+    try:
+        for start in range(0, len(reused), BATCH_SIZE):
+            after_traces(reused[start : start + BATCH_SIZE], enqueue_ai=False)
+    finally:
+        release_leads(lead.pk for lead in reused)
     BulkTraceJob.objects.filter(pk=job.pk).update(
         reused=F("reused") + len(reused), processed=F("processed") + len(reused)
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from billing import guard
 from billing.models import DailyCap
 from leadflow.auth import hash_token
 from leads.models import ApiToken
@@ -76,3 +77,20 @@ class _Sink:
 
     def flush(self) -> None:
         pass
+
+
+def test_it_applies_a_cap_edited_in_admin_to_the_very_next_reservation(admin_client):
+    guard.reserve(provider="batch", amount_micros=70_000, operation="skip_trace")
+    response = admin_client.post(
+        "/admin/billing/dailycap/add/", {"provider": "batch", "cents": "10"}
+    )
+    assert response.status_code == 302
+    with pytest.raises(guard.CapExceeded) as refused:
+        guard.reserve(provider="batch", amount_micros=70_000, operation="skip_trace")
+    assert refused.value.cap_micros == 100_000
+    cap = DailyCap.objects.get(provider="batch")
+    response = admin_client.post(
+        f"/admin/billing/dailycap/{cap.pk}/change/", {"provider": "batch", "cents": "14"}
+    )
+    assert response.status_code == 302
+    guard.reserve(provider="batch", amount_micros=70_000, operation="skip_trace")

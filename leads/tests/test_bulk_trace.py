@@ -312,3 +312,23 @@ def test_the_command_says_when_batchdata_is_off(settings):
 
     with pytest.raises(CommandError, match="Skip tracing is off"):
         command()
+
+
+def test_it_leaves_a_lead_another_request_is_tracing_to_that_request(no_line_types):
+    busy = make_lead(
+        skip_traced_at=timezone.now(), skip_trace_status=SkipTraceStatus.MATCHED,
+        skip_trace_claimed_at=timezone.now(),
+    )  # fmt: skip
+    job, _ = run_job([busy.pk])
+    busy.refresh_from_db()
+    assert job.reused == 0 and job.requests == 0
+    assert busy.skip_trace_claimed_at is not None  # the other request's claim is untouched
+    assert not LedgerEntry.objects.filter(lead=busy).exists()
+
+
+def test_it_releases_the_claims_of_the_leads_it_answered_for_free(no_line_types):
+    traced = make_lead(skip_traced_at=timezone.now(), skip_trace_status=SkipTraceStatus.MATCHED)
+    job, _ = run_job([traced.pk])
+    traced.refresh_from_db()
+    assert job.reused == 1 and job.requests == 0
+    assert traced.skip_trace_claimed_at is None
