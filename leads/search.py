@@ -96,11 +96,12 @@ def attom_search(params: dict[str, Any], *, user_id: int | None, sandbox: bool) 
     ingested = ingest_records(page.records, sandbox=sandbox)
     _score_new(ingested.leads)
     notes = _notes(page, params)
-    cache.set(
-        key,
-        {"ids": [lead.pk for lead in ingested.leads], "total": page.total, "notes": notes},
-        settings.CACHE_TTL_SECONDS,
-    )
+    if page.failure is None:  # a partial page is never served again from the cache
+        cache.set(
+            key,
+            {"ids": [lead.pk for lead in ingested.leads], "total": page.total, "notes": notes},
+            settings.CACHE_TTL_SECONDS,
+        )
     leads = _in_order(ingested.leads)
     return SearchOutcome(
         leads,
@@ -212,6 +213,12 @@ def _in_order(leads: list[Lead]) -> list[Lead]:
 
 def _notes(page, params: dict) -> list[str]:
     notes = []
+    if page.failure is not None:
+        notes.append(
+            f"ATTOM failed part-way through this page ({page.failure.message}); the "
+            f"{len(page.records)} properties it had already returned are kept. "
+            "Try again for the rest."
+        )
     if page.ceiling_reached or page.total >= ATTOM_RESULT_CEILING:
         notes.append(
             "ATTOM returns at most 10,000 properties per search, so this area cannot be paged "

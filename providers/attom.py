@@ -180,6 +180,8 @@ class SearchPage:
     calls: list[CallInfo] = field(default_factory=list)
     skipped: int = 0  # malformed items left out
     ceiling_reached: bool = False
+    # A later ATTOM page failed: `records` hold what the earlier (paid) pages returned.
+    failure: ProviderError | None = None
 
 
 class AttomClient:
@@ -226,9 +228,11 @@ class AttomClient:
         if window.start >= RESULT_CEILING:
             # Nothing is asked of ATTOM, so the true total is unknown: report the ceiling.
             return SearchPage([], RESULT_CEILING, page, page_size, ceiling_reached=True)
-        items, total, calls = self._fetch_window(query, window, meter)
+        items, total, calls, failure = self._fetch_window(query, window, meter)
         records, skipped = parse_items(items)
-        return SearchPage(records, total, page, page_size, calls, skipped, total >= RESULT_CEILING)
+        return SearchPage(
+            records, total, page, page_size, calls, skipped, total >= RESULT_CEILING, failure
+        )
 
     def lookup_location(self, name: str, kind: str, *, meter: Meter = NO_METER) -> str | None:
         """The geoIdV4 of a city ("CI") or county ("CO") such as "Phoenix, AZ"; None if unknown."""
@@ -245,7 +249,7 @@ class AttomClient:
 
     def _fetch_window(
         self, query: GeoQuery, window: _Window, meter: Meter
-    ) -> tuple[list[Any], int, list[CallInfo]]:
+    ) -> tuple[list[Any], int, list[CallInfo], ProviderError | None]:
         items: list[Any] = []
         calls: list[CallInfo] = []
         total: int | None = None
@@ -256,15 +260,21 @@ class AttomClient:
                 break
             params = {**query.params(), "page": str(attom_page), "pagesize": str(size)}
             max_usage = {"records": size, "calls": 1}
-            answer = self._get(
-                meter, "property_search", AREA_SEARCH_PATH, params, max_usage, _read_search
-            )
+            try:
+                answer = self._get(
+                    meter, "property_search", AREA_SEARCH_PATH, params, max_usage, _read_search
+                )
+            except ProviderError as failure:
+                if not calls:
+                    raise
+                # Earlier pages were paid for: hand them back with the failure, never drop them.
+                return items, total or 0, calls, failure
             calls.append(answer.call)
             total = answer.total if total is None else total
             items += [it for i, it in enumerate(answer.items, offset) if i in window]
             if len(answer.items) < size:
                 break
-        return items, total or 0, calls
+        return items, total or 0, calls, None
 
     def _get[A: _Answer](
         self,

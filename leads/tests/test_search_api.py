@@ -572,3 +572,23 @@ def test_it_keeps_the_cache_hit_json_shape(agent_client, attom):
 
     assert cached["leads"] == fresh["leads"]
     assert json.dumps(cached)  # serialisable as is
+
+
+def test_it_keeps_and_shows_the_paid_page_when_a_later_attom_page_fails(
+    agent_client, attom, settings
+):
+    settings.DAILY_CAP_MICROS = {**settings.DAILY_CAP_MICROS, "attom": 5_000 * CENTS}
+    first = envelope([wire_item(i) for i in range(100)], total=300, pagesize=100)
+    attom.get(SEARCH_URL, json=first)
+    attom.get(SEARCH_URL, status=401, json=error_body(401, "Unauthorized"))
+
+    response = search(agent_client, zip="85034", pageSize=200)
+
+    body = response.json()
+    assert response.status_code == 200
+    assert len(body["leads"]) == Lead.objects.count() > 0
+    assert body["costCents"] == 100 * 10  # the page ATTOM billed, kept
+    assert any("failed part-way" in note for note in body["notes"])
+    assert [row.outcome for row in attom_rows()] == [Outcome.SUCCESS, Outcome.ERROR]
+    search(agent_client, zip="85034", pageSize=200)  # not served from the cache
+    assert len(attom.calls) == 3

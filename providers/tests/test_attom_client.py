@@ -515,3 +515,22 @@ def test_it_never_sends_a_real_key_to_the_sandbox(settings):
     page = client.get_by_geo(GeoQuery(postal_code="85034"), page=1, page_size=5)
     assert len(page.records) == 5
     assert page.calls[0].sandbox is True
+
+
+def test_it_keeps_the_paid_pages_when_a_later_page_fails(attom, client):
+    body = envelope([numbered_item(i) for i in range(100)], total=300, pagesize=100)
+    attom.get(SEARCH_URL, json=body)
+    attom.get(SEARCH_URL, status=401, json=error_body(401, "Unauthorized"))
+    meter = RecordingMeter()
+
+    page = client.get_by_geo(ZIP, page=1, page_size=200, meter=meter)
+
+    assert len(page.records) == 100 and page.total == 300
+    assert isinstance(page.failure, ProviderAuthError)
+    assert [e[0] for e in meter.events] == ["request", "billed", "request", "billed", "raised"]
+
+
+def test_it_raises_when_the_first_page_fails(attom, client):
+    attom.get(SEARCH_URL, status=401, json=error_body(401, "Unauthorized"))
+    with pytest.raises(ProviderAuthError):
+        client.get_by_geo(ZIP, page=1, page_size=200)
