@@ -6,10 +6,9 @@ from django.db.models import QuerySet
 
 from billing.money import format_dollars
 from billing.pricing import UnknownPrice
-from leads.forms import LeadFilterForm
+from leads.management.lead_options import leads_from_options
 from leads.models import Lead
 from leads.scoring import ai_rescore_estimate, leads_rescore, openai_budget_remaining_micros
-from leads.selectors import leads_filtered
 from providers.modes import is_enabled
 
 PROGRESS_WIDTH = 30
@@ -49,17 +48,7 @@ class Command(BaseCommand):
             self.stdout.write("The daily OpenAI cap was reached: the rest kept rules scores.")
 
     def _leads(self, options: dict) -> QuerySet[Lead]:
-        form = LeadFilterForm(
-            {k: options[k] for k in ("zip", "stage", "temperature") if options[k]}
-        )
-        if not form.is_valid():
-            raise CommandError(f"bad filter: {form.errors.as_text()}")
-        leads = leads_filtered(form.cleaned_data)
-        if options["ids"]:
-            try:
-                leads = leads.filter(pk__in=[int(i) for i in options["ids"].split(",") if i])
-            except ValueError:
-                raise CommandError("--ids takes comma-separated numbers") from None
+        leads = leads_from_options(options, ("zip", "stage", "temperature"))
         if options["unscored"]:
             leads = leads.filter(ai_score__isnull=True)
         return leads

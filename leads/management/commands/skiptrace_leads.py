@@ -7,9 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from billing.money import cents_to_micros, format_dollars
 from leads.bulk import bulk_preview, bulk_trace_run
-from leads.forms import LeadFilterForm
+from leads.management.lead_options import leads_from_options
 from leads.models import BulkTraceJob
-from leads.selectors import leads_filtered
 from providers.modes import OFF, provider_mode
 
 
@@ -54,17 +53,7 @@ class Command(BaseCommand):
             raise CommandError(job.message)
 
     def _lead_ids(self, options: dict) -> list[int]:
-        form = LeadFilterForm(
-            {k: options[k] for k in ("zip", "stage", "temperature", "source") if options[k]}
-        )
-        if not form.is_valid():
-            raise CommandError(f"bad filter: {form.errors.as_text()}")
-        leads = leads_filtered(form.cleaned_data)
-        if options["ids"]:
-            try:
-                leads = leads.filter(pk__in=[int(i) for i in options["ids"].split(",") if i])
-            except ValueError:
-                raise CommandError("--ids takes comma-separated numbers") from None
+        leads = leads_from_options(options, ("zip", "stage", "temperature", "source"))
         if options["untraced"]:
             leads = leads.filter(skip_traced_at__isnull=True)
         ids = list(leads.values_list("pk", flat=True))
