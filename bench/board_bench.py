@@ -87,7 +87,7 @@ def grow_board(total: int, rng: random.Random) -> None:
 
 def _lead(stage: str, position: int, rng: random.Random):
     from leads.models import Lead, Source
-    from leads.temperature import temperature_for
+    from leads.scoring.temperature import temperature_for
 
     score = rng.randrange(0, 101)
     contactable = rng.random() < 0.4
@@ -137,7 +137,7 @@ def measure(work: Callable[[], object]) -> dict[str, float]:
 
 
 def measure_board(client) -> dict[str, dict[str, float]]:
-    from leads.pipeline import board_columns
+    from leads.pipeline.services import board_columns
 
     figures = {name: measure(lambda url=url: _get(client, url)) for name, url in PAGES.items()}
     figures["board_columns() alone"] = measure(lambda: board_columns({}))
@@ -151,7 +151,7 @@ def first_cards_per_column() -> list:
     from django.db.models import Count
 
     from leads.models import Lead, Stage
-    from leads.pipeline import CARDS_PER_COLUMN
+    from leads.pipeline.services import CARDS_PER_COLUMN
 
     counts = dict(Lead.objects.values_list("stage").annotate(n=Count("pk")).order_by())
     leads = Lead.objects.order_by("position", "pk")
@@ -172,7 +172,7 @@ def measure_move() -> dict[str, float]:
     from django.test.utils import CaptureQueriesContext
 
     from leads.models import Lead
-    from leads.pipeline import lead_move
+    from leads.pipeline.services import lead_move
 
     middle = Lead.objects.filter(stage="new").count() // 2
     lead = Lead.objects.get(stage="new", position=middle)

@@ -61,7 +61,7 @@ def setup_django(db_path: Path) -> None:
 
 def ingest_leads(zips: tuple[str, ...], count: int) -> list[int]:
     """`count` new leads from sandbox ATTOM pages of `zips`, stored as a search stores them."""
-    from leads.ingest import ingest_records
+    from leads.search.ingest import ingest_records
     from providers.attom import AttomClient, GeoQuery
 
     client = AttomClient.from_settings()
@@ -103,8 +103,8 @@ def bulk_run(label: str, lead_ids: list[int]) -> RunFigures:
 
     from billing.models import LedgerEntry, Outcome
     from billing.reconcile import reconcile
-    from leads.bulk import bulk_trace_run
     from leads.models import BulkTraceJob
+    from leads.skiptrace.bulk import bulk_trace_run
 
     before = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     job = BulkTraceJob.objects.create(lead_ids=lead_ids, total=len(lead_ids))
@@ -140,8 +140,8 @@ def bulk_run(label: str, lead_ids: list[int]) -> RunFigures:
 
 def baseline(lead_ids: list[int]) -> float:
     """The same request items straight through the client: the vendor emulator and JSON only."""
-    from leads.contacts import skip_trace_request
     from leads.models import Lead
+    from leads.skiptrace.contacts import skip_trace_request
     from providers.batchdata import BatchDataClient
 
     items = [skip_trace_request(lead) for lead in Lead.objects.filter(pk__in=lead_ids)]

@@ -114,7 +114,7 @@ def _phones(lead, rng: random.Random):
 
 
 def measure_ours() -> dict[str, float]:
-    from leads.export import csv_stream
+    from leads.export.writer import csv_stream
     from leads.selectors import leads_filtered
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -139,7 +139,7 @@ def measure_ours() -> dict[str, float]:
 
 def measure_fetch_only() -> dict[str, float]:
     """Reading the lead columns the export needs, and nothing else: a floor for our figure."""
-    from leads.export import LEAD_FIELDS
+    from leads.export.writer import LEAD_FIELDS
     from leads.selectors import leads_filtered
 
     rows = leads_filtered({}).values_list(*LEAD_FIELDS)
@@ -148,7 +148,7 @@ def measure_fetch_only() -> dict[str, float]:
 
 
 def measure_baseline() -> dict[str, float]:
-    from leads.export import export_rows
+    from leads.export.writer import export_rows
     from leads.selectors import leads_filtered
 
     rows = list(export_rows(leads_filtered({}), scrub=False))

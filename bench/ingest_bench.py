@@ -71,7 +71,7 @@ def wire_items(count: int) -> list[Any]:
 
 def clear_caches() -> None:
     """Normalisation memoises; every run starts cold, as a new process would."""
-    from leads import normalize
+    from leads.search import normalize
 
     for value in vars(normalize).values():
         if callable(getattr(value, "cache_clear", None)):
@@ -85,7 +85,7 @@ def empty_table() -> None:
 
 
 def measure_ingest(items: list[Any]) -> dict[str, float]:
-    from leads.ingest import ingest_records
+    from leads.search.ingest import ingest_records
     from providers.attom import parse_items
 
     clear_caches()
@@ -112,8 +112,8 @@ def measure_ingest(items: list[Any]) -> dict[str, float]:
 
 
 def measure_baseline(items: list[Any]) -> dict[str, float]:
-    from leads.ingest import _dedup, lead_from_record
     from leads.models import Lead
+    from leads.search.ingest import _dedup, lead_from_record
     from providers.attom import parse_items
 
     records, _ = parse_items(items)

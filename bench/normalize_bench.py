@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leads import normalize  # noqa: E402
+from leads.search import normalize  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_ADDRESSES", "10000"))
 TARGET_PER_S = 5_000

@@ -7,12 +7,12 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.auth import api_login_required
 from billing import analytics
 from billing.guard import CapExceeded
 from billing.money import format_dollars, micros_to_cents
 from billing.selectors import spend_today
 from billing.views import PeriodForm
-from leadflow.auth import api_login_required
 from providers.modes import OFF, PROVIDER_LABELS, PROVIDERS, provider_mode
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from leads.models import ApiToken, DoNotCall, Email, Lead, Phone
+from leads.models import DoNotCall, Email, Lead, Phone
 
 
 class PhoneInline(admin.TabularInline):
@@ -40,9 +40,3 @@ class LeadAdmin(admin.ModelAdmin):
 class DoNotCallAdmin(admin.ModelAdmin):
     list_display = ["number", "normalized_owner", "reason", "created_by", "created_at"]
     search_fields = ["number", "normalized_owner"]
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "name", "created_at", "last_used_at"]
-    readonly_fields = ["token_hash", "created_at", "last_used_at"]

@@ -6,16 +6,16 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
 from billing.api import cap_exceeded_response
 from billing.guard import CapExceeded
 from billing.money import micros_to_cents
-from leadflow.auth import api_login_required, csrf_exempt_for_tokens, json_body
 from leads.forms import LeadFilterForm, SearchForm, form_errors
 from leads.models import Lead
-from leads.search import lead_search
+from leads.search.services import lead_search
 from leads.selectors import leads_filtered, page_of, with_contacts
 from leads.serializers import lead_json
-from leads.skiptrace import LeadBusy, SkipTraceUnavailable, lead_skip_trace
+from leads.skiptrace.services import LeadBusy, SkipTraceUnavailable, lead_skip_trace
 from providers.http import ProviderError
 
 

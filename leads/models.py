@@ -290,16 +290,3 @@ class BulkTraceJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.STOPPED, self.Status.FAILED}
-
-
-class ApiToken(models.Model):
-    """A per-user token for scripts: `Authorization: Bearer <token>`. Only a hash is kept."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    name = models.CharField(max_length=100, blank=True)
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.name}".strip()

@@ -10,7 +10,7 @@ from django.db.models import F, Q, QuerySet
 
 from leads.forms import Area, city_zip_codes, county_zip_codes
 from leads.models import Lead
-from leads.temperature import score_range
+from leads.scoring.temperature import score_range
 
 MILES_PER_DEGREE_LAT = 69.0
 # Best score first and unscored leads last, on PostgreSQL (NULLs first by default) as on SQLite.

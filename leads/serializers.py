@@ -6,7 +6,7 @@ from typing import Any
 
 from billing.money import micros_to_cents
 from leads.models import Email, Lead, Phone
-from leads.scoring import score_reason_strings
+from leads.scoring.services import score_reason_strings
 
 
 def phone_json(phone: Phone) -> dict[str, Any]:

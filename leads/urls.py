@@ -1,6 +1,9 @@
 from django.urls import path
 
-from leads import api, board_views, export_views, trace_views, views
+from leads import api, views
+from leads.export import views as export_views
+from leads.pipeline import views as board_views
+from leads.skiptrace import views as trace_views
 
 urlpatterns = [
     path("", views.search, name="search"),

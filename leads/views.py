@@ -13,8 +13,8 @@ from billing.guard import CapExceeded
 from billing.pricing import unit_price_micros
 from leads.forms import LeadFilterForm, SearchForm
 from leads.models import Lead
-from leads.scoring import score_reason_strings
-from leads.search import lead_search, search_price_hint
+from leads.scoring.services import score_reason_strings
+from leads.search.services import lead_search, search_price_hint
 from leads.selectors import leads_filtered, page_of, with_contacts
 from providers.http import ProviderError
 from providers.modes import OFF, provider_mode

@@ -15,7 +15,7 @@ from billing.models import LedgerEntry
 from billing.money import format_dollars
 from leads.forms import SearchForm
 from leads.models import Lead, Stage
-from leads.search import lead_search
+from leads.search.services import lead_search
 from leads.tests.factories import make_lead
 from providers.sandbox.batchdata import person_for
 

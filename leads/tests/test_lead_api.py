@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from leadflow.auth import hash_token, new_token
-from leads.models import ApiToken, Source, Stage
+from accounts.auth import hash_token, new_token
+from accounts.models import ApiToken
+from leads.models import Source, Stage
 from leads.tests.factories import make_email, make_lead, make_phone
 
 pytestmark = pytest.mark.django_db

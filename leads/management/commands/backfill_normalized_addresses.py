@@ -6,9 +6,9 @@ from collections import defaultdict
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from leads.merge import keeper_of, merge_leads
 from leads.models import Lead
-from leads.normalize import address_key, normalize_address, owner_key
+from leads.search.merge import keeper_of, merge_leads
+from leads.search.normalize import address_key, normalize_address, owner_key
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from billing.guard import CapExceeded
 from leads.forms import SearchForm
 from leads.models import Lead
-from leads.search import lead_search
-from leads.skiptrace import lead_skip_trace
+from leads.search.services import lead_search
+from leads.skiptrace.services import lead_skip_trace
 from providers.modes import SANDBOX, provider_mode
 
 DEMO_SEARCHES = [

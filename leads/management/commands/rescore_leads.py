@@ -8,7 +8,11 @@ from billing.money import format_dollars
 from billing.pricing import UnknownPrice
 from leads.management.lead_options import leads_from_options
 from leads.models import Lead
-from leads.scoring import ai_rescore_estimate, leads_rescore, openai_budget_remaining_micros
+from leads.scoring.services import (
+    ai_rescore_estimate,
+    leads_rescore,
+    openai_budget_remaining_micros,
+)
 from providers.modes import is_enabled
 
 PROGRESS_WIDTH = 30

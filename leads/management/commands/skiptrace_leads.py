@@ -6,9 +6,9 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.money import cents_to_micros, format_dollars
-from leads.bulk import bulk_preview, bulk_trace_run
 from leads.management.lead_options import leads_from_options
 from leads.models import BulkTraceJob
+from leads.skiptrace.bulk import bulk_preview, bulk_trace_run
 from providers.modes import OFF, provider_mode
 
 

@@ -1,0 +1,22 @@
+"""Who may call the API: per-user bearer tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ApiToken(models.Model):
+    """A per-user token for scripts: `Authorization: Bearer <token>`. Only a hash is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "leads_apitoken"  # the table predates the accounts app
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.name}".strip()

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from accounts.auth import hash_token
+from accounts.models import ApiToken
+from billing import guard
+from billing.models import DailyCap
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["/", "/leads/", "/pipeline/", "/spend/"])
+def test_it_redirects_anonymous_pages_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_answers_anonymous_api_calls_with_401_json(client):
+    response = client.get("/api/system/status")
+    assert response.status_code == 401
+    assert response.json()["error"] == "authentication_required"
+
+
+def test_it_keeps_agents_out_of_django_admin(agent_client):
+    response = agent_client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_it_does_not_let_agents_change_caps(agent_client):
+    response = agent_client.post(
+        "/admin/billing/dailycap/add/", {"provider": "batch", "cents": "1"}
+    )
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert not DailyCap.objects.exists()
+
+
+def test_it_lets_admins_edit_a_cap_in_cents(admin_client):
+    response = admin_client.post(
+        "/admin/billing/dailycap/add/", {"provider": "batch", "cents": "12.5"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert DailyCap.objects.get(provider="batch").cap_micros == 125_000
+
+
+def test_it_accepts_a_bearer_token(client, agent):
+    call_command("create_api_token", "agent", stdout=_Sink(), stderr=_Sink())
+    raw = _Sink.last
+    assert ApiToken.objects.get().token_hash == hash_token(raw)
+    response = client.get("/api/system/status", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
+
+
+def test_it_rejects_an_unknown_bearer_token(client):
+    response = client.get("/api/system/status", HTTP_AUTHORIZATION="Bearer lf_nope")
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
+
+
+def test_it_shows_the_admin_link_to_staff_only(client, agent, admin_user):
+    client.force_login(agent)
+    assert b'href="/admin/"' not in client.get("/").content
+    client.force_login(admin_user)
+    assert b'href="/admin/"' in client.get("/").content
+
+
+class _Sink:
+    last = ""
+
+    def write(self, text: str) -> None:
+        if text.strip().startswith("lf_"):
+            _Sink.last = text.strip()
+
+    def flush(self) -> None:
+        pass
+
+
+def test_it_applies_a_cap_edited_in_admin_to_the_very_next_reservation(admin_client):
+    guard.reserve(provider="batch", amount_micros=70_000, operation="skip_trace")
+    response = admin_client.post(
+        "/admin/billing/dailycap/add/", {"provider": "batch", "cents": "10"}
+    )
+    assert response.status_code == 302
+    with pytest.raises(guard.CapExceeded) as refused:
+        guard.reserve(provider="batch", amount_micros=70_000, operation="skip_trace")
+    assert refused.value.cap_micros == 100_000
+    cap = DailyCap.objects.get(provider="batch")
+    response = admin_client.post(
+        f"/admin/billing/dailycap/{cap.pk}/change/", {"provider": "batch", "cents": "14"}
+    )
+    assert response.status_code == 302
+    guard.reserve(provider="batch", amount_micros=70_000, operation="skip_trace")

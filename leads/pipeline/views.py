@@ -1,0 +1,118 @@
+"""The pipeline board (Kanban): columns, drag-and-drop moves, and the no-JS move form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
+from leads.forms import BoardFilterForm, MoveForm
+from leads.models import Lead, Stage
+from leads.pipeline.services import (
+    CARDS_PER_COLUMN,
+    MoveRejected,
+    board_columns,
+    column_cards,
+    lead_move,
+)
+from leads.selectors import with_contacts
+from leads.serializers import lead_json
+
+
+def _board_context(query: QueryDict) -> dict:
+    form = BoardFilterForm(query)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return {
+        "form": form,
+        "columns": board_columns(filters),
+        "stages": Stage.choices,
+        "filter_query": query.urlencode(),
+    }
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def pipeline(request: HttpRequest) -> HttpResponse:
+    context = _board_context(request.GET)
+    status = 400 if context["form"].errors else 200
+    template = "leads/pipeline.html#board" if request.htmx else "leads/pipeline.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
+    if stage not in Stage.values:
+        return HttpResponse("Unknown stage.", status=404)
+    form = BoardFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    try:
+        offset = max(int(request.GET.get("offset", CARDS_PER_COLUMN)), 0)
+    except ValueError:
+        return HttpResponse("offset must be a number.", status=400)
+    cards = column_cards(stage, filters, offset=offset, limit=CARDS_PER_COLUMN)
+    # The next "Load more" link adds its own offset; a repeated one would win over it.
+    filter_query = request.GET.copy()
+    filter_query.pop("offset", None)
+    context = {
+        "cards": cards,
+        "stage": stage,
+        "next_offset": offset + len(cards),
+        "has_more": len(cards) == CARDS_PER_COLUMN,
+        "stages": Stage.choices,
+        "filter_query": filter_query.urlencode(),
+    }
+    return render(request, "leads/_more_cards.html", context)
+
+
+@login_required
+@require_POST
+def pipeline_move(request: HttpRequest) -> HttpResponse:
+    """A drop (or the no-JS form): move, then answer with the whole board re-rendered."""
+    form = MoveForm(request.POST)
+    error, status = None, 200
+    if not form.is_valid():
+        error, status = (
+            "That move is not valid: "
+            + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+            400,
+        )
+    else:
+        try:
+            lead_move(**form.move_arguments())
+        except MoveRejected as exc:
+            error, status = exc.message, exc.status
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(f"{reverse('pipeline')}?{request.POST.get('filter', '')}")
+    # The board the mover was looking at: its filter travels in the form, not the URL.
+    context = _board_context(QueryDict(request.POST.get("filter", ""))) | {"error": error}
+    return render(request, "leads/pipeline.html#board", context, status=status)
+
+
+@csrf_exempt_for_tokens
+@require_POST
+@api_login_required
+def api_move(request: HttpRequest, lead_id: int) -> JsonResponse:
+    body, error = json_body(request)
+    if error:
+        return error
+    stage, position = body.get("stage"), body.get("position", 0)
+    if not isinstance(stage, str) or not isinstance(position, int) or isinstance(position, bool):
+        return JsonResponse(
+            {
+                "error": "invalid_request",
+                "fields": {"stage": ["A stage name."], "position": ["A whole number ≥ 0."]},
+            },
+            status=400,
+        )
+    try:
+        lead_move(lead_id=lead_id, stage=stage, position=position)
+    except MoveRejected as exc:
+        return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
+    return JsonResponse(lead_json(with_contacts(Lead.objects.filter(pk=lead_id)).get()))

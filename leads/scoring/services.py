@@ -1,0 +1,286 @@
+"""Scoring services: the free rules score always, an OpenAI score when it is configured.
+
+An AI score goes through the spend guard: reserve the most the request can cost → call →
+settle the cost of the tokens actually billed. Whatever goes wrong (cap reached, vendor
+error, refusal, cut-off or malformed answer, no price for the model) the lead keeps a
+rules score and `score_note` says why the AI score is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+from django.tasks import task
+from django.utils import timezone
+
+from billing import guard
+from billing.models import Outcome, SpendDay
+from billing.pricing import UnknownPrice, openai_cost_micros
+from leads.models import Lead
+from leads.scoring import rules
+from leads.scoring.temperature import temperature_for
+from providers.http import CallInfo, ProviderError
+from providers.modes import is_enabled
+from providers.openai_scoring import (
+    WORST_CASE_FACTS,
+    AiScore,
+    LeadFacts,
+    OpenAiMalformedAnswer,
+    OpenAiScoringClient,
+    max_usage,
+)
+
+logger = logging.getLogger("leadflow.leads")
+
+RULES = "rules"
+CAP_NOTE = "AI score skipped: daily OpenAI cap reached"
+OFF_NOTE = "AI score skipped: OpenAI is off"
+SCORE_FIELDS = [
+    "ai_score", "temperature_tag", "score_reasons", "scored_by", "score_note",
+    "ai_cost_micros", "ai_scored_at", "updated_at",
+]  # fmt: skip
+EQUITY_PERCENT_LIMIT = 999  # a tiny AVM must not turn into an absurd percentage
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    score: int
+    temperature: str
+    scored_by: str
+    note: str = ""
+    cost_micros: int = 0  # charged to OpenAI's day for this lead, this time
+    ai: bool = False  # the stored score is the model's
+    cap_reached: bool = False
+
+
+@dataclass
+class RescoreSummary:
+    total: int = 0
+    ai_scored: int = 0
+    rules_scored: int = 0
+    ai_fallbacks: int = 0  # AI was asked for but the rules score stands
+    cost_micros: int = 0
+    cap_reached: bool = False
+
+    def add(self, outcome: ScoreOutcome, *, wanted_ai: bool) -> None:
+        self.ai_scored += outcome.ai
+        self.rules_scored += not outcome.ai
+        self.ai_fallbacks += wanted_ai and not outcome.ai
+        self.cost_micros += outcome.cost_micros
+        self.cap_reached = self.cap_reached or outcome.cap_reached
+
+    def as_dict(self) -> dict[str, int | bool]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _AiAttempt:
+    answer: AiScore | None
+    cost_micros: int
+    note: str = ""
+
+
+def lead_score_rules(*, lead: Lead, save: bool = True) -> rules.RulesScore:
+    result = rules.rules_score(lead)
+    lead.ai_score = result.score
+    lead.temperature_tag = temperature_for(result.score)
+    lead.score_reasons = [reason.as_json() for reason in result.reasons]
+    lead.scored_by = RULES
+    lead.score_note = ""
+    if save:
+        lead.save(update_fields=SCORE_FIELDS)
+    return result
+
+
+def lead_score_ai(
+    *, lead: Lead, user: AbstractBaseUser | None = None, client: OpenAiScoringClient | None = None
+) -> ScoreOutcome:
+    client = client or OpenAiScoringClient.from_settings()
+    if client is None:
+        return _fall_back(lead, OFF_NOTE)
+    facts = lead_facts(lead)
+    try:
+        max_micros = openai_cost_micros(client.model, client.max_usage(facts))
+    except UnknownPrice:
+        return _fall_back(lead, f"AI score skipped: no price configured for {client.model}")
+    try:
+        attempt = _ask_openai(client, facts, max_micros, lead, user)
+    except guard.CapExceeded:
+        return _fall_back(lead, CAP_NOTE, cap_reached=True)
+    answer = attempt.answer
+    if answer is None:
+        return _fall_back(lead, attempt.note, cost_micros=attempt.cost_micros)
+    if answer.status == "refused":
+        note = f"AI score skipped: the model refused ({answer.refusal})"
+        return _fall_back(lead, note, cost_micros=attempt.cost_micros)
+    if answer.status == "incomplete":
+        note = "AI score skipped: the model's answer was cut off"
+        return _fall_back(lead, note, cost_micros=attempt.cost_micros)
+    return _store_ai(lead, answer, attempt.cost_micros)
+
+
+def _ask_openai(
+    client: OpenAiScoringClient, facts: LeadFacts, max_micros: int, lead: Lead,
+    user: AbstractBaseUser | None,
+) -> _AiAttempt:  # fmt: skip
+    """One metered request: exactly one ledger row, whatever the answer."""
+    with guard.charge(
+        provider="openai", max_micros=max_micros, operation="lead_score", lead_id=lead.pk,
+        user_id=user.pk if user is not None else None,
+    ) as current:  # fmt: skip
+        try:
+            answer = client.score(facts)
+        except OpenAiMalformedAnswer as exc:
+            note = "AI score failed: the model's answer was not valid JSON"
+            if exc.usage is None:
+                current.fail(exc)
+                return _AiAttempt(None, _charged(current), note)
+            return _AiAttempt(None, _settle(current, client.model, exc.usage, exc.call), note)
+        except ProviderError as exc:
+            current.fail(exc)  # a row with cost 0, or the maximum if the outcome is unknown
+            return _AiAttempt(None, _charged(current), f"AI score failed: {exc.message}")
+        outcome = Outcome.SUCCESS if answer.status == "completed" else Outcome.ERROR
+        return _AiAttempt(
+            answer, _settle(current, client.model, answer.usage, answer.call, outcome)
+        )
+
+
+def _settle(
+    current: guard.Charge, model: str, usage: dict[str, int], call: CallInfo,
+    outcome: str = Outcome.ERROR,
+) -> int:  # fmt: skip
+    """Charge the tokens billed (a refusal or a bad answer is billed too)."""
+    cost = openai_cost_micros(model, usage)
+    reserved = current.reservation.amount_micros
+    if cost > reserved:
+        logger.warning("openai cost %d exceeded the reservation %d", cost, reserved)
+        cost = reserved
+    units = usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
+    return current.settle(cost_micros=cost, call=call, units=units, outcome=outcome).cost_micros
+
+
+def _charged(current: guard.Charge) -> int:
+    return current.entry.cost_micros if current.entry is not None else 0
+
+
+def _fall_back(
+    lead: Lead, note: str, *, cost_micros: int = 0, cap_reached: bool = False
+) -> ScoreOutcome:
+    """Keep (or compute) the rules score; a previous AI score stays until a new one comes."""
+    if lead.ai_score is None or lead.scored_by in ("", RULES):
+        lead_score_rules(lead=lead, save=False)
+    lead.score_note = note[:300]
+    lead.ai_cost_micros += cost_micros
+    lead.save(update_fields=SCORE_FIELDS)
+    return ScoreOutcome(
+        score=lead.ai_score, temperature=lead.temperature_tag, scored_by=lead.scored_by,
+        note=lead.score_note, cost_micros=cost_micros, cap_reached=cap_reached,
+    )  # fmt: skip
+
+
+def _store_ai(lead: Lead, answer: AiScore, cost_micros: int) -> ScoreOutcome:
+    assert answer.score is not None
+    lead.ai_score = answer.score
+    lead.temperature_tag = temperature_for(answer.score)
+    by = f"AI score by {answer.model}" + (" (sandbox)" if answer.call.sandbox else "")
+    lead.score_reasons = [{"points": None, "reason": by}] + [
+        {"points": None, "reason": reason} for reason in answer.reasons
+    ]
+    lead.scored_by = answer.model[:60]
+    lead.score_note = ""
+    lead.ai_cost_micros += cost_micros
+    lead.ai_scored_at = timezone.now()
+    lead.save(update_fields=SCORE_FIELDS)
+    return ScoreOutcome(
+        score=answer.score, temperature=lead.temperature_tag, scored_by=lead.scored_by,
+        cost_micros=cost_micros, ai=True,
+    )  # fmt: skip
+
+
+def lead_facts(lead: Lead) -> LeadFacts:
+    """What the model may see: the property and the kind of owner, never who they are."""
+    today = timezone.localdate()
+    percent = rules.equity_percent(lead)
+    if percent is not None:
+        percent = min(max(percent, -EQUITY_PERCENT_LIMIT), EQUITY_PERCENT_LIMIT)
+    return LeadFacts(
+        city=lead.city, state=lead.state, zip=lead.zip_code, property_type=lead.property_type,
+        beds=lead.beds, baths=float(lead.baths) if lead.baths is not None else None,
+        living_sqft=lead.living_sqft, year_built=lead.year_built,
+        avm_value_usd=lead.avm_value_usd, estimated_equity_usd=lead.estimated_equity_usd,
+        equity_percent=percent,
+        last_sale_date=lead.last_sale_date.isoformat() if lead.last_sale_date else None,
+        years_owned=rules.years_owned(lead, today), absentee=lead.absentee,
+        out_of_state_owner=rules.out_of_state_owner(lead), corporate_owner=lead.corporate_owner,
+        owner_is_trust=rules.owner_is_trust(lead), traced=bool(lead.skip_trace_status),
+        contactable=lead.contactable,
+    )  # fmt: skip
+
+
+def leads_rescore(
+    *, queryset: QuerySet[Lead], use_ai: bool, user: AbstractBaseUser | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RescoreSummary:  # fmt: skip
+    """Score each lead; once the OpenAI cap is reached the rest keep rules scores."""
+    client = OpenAiScoringClient.from_settings() if use_ai else None
+    summary = RescoreSummary(total=queryset.count())
+    leads = queryset.order_by("pk").prefetch_related("phones").iterator(chunk_size=200)
+    for done, lead in enumerate(leads, start=1):
+        if not use_ai:
+            lead_score_rules(lead=lead)
+            outcome = ScoreOutcome(lead.ai_score, lead.temperature_tag, RULES)
+        elif summary.cap_reached:
+            outcome = _fall_back(lead, CAP_NOTE, cap_reached=True)
+        else:
+            outcome = lead_score_ai(lead=lead, user=user, client=client)
+        summary.add(outcome, wanted_ai=use_ai)
+        if progress is not None:
+            progress(done, summary.total)
+    return summary
+
+
+def ai_rescore_estimate(*, count: int) -> int:
+    """The most `count` AI scores can cost, in micro-dollars (raises UnknownPrice)."""
+    return count * openai_cost_micros(settings.OPENAI_MODEL, max_usage(WORST_CASE_FACTS))
+
+
+def openai_budget_remaining_micros() -> int:
+    day = SpendDay.objects.filter(provider="openai", day=guard.spend_day()).first()
+    committed = day.settled_micros + day.reserved_micros if day is not None else 0
+    return max(guard.cap_micros("openai") - committed, 0)
+
+
+def score_reason_strings(lead: Lead) -> list[str]:
+    """Reasons as shown to agents: "+20 absentee owner", "−10 owned by an LLC"."""
+    return [_reason_string(entry) for entry in lead.score_reasons or []]
+
+
+def _reason_string(entry: dict[str, object]) -> str:
+    points, reason = entry.get("points"), str(entry.get("reason", ""))
+    if not isinstance(points, int):
+        return reason
+    if reason == rules.BASE_REASON:
+        return f"{points} {reason}"
+    sign = "+" if points >= 0 else "\u2212"
+    return f"{sign}{abs(points)} {reason}"
+
+
+@task
+def score_leads_ai_task(lead_ids: list[int]) -> dict[str, int | bool]:
+    queryset = Lead.objects.filter(pk__in=lead_ids)
+    return leads_rescore(queryset=queryset, use_ai=True).as_dict()
+
+
+def enqueue_ai_scoring(lead_ids: Iterable[int]) -> bool:
+    """Queue AI scoring after the current transaction commits; False when OpenAI is off."""
+    ids = sorted(set(lead_ids))
+    if not ids or not is_enabled("openai"):
+        return False
+    transaction.on_commit(lambda: score_leads_ai_task.enqueue(ids))
+    return True

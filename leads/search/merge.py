@@ -1,0 +1,74 @@
+"""Merging two leads that turned out to be the same property and owner, keeping agent work."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from billing.models import LedgerEntry
+from leads.models import Lead, Stage
+from leads.skiptrace.compliance import refresh_compliance
+
+STAGE_ORDER = {stage: rank for rank, stage in enumerate(Stage.values)}
+
+
+def _work_done(lead: Lead) -> tuple:
+    return (
+        lead.stage != Stage.NEW,
+        bool(lead.notes),
+        lead.skip_traced_at is not None,
+        lead.assigned_to_id is not None,
+        -lead.pk,
+    )
+
+
+def keeper_of(leads: list[Lead]) -> Lead:
+    """The lead that carries the most agent work (the oldest when equal)."""
+    return max(leads, key=_work_done)
+
+
+@transaction.atomic
+def merge_leads(*, keeper: Lead, duplicate: Lead) -> Lead:
+    """Fold `duplicate` into `keeper`: notes, contacts, trace, flags and ledger rows move;
+    the duplicate is deleted. Nothing an agent wrote is lost."""
+    if duplicate.notes and duplicate.notes not in keeper.notes:
+        keeper.notes = "\n\n".join(filter(None, (keeper.notes, duplicate.notes)))
+    vacated = (duplicate.stage, duplicate.position)
+    if keeper.stage == Stage.NEW and duplicate.stage != Stage.NEW:
+        vacated = (keeper.stage, keeper.position)
+        keeper.stage, keeper.position = duplicate.stage, duplicate.position
+    keeper.assigned_to_id = keeper.assigned_to_id or duplicate.assigned_to_id
+    keeper.do_not_call = keeper.do_not_call or duplicate.do_not_call
+    if _newer_trace(duplicate, keeper):
+        keeper.phones.all().delete()
+        keeper.emails.all().delete()
+        duplicate.phones.update(lead=keeper)
+        duplicate.emails.update(lead=keeper)
+        for field in (
+            "skip_trace_status",
+            "skip_trace_provider",
+            "skip_traced_at",
+            "litigator",
+            "deceased",
+        ):
+            setattr(keeper, field, getattr(duplicate, field))
+    keeper.skip_trace_cost_micros += duplicate.skip_trace_cost_micros
+    keeper.ai_cost_micros += duplicate.ai_cost_micros
+    LedgerEntry.objects.filter(lead=duplicate).update(lead=keeper)
+    duplicate.delete()
+    keeper.save()
+    _close_gap(keeper, *vacated)
+    return refresh_compliance(keeper)
+
+
+def _close_gap(keeper: Lead, stage: str, position: int) -> None:
+    """Board positions stay dense (0, 1, 2, ...): close the slot the merge left empty."""
+    Lead.objects.filter(stage=stage, position__gt=position).update(position=F("position") - 1)
+    if keeper.stage == stage and keeper.position > position:
+        keeper.position -= 1
+
+
+def _newer_trace(candidate: Lead, current: Lead) -> bool:
+    if candidate.skip_traced_at is None:
+        return False
+    return current.skip_traced_at is None or candidate.skip_traced_at > current.skip_traced_at

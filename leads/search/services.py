@@ -1,0 +1,244 @@
+"""Searching an area: the cache, then ATTOM through the spend guard, then stored leads.
+
+A cache hit is free and is served even when the day's cap is spent. A miss reserves each
+ATTOM request's maximum before it is sent (`BillingMeter`) and settles what ATTOM billed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import prefetch_related_objects
+
+from billing.guard import BillingMeter, check_affordable, record_free
+from billing.models import Outcome
+from billing.pricing import unit_price_micros
+from leads.forms import Area
+from leads.models import Lead
+from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
+from leads.search.ingest import ingest_records
+from leads.selectors import leads_in_area, page_of, with_contacts
+from providers.attom import AttomClient, GeoQuery, search_max_usage
+from providers.modes import OFF, SANDBOX, provider_mode
+
+logger = logging.getLogger("leadflow.search")
+
+CACHE_VERSION = "v1"
+GEO_ID_TTL_SECONDS = 7 * 24 * 3600  # geoIdV4 ids are stable
+ATTOM_RESULT_CEILING = 10_000
+FILTER_KEYS = ("absentee", "propertyType", "minBeds", "maxBeds", "minValue", "maxValue")
+
+
+@dataclass
+class SearchOutcome:
+    leads: list[Lead]
+    total: int
+    page: int
+    page_size: int
+    source: str  # "attom", "attom-sandbox", "cache" or "local"
+    cached: bool = False
+    cost_micros: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def lead_search(*, params: dict[str, Any], user_id: int | None = None) -> SearchOutcome:
+    """`params` is a cleaned SearchForm."""
+    mode = provider_mode("attom")
+    wants_attom = params.get("attom")
+    if wants_attom is False:
+        return local_search(params)
+    if mode == OFF:
+        outcome = local_search(params)
+        outcome.notes.append(
+            "ATTOM is off (no ATTOM_API_KEY is set), so these are stored leads only."
+        )
+        return outcome
+    return attom_search(params, user_id=user_id, sandbox=mode == SANDBOX)
+
+
+def local_search(params: dict[str, Any]) -> SearchOutcome:
+    leads, total = page_of(
+        leads_in_area(params["area"], params), params["page"], params["pageSize"]
+    )
+    return SearchOutcome(leads, total, params["page"], params["pageSize"], source="local")
+
+
+def attom_search(params: dict[str, Any], *, user_id: int | None, sandbox: bool) -> SearchOutcome:
+    key = search_cache_key(params)
+    hit = cache.get(key)
+    if hit is not None:
+        return _from_cache(hit, params, user_id=user_id, sandbox=sandbox)
+    logger.info("search cache miss key=%s", key)
+    check_affordable(
+        provider="attom",
+        amount_micros=search_price_hint(params["pageSize"], page=params["page"])["max_micros"],
+        operation="property_search", user_id=user_id,
+    )  # fmt: skip
+    client = AttomClient.from_settings()
+    meter = BillingMeter(user_id=user_id)
+    geo = _geo_query(params, client, meter)
+    if geo is None:
+        return SearchOutcome(
+            [],
+            0,
+            params["page"],
+            params["pageSize"],
+            source=_source(sandbox),
+            notes=[f"ATTOM does not know {params['area'].describe()}."],
+        )
+    page = client.get_by_geo(geo, page=params["page"], page_size=params["pageSize"], meter=meter)
+    ingested = ingest_records(page.records, sandbox=sandbox)
+    _score_new(ingested.leads)
+    notes = _notes(page, params)
+    if page.failure is None:  # a partial page is never served again from the cache
+        cache.set(
+            key,
+            {"ids": [lead.pk for lead in ingested.leads], "total": page.total, "notes": notes},
+            settings.CACHE_TTL_SECONDS,
+        )
+    leads = _in_order(ingested.leads)
+    return SearchOutcome(
+        leads,
+        page.total,
+        params["page"],
+        params["pageSize"],
+        source=_source(sandbox),
+        cost_micros=meter.total_micros,
+        notes=notes,
+    )
+
+
+def search_cache_key(params: dict[str, Any]) -> str:
+    area: Area = params["area"]
+    normalised = {
+        "area": [
+            area.kind,
+            area.zip_code,
+            area.city,
+            area.county,
+            area.state,
+            str(area.latitude),
+            str(area.longitude),
+            str(area.radius_miles),
+        ],
+        "filters": {k: params.get(k) for k in FILTER_KEYS},
+        "page": params["page"],
+        "pageSize": params["pageSize"],
+        "mode": provider_mode("attom"),
+    }
+    digest = hashlib.sha256(json.dumps(normalised, sort_keys=True, default=str).encode())
+    return f"leadflow:search:{CACHE_VERSION}:{digest.hexdigest()}"
+
+
+def _from_cache(hit: dict, params: dict, *, user_id: int | None, sandbox: bool) -> SearchOutcome:
+    logger.info("search cache hit")
+    record_free(
+        provider="attom",
+        operation="property_search",
+        outcome=Outcome.CACHED,
+        user_id=user_id,
+        sandbox=sandbox,
+        detail=params["area"].describe(),
+    )
+    leads = list(with_contacts(Lead.objects.filter(pk__in=hit["ids"])))
+    by_id = {lead.pk: lead for lead in leads}
+    ordered = [by_id[pk] for pk in hit["ids"] if pk in by_id]
+    return SearchOutcome(
+        ordered,
+        hit["total"],
+        params["page"],
+        params["pageSize"],
+        source="cache",
+        cached=True,
+        notes=list(hit.get("notes", [])),
+    )
+
+
+def _geo_query(params: dict, client: AttomClient, meter: BillingMeter) -> GeoQuery | None:
+    area: Area = params["area"]
+    filters = {
+        "absentee": params.get("absentee"),
+        "property_types": (params["propertyType"],) if params.get("propertyType") else (),
+        "min_beds": params.get("minBeds"),
+        "max_beds": params.get("maxBeds"),
+        "min_value": params.get("minValue"),
+        "max_value": params.get("maxValue"),
+    }
+    if area.kind == "zip":
+        return GeoQuery(postal_code=area.zip_code, **filters)
+    if area.kind == "radius":
+        return GeoQuery(
+            latitude=area.latitude,
+            longitude=area.longitude,
+            radius_miles=area.radius_miles,
+            **filters,
+        )
+    geo_id = _geo_id(area, client, meter)
+    return GeoQuery(geo_id_v4=geo_id, **filters) if geo_id else None
+
+
+def _geo_id(area: Area, client: AttomClient, meter: BillingMeter) -> str | None:
+    """ATTOM has no city or county parameter: resolve the place to its geoIdV4 once."""
+    kind, name = (
+        ("CI", f"{area.city.title()}, {area.state}")
+        if area.kind == "city"
+        else ("CO", f"{area.county.title()} County, {area.state}")
+    )
+    key = "leadflow:geoid:" + hashlib.sha256(f"{kind}:{name.upper()}".encode()).hexdigest()
+    geo_id = cache.get(key)
+    if geo_id is None:
+        geo_id = client.lookup_location(name, kind, meter=meter) or ""
+        cache.set(key, geo_id, GEO_ID_TTL_SECONDS)
+    return geo_id or None
+
+
+def _score_new(leads: list[Lead]) -> None:
+    unscored = [lead for lead in leads if lead.ai_score is None]
+    for lead in unscored:
+        lead_score_rules(lead=lead)
+    enqueue_ai_scoring([lead.pk for lead in unscored])
+
+
+def _in_order(leads: list[Lead]) -> list[Lead]:
+    """The ingested leads (already in ATTOM's order, scores saved on them) with contacts."""
+    prefetch_related_objects(leads, "phones", "emails")
+    return leads
+
+
+def _notes(page, params: dict) -> list[str]:
+    notes = []
+    if page.failure is not None:
+        notes.append(
+            f"ATTOM failed part-way through this page ({page.failure.message}); the "
+            f"{len(page.records)} properties it had already returned are kept. "
+            "Try again for the rest."
+        )
+    if page.ceiling_reached or page.total >= ATTOM_RESULT_CEILING:
+        notes.append(
+            "ATTOM returns at most 10,000 properties per search, so this area cannot be paged "
+            "to the end: narrow it with filters (absentee, type, beds, value) or search ZIP by ZIP."
+        )
+    if page.skipped:
+        notes.append(f"{page.skipped} record(s) from ATTOM had no usable address and were skipped.")
+    return notes
+
+
+def _source(sandbox: bool) -> str:
+    return "attom-sandbox" if sandbox else "attom"
+
+
+def search_price_hint(page_size: int, *, page: int = 1) -> dict[str, int]:
+    """What a search of one page may cost at most, for the form's hint and the pre-flight."""
+    usage = search_max_usage(page=page, page_size=page_size)
+    per_record = unit_price_micros("attom.records")
+    per_call = unit_price_micros("attom.calls")
+    return {
+        "max_micros": usage["records"] * per_record + usage["calls"] * per_call,
+        "lookup_micros": per_call,
+    }

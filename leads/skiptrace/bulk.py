@@ -1,0 +1,258 @@
+"""Bulk skip trace: preview → confirm → a background task sending batches of up to 100.
+
+Each batch reserves only what today's remaining budget can pay for, so the job stops
+cleanly at the cap and says how many leads are left untraced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.tasks import task
+from django.utils import timezone
+
+from billing.guard import CapExceeded, charge
+from billing.models import Outcome
+from billing.pricing import unit_price_micros
+from billing.selectors import provider_spend_today
+from leads.models import BulkTraceJob, Lead
+from leads.scoring.services import enqueue_ai_scoring
+from leads.skiptrace.contacts import skip_trace_request, store_matches
+from leads.skiptrace.services import (
+    after_traces,
+    claim_lead,
+    provider_label,
+    release_leads,
+    reuse_stored_trace,
+    reuse_window,
+    traced_owners,
+)
+from providers.batchdata import BatchDataClient
+from providers.http import ProviderError
+
+logger = logging.getLogger("leadflow.skiptrace")
+
+BATCH_SIZE = 100  # BatchData's limit per request
+MAX_CAP_RACES = 3
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    count: int
+    free: int  # traced within the reuse window: answered from storage at $0
+    to_trace: int
+    price_micros: int
+    max_cost_micros: int
+    remaining_micros: int  # today's BatchData budget left
+
+    @property
+    def affordable(self) -> int:
+        return (
+            min(self.to_trace, self.remaining_micros // self.price_micros)
+            if self.price_micros
+            else self.to_trace
+        )
+
+
+def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
+    leads = Lead.objects.filter(pk__in=lead_ids)
+    free = leads.filter(skip_traced_at__gte=timezone.now() - reuse_window()).count()
+    count = leads.count()
+    price = unit_price_micros("batch.matches")
+    return BulkPreview(
+        count=count,
+        free=free,
+        to_trace=count - free,
+        price_micros=price,
+        max_cost_micros=(count - free) * price,
+        remaining_micros=provider_spend_today("batch").remaining_micros,
+    )
+
+
+def bulk_trace_start(
+    *, lead_ids: Sequence[int], user_id: int | None, max_cost_micros: int | None = None
+) -> BulkTraceJob:
+    ids = list(Lead.objects.filter(pk__in=lead_ids).order_by("pk").values_list("pk", flat=True))
+    job = BulkTraceJob.objects.create(
+        user_id=user_id, lead_ids=ids, total=len(ids), max_cost_micros=max_cost_micros
+    )
+    transaction.on_commit(lambda: run_bulk_trace.enqueue(job.pk))
+    return job
+
+
+@task
+def run_bulk_trace(job_id: int) -> None:
+    bulk_trace_run(BulkTraceJob.objects.get(pk=job_id))
+
+
+def bulk_trace_run(
+    job: BulkTraceJob, *, progress: Callable[[BulkTraceJob], None] | None = None
+) -> BulkTraceJob:
+    _set(job, status=BulkTraceJob.Status.RUNNING)
+    pending = _reuse_stored(job)
+    _report(job, progress)
+    client = BatchDataClient.from_settings()
+    price = unit_price_micros("batch.matches")
+    races = 0
+    try:
+        while pending:
+            size = _affordable(job, price, min(len(pending), BATCH_SIZE))
+            if size == 0 or races > MAX_CAP_RACES:
+                return _stop(job, len(pending))
+            if _trace_batch(job, client, pending[:size], price):
+                pending, races = pending[size:], 0
+            else:
+                races += 1  # someone else spent the budget first: size the batch again
+            _report(job, progress)
+    except ProviderError as exc:
+        _set(
+            job,
+            status=BulkTraceJob.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
+        )
+        return job
+    _set(
+        job,
+        status=BulkTraceJob.Status.DONE,
+        finished_at=timezone.now(),
+        message=f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free.",
+    )
+    return job
+
+
+def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
+    """Leads with a recent trace (or a traced owner) cost nothing: answer them first."""
+    leads = list(Lead.objects.filter(pk__in=job.lead_ids).order_by("pk"))
+    fresh_since = timezone.now() - reuse_window()
+    owners = traced_owners(leads)  # one query instead of one per lead
+    pending, reused = [], []
+    for lead in leads:
+        worth_asking = (lead.skip_traced_at and lead.skip_traced_at >= fresh_since) or (
+            lead.normalized_owner,
+            lead.normalized_mailing,
+        ) in owners
+        # Claimed like a single trace, so a concurrent trace never repeats its line checks.
+        if worth_asking and claim_lead(lead.pk):
+            if reuse_stored_trace(lead, job.user_id) is not None:
+                reused.append(lead)
+                continue
+            release_leads([lead.pk])
+        pending.append(lead)
+    try:
+        for start in range(0, len(reused), BATCH_SIZE):
+            after_traces(reused[start : start + BATCH_SIZE], enqueue_ai=False)
+    finally:
+        release_leads(lead.pk for lead in reused)
+    BulkTraceJob.objects.filter(pk=job.pk).update(
+        reused=F("reused") + len(reused), processed=F("processed") + len(reused)
+    )
+    job.refresh_from_db()
+    return pending
+
+
+def _affordable(job: BulkTraceJob, price: int, wanted: int) -> int:
+    if price == 0:
+        return wanted
+    budget = provider_spend_today("batch").remaining_micros
+    if job.max_cost_micros is not None:
+        budget = min(budget, job.max_cost_micros - job.cost_micros)
+    return max(min(wanted, budget // price), 0)
+
+
+def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], price: int) -> bool:
+    """Trace one batch; False when the cap refused it (nothing was sent)."""
+    claimed = [lead for lead in leads if claim_lead(lead.pk)]  # the rest: someone else's now
+    ids = [lead.pk for lead in claimed]
+    try:
+        # Traced since the job began (an agent's click, say): free, as anywhere in the window.
+        meanwhile = Lead.objects.filter(
+            pk__in=ids, skip_traced_at__gte=timezone.now() - reuse_window()
+        ).in_bulk()
+        to_trace = [lead for lead in claimed if lead.pk not in meanwhile]
+        if to_trace and not _charge_and_store(job, client, to_trace, price):
+            return False
+        for lead in meanwhile.values():
+            reuse_stored_trace(lead, job.user_id)
+        BulkTraceJob.objects.filter(pk=job.pk).update(
+            processed=F("processed") + len(leads) - len(to_trace),
+            reused=F("reused") + len(meanwhile),
+        )
+        # Under the claims, as for one lead: nobody re-checks (and pays for) these phones.
+        after_traces(list(Lead.objects.filter(pk__in=ids).order_by("pk")), enqueue_ai=False)
+    finally:
+        release_leads(ids)
+    enqueue_ai_scoring(ids)
+    job.refresh_from_db()
+    return True
+
+
+def _charge_and_store(
+    job: BulkTraceJob, client: BatchDataClient, claimed: list[Lead], price: int
+) -> bool:
+    """One BatchData request for the claimed leads, settled with their contacts stored in
+    one transaction; False when the cap refused it."""
+    try:
+        with charge(
+            provider="batch",
+            max_micros=len(claimed) * price,
+            operation="skip_trace",
+            user_id=job.user_id,
+        ) as current:
+            batch = client.skip_trace([skip_trace_request(lead) for lead in claimed])
+            cost = batch.match_count * price
+            with transaction.atomic():
+                current.settle(
+                    cost_micros=cost,
+                    call=batch.call,
+                    units=batch.match_count,
+                    outcome=Outcome.SUCCESS if batch.match_count else Outcome.EMPTY,
+                )
+                store_matches(
+                    [
+                        (lead, match, price if match.matched and not match.error else 0)
+                        for lead, match in zip(claimed, batch.matches, strict=True)
+                    ],
+                    provider=provider_label(),
+                )
+                BulkTraceJob.objects.filter(pk=job.pk).update(
+                    processed=F("processed") + len(claimed),
+                    requests=F("requests") + 1,
+                    matched=F("matched") + batch.match_count,
+                    no_match=F("no_match") + len(claimed) - batch.match_count,
+                    cost_micros=F("cost_micros") + cost,
+                )
+    except CapExceeded:
+        logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
+        return False
+    return True
+
+
+def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
+    own_limit = job.max_cost_micros is not None and (
+        job.max_cost_micros - job.cost_micros < provider_spend_today("batch").remaining_micros
+    )
+    reason = "Stopped at this job's cost limit" if own_limit else "Stopped at today's BatchData cap"
+    _set(
+        job,
+        status=BulkTraceJob.Status.STOPPED,
+        finished_at=timezone.now(),
+        message=f"{reason}: {left} lead(s) left untraced. "
+        "They can be traced after the cap resets or is raised.",
+    )
+    return job
+
+
+def _set(job: BulkTraceJob, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    BulkTraceJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def _report(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> None:
+    if progress is not None:
+        progress(job)

@@ -1,0 +1,219 @@
+"""Skip tracing one lead: reuse what we know, else BatchData through the spend guard.
+
+- A lead traced within SKIP_TRACE_REUSE_DAYS answers from its stored result, free, unless
+  `force` (a no-match too).
+- A lead whose owner (normalised name + mailing address) was traced for another property
+  reuses that person's contacts, free.
+- Otherwise: reserve one match's price → call → settle `matchCount × price` (a no-match is
+  free) and store the contacts in the same transaction as the settlement.
+- A claim on the lead row (a conditional UPDATE) makes concurrent requests for one lead
+  produce one provider call and one charge; the others wait and get the stored result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, prefetch_related_objects
+from django.utils import timezone
+
+from billing.guard import charge, record_free
+from billing.models import Outcome
+from billing.pricing import unit_price_micros
+from leads.models import Lead, SkipTraceStatus
+from leads.scoring.services import SCORE_FIELDS, enqueue_ai_scoring, lead_score_rules
+from leads.skiptrace.compliance import COMPLIANCE_FIELDS, apply_do_not_call_list, refresh_compliance
+from leads.skiptrace.contacts import copy_contacts, skip_trace_request, store_match
+from leads.skiptrace.line_types import check_line_types
+from providers.batchdata import BatchDataClient
+from providers.modes import OFF, SANDBOX, provider_mode
+
+logger = logging.getLogger("leadflow.skiptrace")
+
+CLAIM_TIMEOUT = dt.timedelta(minutes=2)  # a claim older than this was abandoned
+WAIT_POLL_SECONDS = 0.05
+WAIT_LIMIT_SECONDS = 60
+
+
+class SkipTraceUnavailable(Exception):
+    """BatchData is off: no key is set and the sandbox is off."""
+
+
+class LeadBusy(Exception):
+    """Another request is tracing this lead and did not finish in time."""
+
+
+@dataclass
+class TraceOutcome:
+    lead: Lead
+    cost_micros: int
+    reused: bool
+    detail: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def provider_label() -> str:
+    return "batchdata-sandbox" if provider_mode("batch") == SANDBOX else "batchdata"
+
+
+def reuse_window() -> dt.timedelta:
+    return dt.timedelta(days=settings.SKIP_TRACE_REUSE_DAYS)
+
+
+def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = False) -> TraceOutcome:
+    if provider_mode("batch") == OFF:
+        raise SkipTraceUnavailable("Skip tracing is off: set BATCHDATA_API_KEY or the sandbox.")
+    if not claim_lead(lead.pk):
+        return _wait_for_other(lead, user_id)
+    try:
+        lead.refresh_from_db()
+        reused = None if force else reuse_stored_trace(lead, user_id)
+        outcome = reused or _trace(lead, user_id)
+        # Under the claim: a caller arriving meanwhile must neither pay for the same
+        # line-type lookups again nor see the contacts before the best phone is chosen.
+        outcome.notes = after_trace(outcome.lead)
+    finally:
+        release_lead(lead.pk)
+    return outcome
+
+
+def claim_lead(lead_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        Lead.objects.filter(
+            Q(skip_trace_claimed_at__isnull=True)
+            | Q(skip_trace_claimed_at__lt=now - CLAIM_TIMEOUT),
+            pk=lead_id,
+        ).update(skip_trace_claimed_at=now)
+    )
+
+
+def release_lead(lead_id: int) -> None:
+    release_leads([lead_id])
+
+
+def release_leads(lead_ids: Iterable[int]) -> None:
+    Lead.objects.filter(pk__in=list(lead_ids)).update(skip_trace_claimed_at=None)
+
+
+def _wait_for_other(lead: Lead, user_id: int | None) -> TraceOutcome:
+    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
+    while Lead.objects.filter(pk=lead.pk, skip_trace_claimed_at__isnull=False).exists():
+        if time.monotonic() > deadline:
+            raise LeadBusy("This lead is being traced right now; try again in a moment.")
+        time.sleep(WAIT_POLL_SECONDS)
+    lead.refresh_from_db()
+    _record_reuse(lead, user_id, "traced by a concurrent request")
+    return TraceOutcome(lead, 0, reused=True, detail="traced by a concurrent request")
+
+
+def reuse_stored_trace(lead: Lead, user_id: int | None) -> TraceOutcome | None:
+    if lead.skip_traced_at and timezone.now() - lead.skip_traced_at <= reuse_window():
+        _record_reuse(lead, user_id, "traced within the reuse window")
+        return TraceOutcome(lead, 0, reused=True, detail="already traced — free")
+    same_owner = same_owner_traced(lead)
+    if same_owner is not None:
+        with transaction.atomic():
+            copy_contacts(source=same_owner, target=lead)
+            _record_reuse(lead, user_id, f"same owner as lead {same_owner.pk}")
+        return TraceOutcome(lead, 0, reused=True, detail="owner already traced — free")
+    return None
+
+
+def same_owner_traced(lead: Lead) -> Lead | None:
+    if not (lead.normalized_owner and lead.normalized_mailing):
+        return None
+    return (
+        Lead.objects.filter(
+            normalized_owner=lead.normalized_owner,
+            normalized_mailing=lead.normalized_mailing,
+            skip_trace_status=SkipTraceStatus.MATCHED,
+            skip_traced_at__gte=timezone.now() - reuse_window(),
+        )
+        .exclude(pk=lead.pk)
+        .order_by("-skip_traced_at")
+        .first()
+    )
+
+
+def traced_owners(leads: Iterable[Lead]) -> set[tuple[str, str]]:
+    """The (owner, mailing) pairs among these leads' owners that `same_owner_traced` may
+    find: one query to tell which leads of a bulk job are worth asking about."""
+    owners = {
+        lead.normalized_owner for lead in leads if lead.normalized_owner and lead.normalized_mailing
+    }
+    return set(
+        Lead.objects.filter(
+            normalized_owner__in=owners,
+            skip_trace_status=SkipTraceStatus.MATCHED,
+            skip_traced_at__gte=timezone.now() - reuse_window(),
+        ).values_list("normalized_owner", "normalized_mailing")
+    )
+
+
+def _record_reuse(lead: Lead, user_id: int | None, detail: str) -> None:
+    record_free(
+        provider="batch",
+        operation="skip_trace",
+        outcome=Outcome.REUSED,
+        user_id=user_id,
+        lead_id=lead.pk,
+        sandbox=lead.sandbox,
+        detail=detail,
+    )
+
+
+def _trace(lead: Lead, user_id: int | None) -> TraceOutcome:
+    price = unit_price_micros("batch.matches")
+    client = BatchDataClient.from_settings()
+    with charge(
+        provider="batch", max_micros=price, operation="skip_trace", user_id=user_id, lead_id=lead.pk
+    ) as current:
+        batch = client.skip_trace([skip_trace_request(lead)])
+        cost = batch.match_count * price
+        with transaction.atomic():
+            current.settle(
+                cost_micros=cost,
+                call=batch.call,
+                units=batch.match_count,
+                outcome=Outcome.SUCCESS if batch.match_count else Outcome.EMPTY,
+            )
+            store_match(lead, batch.matches[0], cost_micros=cost, provider=provider_label())
+    return TraceOutcome(lead, cost, reused=False)
+
+
+def after_trace(lead: Lead, *, enqueue_ai: bool = True) -> list[str]:
+    """Line types (optional), the do-not-call list, compliance and the score follow a trace.
+
+    Returns notes on anything left undone (e.g. line-type checks stopped at their cap).
+    """
+    return after_traces([lead], enqueue_ai=enqueue_ai)[lead.pk]
+
+
+def after_traces(leads: Sequence[Lead], *, enqueue_ai: bool = True) -> dict[int, list[str]]:
+    """`after_trace` for a batch (a bulk trace passes up to 100 leads): the reads and the
+    do-not-call marks take a few queries per batch, the rest one UPDATE per lead (plus one
+    metered request per unchecked phone). Updates the given instances; returns each lead's
+    notes.
+    """
+    notes = check_line_types(leads)
+    apply_do_not_call_list(leads)
+    for lead in leads:
+        lead._prefetched_objects_cache = {}  # the phones changed since any earlier prefetch
+    prefetch_related_objects(list(leads), "phones", "emails")
+    for lead in leads:
+        refresh_compliance(lead, save=False)
+        fields = COMPLIANCE_FIELDS
+        if lead.scored_by in ("", "rules"):  # an AI score is kept until the model rescores it
+            lead_score_rules(lead=lead, save=False)
+            fields = [*COMPLIANCE_FIELDS, *SCORE_FIELDS]
+        lead.save(update_fields=fields)  # one UPDATE per lead (bulk_update is slower here)
+    if enqueue_ai:
+        enqueue_ai_scoring([lead.pk for lead in leads])
+    return notes

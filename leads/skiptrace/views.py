@@ -1,0 +1,152 @@
+"""HTML views of skip tracing: the one-lead modal, do-not-call marks, bulk jobs."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from billing.api import cap_message
+from billing.guard import CapExceeded
+from billing.pricing import unit_price_micros
+from billing.selectors import provider_spend_today
+from leads.forms import LeadFilterForm
+from leads.models import BulkTraceJob, Lead
+from leads.selectors import leads_filtered, with_contacts
+from leads.skiptrace.bulk import bulk_preview, bulk_trace_start
+from leads.skiptrace.compliance import owner_mark_do_not_call, phone_mark_do_not_call
+from leads.skiptrace.services import (
+    LeadBusy,
+    SkipTraceUnavailable,
+    lead_skip_trace,
+    reuse_window,
+    same_owner_traced,
+)
+from providers.http import ProviderError
+
+BULK_LIMIT = 5_000
+
+
+def _lead(lead_id: int) -> Lead:
+    return get_object_or_404(with_contacts(Lead.objects.all()), pk=lead_id)
+
+
+@login_required
+def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _lead(lead_id)
+    fresh = lead.skip_traced_at and timezone.now() - lead.skip_traced_at <= reuse_window()
+    context = {
+        "lead": lead,
+        "fresh": fresh,
+        "same_owner": None if fresh else same_owner_traced(lead),
+        "price_micros": unit_price_micros("batch.matches"),
+        "budget": provider_spend_today("batch"),
+    }
+    return render(request, "leads/skiptrace_modal.html#confirm", context)
+
+
+@login_required
+@require_POST
+def skiptrace_run(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _lead(lead_id)
+    context: dict = {"lead": lead, **_row_on_page(request)}
+    status = 200
+    try:
+        outcome = lead_skip_trace(
+            lead=lead, user_id=request.user.pk, force=request.POST.get("force") == "1"
+        )
+        context.update(outcome=outcome, lead=_lead(lead_id))
+    except CapExceeded as exc:
+        context["error"], status = cap_message(exc), 429
+    except (SkipTraceUnavailable, LeadBusy) as exc:
+        context["error"], status = str(exc), 409
+    except ProviderError as exc:
+        context["error"], status = f"BatchData could not answer: {exc.message}", 502
+    return render(request, "leads/skiptrace_modal.html#result", context, status=status)
+
+
+def _row_on_page(request: HttpRequest) -> dict:
+    """The lead's table row on the page the modal was opened over, to swap in updated.
+
+    The lead list's rows have a checkbox and the search's do not; the detail page has no
+    row, and an out-of-band swap with no target is an htmx error.
+    """
+    current = request.htmx.current_url_abs_path if request.htmx else None
+    path = urlsplit(current).path if current else None
+    if path == reverse("lead-list"):
+        return {"row_on_page": True, "selectable": True}
+    if path == reverse("search"):
+        return {"row_on_page": True, "selectable": False}
+    return {"row_on_page": False}
+
+
+@login_required
+@require_POST
+def mark_do_not_call(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _lead(lead_id)
+    number = request.POST.get("number", "")
+    if number:
+        if not lead.phones.filter(number=number).exists():
+            return HttpResponse("That number is not one of this lead's phones.", status=400)
+        phone_mark_do_not_call(number=number, user_id=request.user.pk, reason="marked by agent")
+    elif request.POST.get("owner") == "1":
+        try:
+            owner_mark_do_not_call(lead=lead, user_id=request.user.pk, reason="marked by agent")
+        except ValueError as exc:
+            return HttpResponse(str(exc), status=400)
+    else:
+        return HttpResponse("Say which number, or the owner, to mark.", status=400)
+    return render(request, "leads/_contacts.html", {"lead": _lead(lead_id)})
+
+
+def _selected_ids(request: HttpRequest) -> tuple[list[int], str | None]:
+    if request.POST.get("all_matching") == "1":
+        form = LeadFilterForm(QueryDict(request.POST.get("filter", "")))
+        if not form.is_valid():
+            return [], "The filter is not valid."
+        ids = list(leads_filtered(form.cleaned_data).values_list("pk", flat=True)[: BULK_LIMIT + 1])
+    else:
+        try:
+            ids = [int(v) for v in request.POST.getlist("lead")]
+        except ValueError:
+            return [], "Lead ids must be numbers."
+    if not ids:
+        return [], "Choose at least one lead (tick the rows, or “all matching the filter”)."
+    if len(ids) > BULK_LIMIT:
+        return [], f"At most {BULK_LIMIT:,} leads per bulk trace; narrow the filter."
+    return ids, None
+
+
+@login_required
+@require_POST
+def bulk_skiptrace_preview(request: HttpRequest) -> HttpResponse:
+    ids, error = _selected_ids(request)
+    if error:
+        return render(request, "leads/bulk_modal.html#error", {"error": error}, status=400)
+    context = {"preview": bulk_preview(ids), "ids": ids}
+    return render(request, "leads/bulk_modal.html#preview", context)
+
+
+@login_required
+@require_POST
+def bulk_skiptrace_start(request: HttpRequest) -> HttpResponse:
+    ids, error = _selected_ids(request)
+    if error:
+        return render(request, "leads/bulk_modal.html#error", {"error": error}, status=400)
+    job = bulk_trace_start(lead_ids=ids, user_id=request.user.pk)
+    job.refresh_from_db()  # a worker (or an immediate backend) may have run it already
+    return render(request, "leads/bulk_modal.html#progress", {"job": job})
+
+
+@login_required
+def bulk_skiptrace_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(BulkTraceJob, pk=job_id)
+    response = render(request, "leads/bulk_modal.html#progress", {"job": job})
+    if job.finished:
+        response["HX-Trigger"] = "bulk-trace-finished"
+    return response
