@@ -105,6 +105,7 @@ def bulk_run(label: str, lead_ids: list[int]) -> RunFigures:
     from billing.reconcile import reconcile
     from leads.models import BulkTraceJob
     from leads.skiptrace.bulk import bulk_trace_run
+    from providers import registry
 
     before = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     job = BulkTraceJob.objects.create(lead_ids=lead_ids, total=len(lead_ids))
@@ -112,8 +113,8 @@ def bulk_run(label: str, lead_ids: list[int]) -> RunFigures:
     bulk_trace_run(job)
     seconds = time.perf_counter() - started
     rows = LedgerEntry.objects.filter(id__gt=before)
-    batch_rows = rows.filter(provider="batch", operation="skip_trace")
-    twilio_rows = rows.filter(provider="twilio")
+    batch_rows = rows.filter(provider=registry.BATCH, operation="skip_trace")
+    twilio_rows = rows.filter(provider=registry.TWILIO)
     requests = batch_rows.filter(outcome__in=[Outcome.SUCCESS, Outcome.EMPTY])
     batch_micros = batch_rows.aggregate(total=Sum("cost_micros"))["total"] or 0
     price = PRICE_CENTS * 10_000
@@ -173,12 +174,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bulk-trace-bench-", dir="/tmp") as tmp:
         setup_django(Path(tmp) / "bench.sqlite3")
         from billing.models import DailyCap
+        from providers.registry import TWILIO
 
         run_a_ids = ingest_leads(RUN_A_ZIPS, LEADS)
         run_b_ids = ingest_leads(RUN_B_ZIPS, LEADS)
         base_s = baseline(run_a_ids)
         run_a = bulk_run("(a) BatchData only (Twilio cap 0)", run_a_ids)
-        DailyCap.objects.create(provider="twilio", cap_micros=LEADS * 5 * 8_000)
+        DailyCap.objects.create(provider=TWILIO, cap_micros=LEADS * 5 * 8_000)
         run_b = bulk_run("(b) with Twilio line-type checks", run_b_ids)
     lines = [
         f"Bulk skip trace benchmark: {LEADS:,} sandbox leads (ATTOM sandbox, Phoenix ZIPs), "

@@ -19,7 +19,7 @@ from django.utils import timezone
 from billing.guard import cap_micros, spend_day
 from billing.models import LedgerEntry, Outcome
 from leads.models import Lead, SkipTraceStatus
-from providers.modes import PROVIDERS
+from providers.registry import ATTOM, PROVIDERS, VENDORS
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -29,13 +29,8 @@ OUTBOUND = (Outcome.SUCCESS, Outcome.EMPTY, Outcome.ERROR, Outcome.UNKNOWN)
 ANSWERED = (Outcome.SUCCESS, Outcome.EMPTY)
 FAILED = (Outcome.ERROR, Outcome.UNKNOWN)
 
-OPERATIONS = {
-    "attom": ("property_search", "location_lookup"),
-    "batch": ("skip_trace",),
-    "twilio": ("line_type_lookup",),
-    "openai": ("lead_score",),
-}
-PROPERTY_SEARCH = Q(provider="attom", operation="property_search")
+OPERATIONS = {key: vendor.operations for key, vendor in VENDORS.items()}
+PROPERTY_SEARCH = Q(provider=ATTOM, operation="property_search")
 
 # Business targets shown beside the figures.
 TARGET_COST_PER_CONTACTABLE_MICROS = 500_000  # $0.50

@@ -14,6 +14,7 @@ from billing.money import format_dollars, micros_to_cents
 from billing.selectors import spend_today
 from billing.views import PeriodForm
 from providers.modes import OFF, PROVIDER_LABELS, PROVIDERS, provider_mode
+from providers.registry import ATTOM, BATCH, OPENAI, TWILIO
 
 
 def cap_exceeded_response(error: CapExceeded) -> JsonResponse:
@@ -51,10 +52,10 @@ def system_status(request: HttpRequest) -> JsonResponse:
     modes = {name: provider_mode(name) for name in today}
     return JsonResponse(
         {
-            "attomEnabled": modes["attom"] != OFF,
-            "skipTraceEnabled": modes["batch"] != OFF,
-            "twilioEnabled": modes["twilio"] != OFF,
-            "openaiEnabled": modes["openai"] != OFF,
+            "attomEnabled": modes[ATTOM] != OFF,
+            "skipTraceEnabled": modes[BATCH] != OFF,
+            "twilioEnabled": modes[TWILIO] != OFF,
+            "openaiEnabled": modes[OPENAI] != OFF,
             "caps": {name: micros_to_cents(spend.cap_micros) for name, spend in today.items()},
             "cacheTtlSeconds": settings.CACHE_TTL_SECONDS,
             "providers": {

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from providers.modes import PROVIDERS
+from providers.registry import PRICED_UNITS, PROVIDER_LABELS
 
-PROVIDER_CHOICES = [(p, p) for p in PROVIDERS]
+PROVIDER_CHOICES = list(PROVIDER_LABELS.items())
 
 
 class DailyCap(models.Model):
@@ -32,12 +32,7 @@ class DailyCap(models.Model):
 class PriceOverride(models.Model):
     """An admin's override of a unit price (the env value is the default)."""
 
-    UNITS = [
-        ("attom.records", "ATTOM, per property returned"),
-        ("attom.calls", "ATTOM, per call"),
-        ("batch.matches", "BatchData, per matched property"),
-        ("twilio.lookups", "Twilio Lookup, per line-type lookup"),
-    ]
+    UNITS = [(key, unit.label) for key, unit in PRICED_UNITS.items()]
     unit = models.CharField(max_length=30, choices=UNITS, unique=True)
     price_micros = models.BigIntegerField(help_text="Micro-dollars per unit (1 cent = 10,000).")
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,13 +7,10 @@ from collections.abc import Mapping
 from django.conf import settings
 
 from billing.models import PriceOverride
+from providers.registry import OPENAI, PRICED_UNITS
 
-DEFAULT_PRICE_SETTINGS = {
-    "attom.records": "ATTOM_PRICE_PER_RECORD_MICROS",
-    "attom.calls": "ATTOM_PRICE_PER_CALL_MICROS",
-    "batch.matches": "BATCHDATA_PRICE_PER_MATCH_MICROS",
-    "twilio.lookups": "TWILIO_LOOKUP_PRICE_MICROS",
-}
+# "attom.records" -> "ATTOM_PRICE_PER_RECORD_MICROS", for every unit with a price of its own.
+DEFAULT_PRICE_SETTINGS = {key: unit.setting for key, unit in PRICED_UNITS.items()}
 TOKENS_PER_PRICE_UNIT = 1_000_000
 
 
@@ -29,7 +26,7 @@ def unit_price_micros(unit: str) -> int:
 
 
 def cost_micros(provider: str, usage: Mapping[str, int]) -> int:
-    if provider == "openai":
+    if provider == OPENAI:
         return openai_cost_micros(settings.OPENAI_MODEL, usage)
     return sum(count * unit_price_micros(f"{provider}.{unit}") for unit, count in usage.items())
 

@@ -17,6 +17,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from providers.registry import PRICED_UNITS, VENDORS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # The test suite never reads a developer's `.env`: tests start from the production defaults.
@@ -255,19 +257,18 @@ OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "").strip()
 OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "").strip() or "gpt-4o-mini"
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "").strip() or "https://api.openai.com/v1"
 
-# Daily caps in cents (the env value is the default; an admin edit overrides it at once).
+# Daily caps in cents, DAILY_CAP_ATTOM_CENTS and so on for each provider of the registry (the
+# env value is the default; an admin edit overrides it at once).
 DAILY_CAP_MICROS = {
-    "attom": _cents_as_micros("DAILY_CAP_ATTOM_CENTS", "1500"),
-    "batch": _cents_as_micros("DAILY_CAP_BATCH_CENTS", "2000"),
-    "twilio": _cents_as_micros("DAILY_CAP_TWILIO_CENTS", "500"),
-    "openai": _cents_as_micros("DAILY_CAP_OPENAI_CENTS", "500"),
+    vendor.key: _cents_as_micros(vendor.cap_env, vendor.default_cap_cents)
+    for vendor in VENDORS.values()
 }
 
-# Unit prices in cents (fractions allowed), kept as integer micro-dollars.
-ATTOM_PRICE_PER_RECORD_MICROS = _cents_as_micros("ATTOM_PRICE_PER_RECORD_CENTS", "10")
-ATTOM_PRICE_PER_CALL_MICROS = _cents_as_micros("ATTOM_PRICE_PER_CALL_CENTS", "0")
-BATCHDATA_PRICE_PER_MATCH_MICROS = _cents_as_micros("BATCHDATA_PRICE_PER_MATCH_CENTS", "7")
-TWILIO_LOOKUP_PRICE_MICROS = _cents_as_micros("TWILIO_LOOKUP_PRICE_CENTS", "0.8")
+# Unit prices in cents (fractions allowed), kept as integer micro-dollars: one setting per
+# priced unit of the registry, e.g. ATTOM_PRICE_PER_RECORD_MICROS from *_CENTS.
+globals().update(
+    {unit.setting: _cents_as_micros(unit.env, unit.default_cents) for unit in PRICED_UNITS.values()}
+)
 OPENAI_PRICES = _openai_prices(
     "OPENAI_PRICES",
     "gpt-4o-mini=0.15/0.60/0.075,gpt-4.1-mini=0.40/1.60/0.10,"

@@ -17,6 +17,7 @@ from leads.selectors import leads_filtered, page_of, with_contacts
 from leads.serializers import lead_json
 from leads.skiptrace.services import LeadBusy, SkipTraceUnavailable, lead_skip_trace
 from providers.http import ProviderError
+from providers.registry import BATCH
 
 
 def invalid_request(form) -> JsonResponse:
@@ -114,7 +115,7 @@ def skiptrace(request: HttpRequest, lead_id: int) -> JsonResponse:
         return cap_exceeded_response(exc)
     except SkipTraceUnavailable as exc:
         return JsonResponse(
-            {"error": "provider_off", "provider": "batch", "message": str(exc)}, status=409
+            {"error": "provider_off", "provider": BATCH, "message": str(exc)}, status=409
         )
     except LeadBusy as exc:
         return JsonResponse({"error": "busy", "message": str(exc)}, status=409)

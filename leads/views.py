@@ -18,6 +18,7 @@ from leads.search.services import lead_search, search_price_hint
 from leads.selectors import leads_filtered, page_of, with_contacts
 from providers.http import ProviderError
 from providers.modes import OFF, provider_mode
+from providers.registry import ATTOM
 
 
 def _partial(request: HttpRequest, template: str, partial: str) -> str:
@@ -53,7 +54,7 @@ def _search_context(request: HttpRequest, form: SearchForm) -> dict:
     attom_param = request.GET.getlist("attom")
     return {
         "form": form,
-        "attom_checked": provider_mode("attom") != OFF
+        "attom_checked": provider_mode(ATTOM) != OFF
         and (not attom_param or attom_param[-1] == "true"),
         "price": {
             "record_micros": unit_price_micros("attom.records"),

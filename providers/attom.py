@@ -35,11 +35,12 @@ from providers.http import (
 )
 from providers.metering import NO_METER, Meter, Usage
 from providers.modes import OFF, SANDBOX, provider_mode
+from providers.registry import ATTOM
 from providers.sandbox.attom import SANDBOX_KEY_PREFIX, AttomSandboxAdapter
 
 logger = logging.getLogger("leadflow.providers")
 
-PROVIDER = "attom"
+PROVIDER = ATTOM
 # attomavm/detail is the one area endpoint that carries owner, AVM, last sale (with its
 # concurrent mortgages) and assessment together, and it takes postalcode, lat/long/radius
 # and geoIdV4: one billed report per property rather than one per endpoint joined later.

@@ -29,10 +29,11 @@ from providers.http import (
     lower_keys,
 )
 from providers.modes import OFF, SANDBOX, provider_mode
+from providers.registry import BATCH
 
 logger = logging.getLogger("leadflow.providers")
 
-PROVIDER = "batch"
+PROVIDER = BATCH
 OPERATION = "skip_trace"
 MAX_ITEMS = 100
 SANDBOX_TOKEN = "sandbox-token"

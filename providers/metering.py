@@ -18,9 +18,8 @@ from typing import Protocol
 
 from providers.http import CallInfo
 
-# Usage is counted in the vendor's billing units, e.g. {"records": 100, "calls": 1} for
-# ATTOM, {"matches": 73} for BatchData, {"lookups": 1} for Twilio, and
-# {"input_tokens": .., "cached_tokens": .., "output_tokens": ..} for OpenAI.
+# Usage is counted in the vendor's billing units, as `providers.registry` lists them, e.g.
+# {"records": 100, "calls": 1} for ATTOM or {"matches": 73} for BatchData.
 Usage = Mapping[str, int]
 
 

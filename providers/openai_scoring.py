@@ -28,9 +28,10 @@ from providers.http import (
     ProviderError,
 )
 from providers.modes import OFF, SANDBOX, provider_mode
+from providers.registry import OPENAI
 from providers.sandbox.openai import OpenAiSandboxTransport
 
-PROVIDER, OPERATION = "openai", "lead_score"
+PROVIDER, OPERATION = OPENAI, "lead_score"
 MAX_OUTPUT_TOKENS = 400
 # Tokens never outnumber the prompt's characters (JSON here is ASCII); this covers the
 # schema and the message framing the API adds around instructions and input.

@@ -32,10 +32,11 @@ from providers.http import (
     RetryPolicy,
 )
 from providers.modes import OFF, SANDBOX, provider_mode
+from providers.registry import TWILIO
 
 logger = logging.getLogger("leadflow.providers")
 
-PROVIDER = "twilio"
+PROVIDER = TWILIO
 OPERATION = "line_type_lookup"
 FIELDS = "line_type_intelligence"
 # A GET is safe to repeat, but the SDK retries nothing but refused connections.

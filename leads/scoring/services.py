@@ -35,6 +35,7 @@ from providers.openai_scoring import (
     OpenAiScoringClient,
     max_usage,
 )
+from providers.registry import OPENAI
 
 logger = logging.getLogger("leadflow.leads")
 
@@ -131,7 +132,7 @@ def _ask_openai(
 ) -> _AiAttempt:  # fmt: skip
     """One metered request: exactly one ledger row, whatever the answer."""
     with guard.charge(
-        provider="openai", max_micros=max_micros, operation="lead_score", lead_id=lead.pk,
+        provider=OPENAI, max_micros=max_micros, operation="lead_score", lead_id=lead.pk,
         user_id=user.pk if user is not None else None,
     ) as current:  # fmt: skip
         try:
@@ -251,9 +252,9 @@ def ai_rescore_estimate(*, count: int) -> int:
 
 
 def openai_budget_remaining_micros() -> int:
-    day = SpendDay.objects.filter(provider="openai", day=guard.spend_day()).first()
+    day = SpendDay.objects.filter(provider=OPENAI, day=guard.spend_day()).first()
     committed = day.settled_micros + day.reserved_micros if day is not None else 0
-    return max(guard.cap_micros("openai") - committed, 0)
+    return max(guard.cap_micros(OPENAI) - committed, 0)
 
 
 def score_reason_strings(lead: Lead) -> list[str]:
@@ -280,7 +281,7 @@ def score_leads_ai_task(lead_ids: list[int]) -> dict[str, int | bool]:
 def enqueue_ai_scoring(lead_ids: Iterable[int]) -> bool:
     """Queue AI scoring after the current transaction commits; False when OpenAI is off."""
     ids = sorted(set(lead_ids))
-    if not ids or not is_enabled("openai"):
+    if not ids or not is_enabled(OPENAI):
         return False
     transaction.on_commit(lambda: score_leads_ai_task.enqueue(ids))
     return True

@@ -26,6 +26,7 @@ from leads.search.ingest import ingest_records
 from leads.selectors import leads_in_area, page_of, with_contacts
 from providers.attom import AttomClient, GeoQuery, search_max_usage
 from providers.modes import OFF, SANDBOX, provider_mode
+from providers.registry import ATTOM
 
 logger = logging.getLogger("leadflow.search")
 
@@ -49,7 +50,7 @@ class SearchOutcome:
 
 def lead_search(*, params: dict[str, Any], user_id: int | None = None) -> SearchOutcome:
     """`params` is a cleaned SearchForm."""
-    mode = provider_mode("attom")
+    mode = provider_mode(ATTOM)
     wants_attom = params.get("attom")
     if wants_attom is False:
         return local_search(params)
@@ -76,7 +77,7 @@ def attom_search(params: dict[str, Any], *, user_id: int | None, sandbox: bool) 
         return _from_cache(hit, params, user_id=user_id, sandbox=sandbox)
     logger.info("search cache miss key=%s", key)
     check_affordable(
-        provider="attom",
+        provider=ATTOM,
         amount_micros=search_price_hint(params["pageSize"], page=params["page"])["max_micros"],
         operation="property_search", user_id=user_id,
     )  # fmt: skip
@@ -130,7 +131,7 @@ def search_cache_key(params: dict[str, Any]) -> str:
         "filters": {k: params.get(k) for k in FILTER_KEYS},
         "page": params["page"],
         "pageSize": params["pageSize"],
-        "mode": provider_mode("attom"),
+        "mode": provider_mode(ATTOM),
     }
     digest = hashlib.sha256(json.dumps(normalised, sort_keys=True, default=str).encode())
     return f"leadflow:search:{CACHE_VERSION}:{digest.hexdigest()}"
@@ -139,7 +140,7 @@ def search_cache_key(params: dict[str, Any]) -> str:
 def _from_cache(hit: dict, params: dict, *, user_id: int | None, sandbox: bool) -> SearchOutcome:
     logger.info("search cache hit")
     record_free(
-        provider="attom",
+        provider=ATTOM,
         operation="property_search",
         outcome=Outcome.CACHED,
         user_id=user_id,

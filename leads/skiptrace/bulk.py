@@ -33,6 +33,7 @@ from leads.skiptrace.services import (
 )
 from providers.batchdata import BatchDataClient
 from providers.http import ProviderError
+from providers.registry import BATCH
 
 logger = logging.getLogger("leadflow.skiptrace")
 
@@ -69,7 +70,7 @@ def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
         to_trace=count - free,
         price_micros=price,
         max_cost_micros=(count - free) * price,
-        remaining_micros=provider_spend_today("batch").remaining_micros,
+        remaining_micros=provider_spend_today(BATCH).remaining_micros,
     )
 
 
@@ -158,7 +159,7 @@ def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
 def _affordable(job: BulkTraceJob, price: int, wanted: int) -> int:
     if price == 0:
         return wanted
-    budget = provider_spend_today("batch").remaining_micros
+    budget = provider_spend_today(BATCH).remaining_micros
     if job.max_cost_micros is not None:
         budget = min(budget, job.max_cost_micros - job.cost_micros)
     return max(min(wanted, budget // price), 0)
@@ -198,7 +199,7 @@ def _charge_and_store(
     one transaction; False when the cap refused it."""
     try:
         with charge(
-            provider="batch",
+            provider=BATCH,
             max_micros=len(claimed) * price,
             operation="skip_trace",
             user_id=job.user_id,
@@ -234,7 +235,7 @@ def _charge_and_store(
 
 def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
     own_limit = job.max_cost_micros is not None and (
-        job.max_cost_micros - job.cost_micros < provider_spend_today("batch").remaining_micros
+        job.max_cost_micros - job.cost_micros < provider_spend_today(BATCH).remaining_micros
     )
     reason = "Stopped at this job's cost limit" if own_limit else "Stopped at today's BatchData cap"
     _set(

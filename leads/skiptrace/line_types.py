@@ -14,6 +14,7 @@ from billing.pricing import unit_price_micros
 from leads.models import Lead, Phone
 from providers.http import ProviderError
 from providers.modes import OFF, provider_mode
+from providers.registry import TWILIO
 from providers.twilio_lookup import TwilioLookupClient
 
 logger = logging.getLogger("leadflow.skiptrace")
@@ -38,7 +39,7 @@ def check_line_types(leads: Sequence[Lead]) -> dict[int, list[str]]:
     again lead by lead would only pile up refusals.
     """
     notes: dict[int, list[str]] = {lead.pk: [] for lead in leads}
-    if provider_mode("twilio") == OFF or not leads:
+    if provider_mode(TWILIO) == OFF or not leads:
         return notes
     unchecked: dict[int, list[Phone]] = defaultdict(list)
     for phone in Phone.objects.filter(
@@ -66,7 +67,7 @@ def check_line_types(leads: Sequence[Lead]) -> dict[int, list[str]]:
 
 def _check(client: TwilioLookupClient, phone: Phone, price: int, lead: Lead) -> None:
     with charge(
-        provider="twilio", max_micros=price, operation="line_type_lookup", lead_id=lead.pk
+        provider=TWILIO, max_micros=price, operation="line_type_lookup", lead_id=lead.pk
     ) as current:
         result = client.lookup(phone.number)
         current.settle(

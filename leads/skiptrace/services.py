@@ -33,6 +33,7 @@ from leads.skiptrace.contacts import copy_contacts, skip_trace_request, store_ma
 from leads.skiptrace.line_types import check_line_types
 from providers.batchdata import BatchDataClient
 from providers.modes import OFF, SANDBOX, provider_mode
+from providers.registry import BATCH
 
 logger = logging.getLogger("leadflow.skiptrace")
 
@@ -59,7 +60,7 @@ class TraceOutcome:
 
 
 def provider_label() -> str:
-    return "batchdata-sandbox" if provider_mode("batch") == SANDBOX else "batchdata"
+    return "batchdata-sandbox" if provider_mode(BATCH) == SANDBOX else "batchdata"
 
 
 def reuse_window() -> dt.timedelta:
@@ -67,7 +68,7 @@ def reuse_window() -> dt.timedelta:
 
 
 def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = False) -> TraceOutcome:
-    if provider_mode("batch") == OFF:
+    if provider_mode(BATCH) == OFF:
         raise SkipTraceUnavailable("Skip tracing is off: set BATCHDATA_API_KEY or the sandbox.")
     if not claim_lead(lead.pk):
         return _wait_for_other(lead, user_id)
@@ -159,7 +160,7 @@ def traced_owners(leads: Iterable[Lead]) -> set[tuple[str, str]]:
 
 def _record_reuse(lead: Lead, user_id: int | None, detail: str) -> None:
     record_free(
-        provider="batch",
+        provider=BATCH,
         operation="skip_trace",
         outcome=Outcome.REUSED,
         user_id=user_id,
@@ -173,7 +174,7 @@ def _trace(lead: Lead, user_id: int | None) -> TraceOutcome:
     price = unit_price_micros("batch.matches")
     client = BatchDataClient.from_settings()
     with charge(
-        provider="batch", max_micros=price, operation="skip_trace", user_id=user_id, lead_id=lead.pk
+        provider=BATCH, max_micros=price, operation="skip_trace", user_id=user_id, lead_id=lead.pk
     ) as current:
         batch = client.skip_trace([skip_trace_request(lead)])
         cost = batch.match_count * price

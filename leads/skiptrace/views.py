@@ -28,6 +28,7 @@ from leads.skiptrace.services import (
     same_owner_traced,
 )
 from providers.http import ProviderError
+from providers.registry import BATCH
 
 BULK_LIMIT = 5_000
 
@@ -45,7 +46,7 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
         "fresh": fresh,
         "same_owner": None if fresh else same_owner_traced(lead),
         "price_micros": unit_price_micros("batch.matches"),
-        "budget": provider_spend_today("batch"),
+        "budget": provider_spend_today(BATCH),
     }
     return render(request, "leads/skiptrace_modal.html#confirm", context)
 

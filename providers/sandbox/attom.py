@@ -31,6 +31,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from providers.registry import ATTOM
 from providers.sandbox import faults
 from providers.sandbox.attom_data import (
     SandboxProperty,
@@ -85,8 +86,8 @@ class AttomSandboxAdapter(BaseAdapter):
         cert: Any = None,
         proxies: Any = None,
     ) -> requests.Response:
-        faults.note_request("attom")
-        fault = faults.take("attom")
+        faults.note_request(ATTOM)
+        fault = faults.take(ATTOM)
         if fault is not None and fault.kind == "latency":
             time.sleep(float(fault.option("seconds", 1.0)))
         elif fault is not None:

@@ -24,10 +24,11 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from providers.registry import BATCH
 from providers.sandbox import faults, regions
 from providers.sandbox.faults import Fault
 
-PROVIDER = "batch"
+PROVIDER = BATCH
 TOKEN_PREFIX = "sandbox"
 MAX_ITEMS = 100
 SYNC_PATH = "/property/skip-trace"

@@ -19,9 +19,10 @@ from typing import Any
 
 import httpx2
 
+from providers.registry import OPENAI
 from providers.sandbox import faults
 
-PROVIDER = "openai"
+PROVIDER = OPENAI
 REFUSAL_TEXT = "I can't help with that."
 MALFORMED_TEXT = "Sure! I'd rate this lead about 80 out of 100 - the owner is absentee."
 SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"

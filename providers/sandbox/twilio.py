@@ -26,10 +26,11 @@ from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
+from providers.registry import TWILIO
 from providers.sandbox import faults
 from providers.sandbox.faults import Fault
 
-PROVIDER = "twilio"
+PROVIDER = TWILIO
 BASE_URL = "https://lookups.twilio.com/v2/PhoneNumbers/"
 PATH = re.compile(r"^/v2/PhoneNumbers/([^/]+)$")
 HEADERS = {"Content-Type": "application/json"}

@@ -15,8 +15,10 @@ from leads.search.services import lead_search
 from leads.skiptrace.services import lead_skip_trace
 from providers.http import ProviderError
 from providers.modes import OFF, provider_mode
+from providers.registry import ATTOM, BATCH, TWILIO, VENDORS
 
-PROVIDERS_UNDER_TEST = ("attom", "batch", "twilio")
+# The paid calls a rehearsal makes: a search, skip traces and their line-type checks.
+PROVIDERS_UNDER_TEST = (ATTOM, BATCH, TWILIO)
 
 
 class Command(BaseCommand):
@@ -33,8 +35,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, zip: str, cap_cents: str, traces: int, page_size: int, **options):
         cap = self._cap(cap_cents)
-        if provider_mode("attom") == OFF:
-            raise CommandError("ATTOM is off: set ATTOM_API_KEY or SANDBOX_PROVIDERS.")
+        if provider_mode(ATTOM) == OFF:
+            raise CommandError(VENDORS[ATTOM].off_reason)
         form = SearchForm({"zip": zip, "pageSize": str(page_size), "attom": "true"})
         if not form.is_valid():
             raise CommandError(form.errors.as_text())
@@ -69,7 +71,7 @@ class Command(BaseCommand):
         return outcome.leads
 
     def _trace(self, leads: list) -> None:
-        if provider_mode("batch") == OFF:
+        if provider_mode(BATCH) == OFF:
             self.stdout.write("Skip tracing is off: no traces.")
             return
         for lead in leads:

@@ -8,6 +8,7 @@ from leads.models import Lead
 from leads.search.services import lead_search
 from leads.skiptrace.services import lead_skip_trace
 from providers.modes import SANDBOX, provider_mode
+from providers.registry import ATTOM
 
 DEMO_SEARCHES = [
     {"zip": "85034", "pageSize": "25"},
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         if Lead.objects.exists() and not force:
             self.stdout.write("Demo data: leads already present, nothing loaded.")
             return
-        if provider_mode("attom") != SANDBOX:
+        if provider_mode(ATTOM) != SANDBOX:
             raise CommandError("Demo data comes from the sandbox: set SANDBOX_PROVIDERS=true.")
         for params in DEMO_SEARCHES:
             self._search(params)

@@ -14,6 +14,7 @@ from leads.scoring.services import (
     openai_budget_remaining_micros,
 )
 from providers.modes import is_enabled
+from providers.registry import OPENAI
 
 PROGRESS_WIDTH = 30
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         use_ai = options["ai"]
-        if use_ai and not is_enabled("openai"):
+        if use_ai and not is_enabled(OPENAI):
             raise CommandError("OpenAI is off: set OPENAI_API_KEY or SANDBOX_PROVIDERS.")
         leads = self._leads(options)
         count = leads.count()

@@ -10,6 +10,7 @@ from leads.management.lead_options import leads_from_options
 from leads.models import BulkTraceJob
 from leads.skiptrace.bulk import bulk_preview, bulk_trace_run
 from providers.modes import OFF, provider_mode
+from providers.registry import BATCH
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Show the preview only.")
 
     def handle(self, *args, **options) -> None:
-        if provider_mode("batch") == OFF:
+        if provider_mode(BATCH) == OFF:
             raise CommandError("Skip tracing is off: set BATCHDATA_API_KEY or SANDBOX_PROVIDERS.")
         ids = self._lead_ids(options)
         preview = bulk_preview(ids)
