@@ -34,7 +34,7 @@ from providers.http import (
     lower_keys,
 )
 from providers.metering import NO_METER, Meter, Usage
-from providers.modes import OFF, SANDBOX, provider_mode
+from providers.modes import SANDBOX, require_on
 from providers.registry import ATTOM
 from providers.sandbox.attom import SANDBOX_KEY_PREFIX, AttomSandboxAdapter
 
@@ -207,13 +207,10 @@ class AttomClient:
         )
 
     @classmethod
-    def from_settings(cls) -> AttomClient | None:
-        """None when ATTOM is off. In sandbox mode the real key never leaves the process:
-        the sandbox accepts keys that start with "sandbox", so one of those is sent."""
-        mode = provider_mode(PROVIDER)
-        if mode == OFF:
-            return None
-        if mode == SANDBOX:
+    def from_settings(cls) -> AttomClient:
+        """Raises `ProviderOff` when ATTOM is off. In sandbox mode the real key never leaves
+        the process: the sandbox accepts keys that start with "sandbox", so one of those is sent."""
+        if require_on(PROVIDER) == SANDBOX:
             key = settings.ATTOM_API_KEY
             key = key if key.startswith(SANDBOX_KEY_PREFIX) else SANDBOX_API_KEY
             return cls(api_key=key, base_url=settings.ATTOM_BASE_URL, sandbox=True)

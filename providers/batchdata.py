@@ -28,7 +28,7 @@ from providers.http import (
     dig,
     lower_keys,
 )
-from providers.modes import OFF, SANDBOX, provider_mode
+from providers.modes import SANDBOX, require_on
 from providers.registry import BATCH
 
 logger = logging.getLogger("leadflow.providers")
@@ -135,11 +135,9 @@ class BatchDataClient:
         )
 
     @classmethod
-    def from_settings(cls) -> BatchDataClient | None:
-        mode = provider_mode(PROVIDER)
-        if mode == OFF:
-            return None
-        if mode == SANDBOX:
+    def from_settings(cls) -> BatchDataClient:
+        """Raises `ProviderOff` when BatchData is off."""
+        if require_on(PROVIDER) == SANDBOX:
             # Never hand a real key to the emulator; it only accepts "sandbox…" tokens.
             key = settings.BATCHDATA_API_KEY
             token = key if key.startswith("sandbox") else SANDBOX_TOKEN

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from providers.registry import PROVIDER_LABELS, PROVIDERS, vendor_of
+from providers.registry import PROVIDER_LABELS, PROVIDERS, ProviderOff, vendor_of
 
-__all__ = ["LIVE", "OFF", "PROVIDERS", "PROVIDER_LABELS", "SANDBOX", "is_enabled", "provider_mode"]
+__all__ = [
+    "LIVE",
+    "OFF",
+    "PROVIDERS",
+    "PROVIDER_LABELS",
+    "SANDBOX",
+    "is_enabled",
+    "provider_mode",
+    "require_on",
+]
 
 LIVE, SANDBOX, OFF = "live", "sandbox", "off"
 
@@ -27,3 +36,11 @@ def provider_mode(provider: str) -> str:
 
 def is_enabled(provider: str) -> bool:
     return provider_mode(provider) != OFF
+
+
+def require_on(provider: str) -> str:
+    """The mode a client factory builds for, live or sandbox; `ProviderOff` when it is off."""
+    mode = provider_mode(provider)
+    if mode == OFF:
+        raise ProviderOff(provider)
+    return mode

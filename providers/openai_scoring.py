@@ -27,7 +27,7 @@ from providers.http import (
     ProviderAuthError,
     ProviderError,
 )
-from providers.modes import OFF, SANDBOX, provider_mode
+from providers.modes import SANDBOX, require_on
 from providers.registry import OPENAI
 from providers.sandbox.openai import OpenAiSandboxTransport
 
@@ -181,11 +181,9 @@ class OpenAiScoringClient:
         )
 
     @classmethod
-    def from_settings(cls) -> OpenAiScoringClient | None:
-        mode = provider_mode(PROVIDER)
-        if mode == OFF:
-            return None
-        sandbox = mode == SANDBOX
+    def from_settings(cls) -> OpenAiScoringClient:
+        """Raises `ProviderOff` when OpenAI is off."""
+        sandbox = require_on(PROVIDER) == SANDBOX
         api_key = settings.OPENAI_API_KEY
         if sandbox and not api_key.startswith("sandbox"):
             api_key = "sandbox-key"  # a real key never goes anywhere in sandbox mode

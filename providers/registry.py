@@ -150,3 +150,15 @@ def vendor_of(provider: str) -> Vendor:
         return VENDORS[provider]
     except KeyError:
         raise ValueError(f"unknown provider {provider!r}") from None
+
+
+class ProviderOff(Exception):
+    """A client was asked for while its vendor is off (no credentials, sandbox off).
+
+    `reason` says what to set, in words an operator can act on.
+    """
+
+    def __init__(self, provider: str, reason: str | None = None) -> None:
+        self.provider = provider
+        self.reason = reason or vendor_of(provider).off_reason
+        super().__init__(self.reason)

@@ -31,7 +31,7 @@ from providers.http import (
     ProviderError,
     RetryPolicy,
 )
-from providers.modes import OFF, SANDBOX, provider_mode
+from providers.modes import SANDBOX, require_on
 from providers.registry import TWILIO
 
 logger = logging.getLogger("leadflow.providers")
@@ -112,11 +112,9 @@ class TwilioLookupClient:
         self.client = Client(api_key, api_secret, account_sid, http_client=http_client)
 
     @classmethod
-    def from_settings(cls) -> TwilioLookupClient | None:
-        mode = provider_mode(PROVIDER)
-        if mode == OFF:
-            return None
-        if mode == SANDBOX:
+    def from_settings(cls) -> TwilioLookupClient:
+        """Raises `ProviderOff` unless all three credentials are set (or the sandbox is on)."""
+        if require_on(PROVIDER) == SANDBOX:
             return cls(
                 account_sid=SANDBOX_ACCOUNT_SID,
                 api_key=SANDBOX_API_KEY,

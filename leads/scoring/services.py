@@ -35,7 +35,7 @@ from providers.openai_scoring import (
     OpenAiScoringClient,
     max_usage,
 )
-from providers.registry import OPENAI
+from providers.registry import OPENAI, ProviderOff
 
 logger = logging.getLogger("leadflow.leads")
 
@@ -102,7 +102,7 @@ def lead_score_rules(*, lead: Lead, save: bool = True) -> rules.RulesScore:
 def lead_score_ai(
     *, lead: Lead, user: AbstractBaseUser | None = None, client: OpenAiScoringClient | None = None
 ) -> ScoreOutcome:
-    client = client or OpenAiScoringClient.from_settings()
+    client = client or _openai_client()
     if client is None:
         return _fall_back(lead, OFF_NOTE)
     facts = lead_facts(lead)
@@ -124,6 +124,14 @@ def lead_score_ai(
         note = "AI score skipped: the model's answer was cut off"
         return _fall_back(lead, note, cost_micros=attempt.cost_micros)
     return _store_ai(lead, answer, attempt.cost_micros)
+
+
+def _openai_client() -> OpenAiScoringClient | None:
+    """None when OpenAI is off: the lead keeps a rules score, with a note saying why."""
+    try:
+        return OpenAiScoringClient.from_settings()
+    except ProviderOff:
+        return None
 
 
 def _ask_openai(
@@ -229,7 +237,7 @@ def leads_rescore(
     progress: Callable[[int, int], None] | None = None,
 ) -> RescoreSummary:  # fmt: skip
     """Score each lead; once the OpenAI cap is reached the rest keep rules scores."""
-    client = OpenAiScoringClient.from_settings() if use_ai else None
+    client = _openai_client() if use_ai else None
     summary = RescoreSummary(total=queryset.count())
     leads = queryset.order_by("pk").prefetch_related("phones").iterator(chunk_size=200)
     for done, lead in enumerate(leads, start=1):

@@ -33,7 +33,7 @@ from leads.skiptrace.services import (
 )
 from providers.batchdata import BatchDataClient
 from providers.http import ProviderError
-from providers.registry import BATCH
+from providers.registry import BATCH, ProviderOff
 
 logger = logging.getLogger("leadflow.skiptrace")
 
@@ -96,7 +96,12 @@ def bulk_trace_run(
     _set(job, status=BulkTraceJob.Status.RUNNING)
     pending = _reuse_stored(job)
     _report(job, progress)
-    client = BatchDataClient.from_settings()
+    if not pending:
+        return _done(job)
+    try:
+        client = BatchDataClient.from_settings()
+    except ProviderOff as off:  # turned off since the job was queued
+        return _failed(job, f"{off.reason} {len(pending)} left.")
     price = unit_price_micros("batch.matches")
     races = 0
     try:
@@ -110,19 +115,22 @@ def bulk_trace_run(
                 races += 1  # someone else spent the budget first: size the batch again
             _report(job, progress)
     except ProviderError as exc:
-        _set(
-            job,
-            status=BulkTraceJob.Status.FAILED,
-            finished_at=timezone.now(),
-            message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
-        )
-        return job
+        return _failed(job, f"BatchData failed: {exc.message}. {job.total - job.processed} left.")
+    return _done(job)
+
+
+def _done(job: BulkTraceJob) -> BulkTraceJob:
     _set(
         job,
         status=BulkTraceJob.Status.DONE,
         finished_at=timezone.now(),
         message=f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free.",
     )
+    return job
+
+
+def _failed(job: BulkTraceJob, message: str) -> BulkTraceJob:
+    _set(job, status=BulkTraceJob.Status.FAILED, finished_at=timezone.now(), message=message)
     return job
 
 

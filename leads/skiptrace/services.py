@@ -33,7 +33,7 @@ from leads.skiptrace.contacts import copy_contacts, skip_trace_request, store_ma
 from leads.skiptrace.line_types import check_line_types
 from providers.batchdata import BatchDataClient
 from providers.modes import OFF, SANDBOX, provider_mode
-from providers.registry import BATCH
+from providers.registry import BATCH, ProviderOff
 
 logger = logging.getLogger("leadflow.skiptrace")
 
@@ -42,7 +42,7 @@ WAIT_POLL_SECONDS = 0.05
 WAIT_LIMIT_SECONDS = 60
 
 
-class SkipTraceUnavailable(Exception):
+class SkipTraceUnavailable(ProviderOff):
     """BatchData is off: no key is set and the sandbox is off."""
 
 
@@ -69,7 +69,7 @@ def reuse_window() -> dt.timedelta:
 
 def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = False) -> TraceOutcome:
     if provider_mode(BATCH) == OFF:
-        raise SkipTraceUnavailable("Skip tracing is off: set BATCHDATA_API_KEY or the sandbox.")
+        raise SkipTraceUnavailable(BATCH)
     if not claim_lead(lead.pk):
         return _wait_for_other(lead, user_id)
     try:

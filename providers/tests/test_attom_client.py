@@ -30,6 +30,7 @@ from providers.http import (
     ProviderAuthError,
     ProviderError,
 )
+from providers.registry import ProviderOff
 from providers.tests.attom_wire import EXAMPLE_ITEM, avm_item, envelope, error_body
 
 BASE = "https://attom.test"
@@ -438,7 +439,9 @@ def test_it_finds_no_geo_id_for_an_unknown_place(attom, client):
 
 def test_it_is_off_without_a_key(settings):
     settings.SANDBOX_PROVIDERS, settings.ATTOM_API_KEY = False, ""
-    assert AttomClient.from_settings() is None
+    with pytest.raises(ProviderOff, match="set ATTOM_API_KEY or turn on the sandbox") as off:
+        AttomClient.from_settings()
+    assert off.value.provider == "attom"
 
 
 def test_it_is_live_with_a_key(settings):

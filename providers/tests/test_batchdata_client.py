@@ -6,6 +6,7 @@ import responses
 
 from providers.batchdata import BatchDataClient, SkipTraceRequest
 from providers.http import ProviderAuthError, ProviderError
+from providers.registry import ProviderOff
 
 BASE_URL = "https://batchdata.test/api/v1"
 URL = f"{BASE_URL}/property/skip-trace"
@@ -341,7 +342,8 @@ def test_it_refuses_a_batch_size_out_of_range_before_any_request(client, size):
 def test_it_is_off_without_a_key(settings):
     settings.SANDBOX_PROVIDERS = False
     settings.BATCHDATA_API_KEY = ""
-    assert BatchDataClient.from_settings() is None
+    with pytest.raises(ProviderOff, match="Skip tracing is off: set BATCHDATA_API_KEY"):
+        BatchDataClient.from_settings()
 
 
 def test_it_uses_the_sandbox_in_sandbox_mode(settings):

@@ -7,6 +7,7 @@ import responses
 from responses import matchers
 
 from providers.http import ProviderAuthError, ProviderError
+from providers.registry import ProviderOff
 from providers.sandbox import faults
 from providers.sandbox.twilio import TwilioSandboxHttpClient
 from providers.twilio_lookup import TimeoutHttpClient, TwilioLookupClient
@@ -272,7 +273,10 @@ def test_it_answers_in_the_v2_wire_format_in_the_sandbox():
 def test_it_is_off_without_credentials(settings):
     settings.SANDBOX_PROVIDERS = False
     settings.TWILIO_ACCOUNT_SID = ""
-    assert TwilioLookupClient.from_settings() is None
+    with pytest.raises(
+        ProviderOff, match="TWILIO_ACCOUNT_SID, TWILIO_API_KEY and TWILIO_API_SECRET"
+    ):
+        TwilioLookupClient.from_settings()
 
 
 def test_it_uses_the_sandbox_in_sandbox_mode(settings):

@@ -209,6 +209,18 @@ def test_it_fails_the_job_when_batchdata_fails(settings):
     assert day().settled_micros == ledger_sum() == 0
 
 
+def test_it_fails_the_job_when_batchdata_was_turned_off_after_queueing(settings):
+    traced = make_lead(skip_traced_at=timezone.now(), skip_trace_status=SkipTraceStatus.MATCHED)
+    settings.SANDBOX_PROVIDERS, settings.BATCHDATA_API_KEY = False, ""
+
+    job, _ = run_job([traced.pk, *make_leads(2)])
+
+    assert job.status == BulkTraceJob.Status.FAILED and job.finished_at
+    assert "Skip tracing is off: set BATCHDATA_API_KEY" in job.message and "2 left" in job.message
+    assert job.reused == 1  # what was free is still answered
+    assert faults.request_count("batch") == 0 and not batch_ledger().exclude(outcome="reused")
+
+
 def test_it_checks_line_types_until_the_twilio_cap(settings):
     set_cap(settings, "twilio", 2 * 8_000)  # two lookups
     lead_ids = [sandbox_lead(phones=2).pk, sandbox_lead(phones=2).pk, sandbox_lead().pk]
