@@ -295,7 +295,7 @@ class Charge:
 
     def fail(self, error: ProviderError) -> None:
         call = error.call
-        if call is not None and call.outcome == OUTCOME_UNKNOWN:
+        if error.outcome_unknown:
             self.entry = settle(
                 self.reservation,
                 cost_micros=self.reservation.amount_micros,

@@ -291,7 +291,7 @@ class AttomClient:
             try:
                 answer = read(result)
             except ProviderError as error:
-                ticket.billed(usage=_usage(max_usage, result, None), call=error.call or result.call)
+                ticket.billed(usage=_usage(max_usage, result, None), call=error.call)
                 raise
             ticket.billed(usage=_usage(max_usage, result, answer.records), call=answer.call)
         return answer

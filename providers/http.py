@@ -1,9 +1,14 @@
-"""The one HTTP seam every `requests`-based provider client goes through.
+"""The one HTTP seam every provider client goes through.
 
-It owns timeouts, retries with backoff, `Retry-After`, per-attempt logging with secrets
-redacted, and the translation of transport failures into `ProviderError`. Vendor-specific
-meaning of a status code (ATTOM's "SuccessWithoutResult" is an HTTP 400, say) stays in the
-client: the seam hands back the final response, whatever its status.
+`RetryPolicy.run` is the one retry mechanism of all four vendors: backoff, `Retry-After`,
+which failures are retried, and the count of attempts (`Attempts`, which becomes the
+ledger's `CallInfo`), including attempts that timed out after the request was sent. The
+`requests`-based clients (ATTOM, BatchData) go through `HttpSeam`, which adds timeouts,
+per-attempt logging with secrets redacted, and the translation of transport failures into
+`ProviderError`; the SDK-based ones (Twilio, OpenAI) run the policy in the transport they
+plug in under the SDK. Vendor-specific meaning of a status code (ATTOM's
+"SuccessWithoutResult" is an HTTP 400, say) stays in the client: the policy hands back the
+final response, whatever its status.
 
 A sandbox plugs in underneath as a `requests` transport adapter mounted on the session, so
 the same client code runs against the emulator and the real vendor.
@@ -15,14 +20,16 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 import requests
 from requests.adapters import BaseAdapter
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 logger = logging.getLogger("leadflow.providers")
 
@@ -59,7 +66,9 @@ class ProviderError(Exception):
     """A vendor call that failed, in our terms.
 
     `permanent` errors (bad key, bad parameters) must not be retried; the others may be
-    tried again later. `message` is the vendor's own text where it gave one.
+    tried again later. `message` is the vendor's own text where it gave one. `call` says
+    what the request did, for its ledger row: billing charges the maximum when
+    `outcome_unknown` (sent, and perhaps billed, but never answered).
     """
 
     def __init__(
@@ -68,9 +77,9 @@ class ProviderError(Exception):
         message: str,
         *,
         permanent: bool,
+        call: CallInfo,
         status: int | None = None,
         code: str | int | None = None,
-        call: CallInfo | None = None,
     ) -> None:
         super().__init__(f"{provider}: {message}")
         self.provider = provider
@@ -86,7 +95,7 @@ class ProviderError(Exception):
 
     @property
     def outcome_unknown(self) -> bool:
-        return self.call is not None and self.call.outcome == OUTCOME_UNKNOWN
+        return self.call.outcome == OUTCOME_UNKNOWN
 
 
 class ProviderAuthError(ProviderError):
@@ -97,47 +106,185 @@ class ProviderAuthError(ProviderError):
         super().__init__(provider, message, **kwargs)
 
 
+class TransportFailure(Exception):
+    """An attempt that got no answer. `sent` when the request had gone out, so the vendor
+    may have processed (and billed) it: such an attempt is retried only if idempotent."""
+
+    def __init__(self, error: Exception, *, sent: bool, kind: str) -> None:
+        super().__init__(f"{kind} ({type(error).__name__})")
+        self.error = error
+        self.sent = sent
+        self.kind = kind  # "read timeout", "connection error", ...
+
+
+@dataclass
+class Attempts:
+    """The attempts of one logical request, counted as they happen, for its `CallInfo`."""
+
+    provider: str
+    operation: str
+    sandbox: bool = False
+    count: int = 0
+    timed_out_after_send: int = 0
+    last_status: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def call(self, outcome: str) -> CallInfo:
+        return CallInfo(
+            provider=self.provider,
+            operation=self.operation,
+            http_status=self.last_status,
+            latency_ms=int((time.monotonic() - self.started) * 1000),
+            attempts=self.count,
+            sandbox=self.sandbox,
+            timed_out_attempts=self.timed_out_after_send,
+            outcome=outcome,
+        )
+
+    def transport_error(self, failure: TransportFailure) -> ProviderError:
+        """The error for a request whose last attempt got no answer."""
+        # An earlier attempt that timed out after sending leaves the outcome unknown too.
+        unknown = failure.sent or self.timed_out_after_send > 0
+        kind = "timed out after the request was sent" if failure.sent else "could not connect"
+        return ProviderError(
+            self.provider,
+            f"{kind} ({type(failure.error).__name__})",
+            permanent=False,
+            call=self.call(OUTCOME_UNKNOWN if unknown else OUTCOME_ERROR),
+        )
+
+
+# The attempts a vendor SDK's request counts into: our transport sits under the SDK and
+# cannot be handed them as an argument.
+_counting: ContextVar[Attempts | None] = ContextVar("provider_attempts", default=None)
+
+
+@contextmanager
+def counting(attempts: Attempts) -> Iterator[Attempts]:
+    """Within the block, `counted_attempts()` is `attempts`."""
+    token = _counting.set(attempts)
+    try:
+        yield attempts
+    finally:
+        _counting.reset(token)
+
+
+def counted_attempts(provider: str, operation: str) -> Attempts:
+    return _counting.get() or Attempts(provider, operation)  # a throwaway outside `counting`
+
+
+class _Answer(Protocol):
+    """A response of any HTTP library we use: requests, httpx2 or Twilio's."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Any: ...
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: _Answer, retry_after: float | None) -> None:
+        self.response = response
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
+    """When to try a request again, and how long to wait: the one policy of every vendor."""
+
     max_retries: int = 3
     backoff_base_s: float = 0.25
     jitter: bool = False
     max_retry_after_s: float = 30.0
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 
+    def run[R: _Answer](
+        self,
+        send: Callable[[], R],
+        *,
+        attempts: Attempts,
+        idempotent: bool,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> R:
+        """Call `send` (one attempt) until an answer not worth retrying, or out of attempts.
 
-@dataclass
-class HttpResult:
-    status: int
-    payload: Any  # parsed JSON, or None when the body was not JSON
-    text: str
-    headers: Mapping[str, str]
-    call: CallInfo
+        Returns the final response, whatever its status: a retryable status on the last
+        attempt, or one whose Retry-After is longer than we wait, comes back as it is.
+        `send` raises `TransportFailure` for no answer; the last one propagates. A request
+        that was sent and not answered is tried again only if `idempotent`.
+        """
 
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
+        def worth_retrying(exc: BaseException) -> bool:
+            if isinstance(exc, TransportFailure):
+                return idempotent or not exc.sent
+            return isinstance(exc, _RetryableStatus)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(worth_retrying),
+            before_sleep=_discard_response,
+            sleep=sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, send, attempts)
+        except _RetryableStatus as exc:
+            return cast(R, exc.response)  # what `send` returned
+
+    def _attempt[R: _Answer](self, send: Callable[[], R], attempts: Attempts) -> R:
+        attempts.count += 1
+        try:
+            response = send()
+        except TransportFailure as failure:
+            if failure.sent:
+                attempts.timed_out_after_send += 1
+            raise
+        attempts.last_status = response.status_code
+        if response.status_code in self.retry_statuses:
+            retry_after = retry_after_s(response.headers)
+            if retry_after is not None and retry_after > self.max_retry_after_s:
+                return response  # too long to wait: hand it back, the client says retry later
+            raise _RetryableStatus(response, retry_after)
+        return response
+
+    def _wait(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
+            return exc.retry_after
+        delay = self.backoff_base_s * (2 ** (retry_state.attempt_number - 1))
+        if self.jitter:
+            delay = random.uniform(delay / 2, delay)
+        return delay
 
 
-class _RetryableStatus(Exception):
-    def __init__(self, response: requests.Response, retry_after: float | None) -> None:
-        self.response = response
-        self.retry_after = retry_after
+def _discard_response(retry_state: RetryCallState) -> None:
+    """A response we retry past gives its connection back at once."""
+    exc = retry_state.outcome.exception() if retry_state.outcome else None
+    close = getattr(exc.response, "close", None) if isinstance(exc, _RetryableStatus) else None
+    if callable(close):
+        close()
 
 
-class _RetryableTransport(Exception):
-    def __init__(self, error: requests.RequestException, sent: bool) -> None:
-        self.error = error
-        self.sent = sent
+def retry_after_s(headers: Any) -> float | None:
+    """The wait a response asks for: OpenAI's retry-after-ms, else the standard Retry-After."""
+    milliseconds = _header(headers, "retry-after-ms")
+    if milliseconds is not None:
+        try:
+            return max(0.0, float(milliseconds) / 1000)
+        except ValueError:
+            pass
+    return parse_retry_after(_header(headers, "retry-after"))
 
 
-@dataclass
-class _Attempts:
-    operation: str
-    count: int = 0
-    timed_out_after_send: int = 0
-    last_status: int | None = None
-    started: float = field(default_factory=time.monotonic)
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)  # case-insensitive in requests and httpx2; not in a plain dict
+    if value is None:
+        value = next((v for k, v in headers.items() if str(k).lower() == name), None)
+    return None if value is None else str(value)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -155,6 +302,36 @@ def parse_retry_after(value: str | None) -> float | None:
 
 def redact(params: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: ("***" if k.lower() in SECRET_PARAM_NAMES else v) for k, v in (params or {}).items()}
+
+
+def requests_failure(exc: requests.RequestException) -> TransportFailure | None:
+    """What a `requests` error says about the attempt; None for an error that is not a
+    transport failure (a bad URL, say), which is a bug to surface, not to retry."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return TransportFailure(exc, sent=False, kind="connect timeout")
+    if isinstance(exc, requests.ReadTimeout):
+        return TransportFailure(exc, sent=True, kind="read timeout")
+    if isinstance(exc, requests.ConnectionError):
+        return TransportFailure(exc, sent=False, kind="connection error")
+    if isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        # The request went out and the answer broke off: as unknown as a read timeout.
+        return TransportFailure(exc, sent=True, kind="broken response")
+    return None
+
+
+@dataclass
+class HttpResult:
+    status: int
+    payload: Any  # parsed JSON, or None when the body was not JSON
+    text: str
+    headers: Mapping[str, str]
+    call: CallInfo
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
 
 
 class HttpSeam:
@@ -193,136 +370,48 @@ class HttpSeam:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         idempotent: bool,
-        retry_transport: bool | None = None,
     ) -> HttpResult:
         """Send one logical request, retrying per policy; return the final response.
 
         `idempotent` requests (GETs) are retried after read timeouts; others never are,
-        since a timed-out POST may already have been processed and billed.
-        `retry_transport` overrides whether connection errors are retried (default: yes,
-        since a refused connection means nothing was sent).
+        since a timed-out POST may already have been processed and billed. Connection
+        errors are always retried: nothing was sent.
         """
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
-        state = _Attempts(operation=operation)
+        attempts = Attempts(self.provider, operation, sandbox=self.sandbox)
 
-        def attempt() -> requests.Response:
-            return self._attempt(method, url, params, json_body, state, idempotent)
+        def send() -> requests.Response:
+            return self._send(method, url, params, json_body, attempts)
 
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retry.max_retries + 1),
-            wait=self._wait,
-            retry=retry_if_exception_type((_RetryableStatus, _RetryableTransport)),
-            sleep=self.sleep,
-            reraise=True,
-        )
         try:
-            response = retrying(attempt)
-        except _RetryableStatus as exc:
-            response = exc.response
-        except _RetryableTransport as exc:
-            raise self._transport_error(exc, state, operation) from exc.error
-        return self._result(response, state, operation)
+            response = self.retry.run(
+                send, attempts=attempts, idempotent=idempotent, sleep=self.sleep
+            )
+        except TransportFailure as failure:
+            raise attempts.transport_error(failure) from failure.error
+        return _result(response, attempts)
 
-    # -- internals -----------------------------------------------------------------------
-
-    def _attempt(
+    def _send(
         self,
         method: str,
         url: str,
         params: Mapping[str, Any] | None,
         json_body: Any,
-        state: _Attempts,
-        idempotent: bool,
+        attempts: Attempts,
     ) -> requests.Response:
-        state.count += 1
         began = time.monotonic()
         try:
             response = self.session.request(
                 method, url, params=params, json=json_body, timeout=self.timeout
             )
-        except requests.ConnectTimeout as exc:
-            self._log(method, url, params, None, began, state, error="connect timeout")
-            raise _RetryableTransport(exc, sent=False) from exc
-        except requests.ReadTimeout as exc:
-            state.timed_out_after_send += 1
-            self._log(method, url, params, None, began, state, error="read timeout")
-            if idempotent:
-                raise _RetryableTransport(exc, sent=True) from exc
-            raise self._transport_error(
-                _RetryableTransport(exc, sent=True), state, state.operation
-            ) from exc
-        except requests.ConnectionError as exc:
-            self._log(method, url, params, None, began, state, error="connection error")
-            raise _RetryableTransport(exc, sent=False) from exc
-        except (
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as exc:
-            # The request went out and the answer broke off: as unknown as a read timeout.
-            state.timed_out_after_send += 1
-            self._log(method, url, params, None, began, state, error="broken response")
-            if idempotent:
-                raise _RetryableTransport(exc, sent=True) from exc
-            raise self._transport_error(
-                _RetryableTransport(exc, sent=True), state, state.operation
-            ) from exc
-        state.last_status = response.status_code
-        self._log(method, url, params, response.status_code, began, state)
-        if response.status_code in self.retry.retry_statuses:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None and retry_after > self.retry.max_retry_after_s:
-                return response  # too long to wait: hand it back, the client says retry later
-            raise _RetryableStatus(response, retry_after)
+        except requests.RequestException as exc:
+            failure = requests_failure(exc)
+            if failure is None:
+                raise
+            self._log(method, url, params, None, began, attempts, error=failure.kind)
+            raise failure from exc
+        self._log(method, url, params, response.status_code, began, attempts)
         return response
-
-    def _wait(self, retry_state: RetryCallState) -> float:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
-            return exc.retry_after
-        delay = self.retry.backoff_base_s * (2 ** (retry_state.attempt_number - 1))
-        if self.retry.jitter:
-            delay = random.uniform(delay / 2, delay)
-        return delay
-
-    def _call_info(self, state: _Attempts, operation: str, outcome: str) -> CallInfo:
-        return CallInfo(
-            provider=self.provider,
-            operation=operation,
-            http_status=state.last_status,
-            latency_ms=int((time.monotonic() - state.started) * 1000),
-            attempts=state.count,
-            sandbox=self.sandbox,
-            timed_out_attempts=state.timed_out_after_send,
-            outcome=outcome,
-        )
-
-    def _result(self, response: requests.Response, state: _Attempts, operation: str) -> HttpResult:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        outcome = OUTCOME_SUCCESS if response.ok else OUTCOME_ERROR
-        return HttpResult(
-            status=response.status_code,
-            payload=payload,
-            text=response.text[:2000],
-            headers=response.headers,
-            call=self._call_info(state, operation, outcome),
-        )
-
-    def _transport_error(
-        self, exc: _RetryableTransport, state: _Attempts, operation: str
-    ) -> ProviderError:
-        # An earlier attempt that timed out after sending leaves the outcome unknown too.
-        sent = exc.sent or state.timed_out_after_send > 0
-        outcome = OUTCOME_UNKNOWN if sent else OUTCOME_ERROR
-        kind = "timed out after the request was sent" if exc.sent else "could not connect"
-        return ProviderError(
-            self.provider,
-            f"{kind} ({type(exc.error).__name__})",
-            permanent=False,
-            call=self._call_info(state, operation, outcome),
-        )
 
     def _log(
         self,
@@ -331,7 +420,7 @@ class HttpSeam:
         params: Mapping[str, Any] | None,
         status: int | None,
         began: float,
-        state: _Attempts,
+        attempts: Attempts,
         *,
         error: str | None = None,
     ) -> None:
@@ -344,9 +433,23 @@ class HttpSeam:
             redact(params),
             status,
             int((time.monotonic() - began) * 1000),
-            state.count,
+            attempts.count,
             f" error={error}" if error else "",
         )
+
+
+def _result(response: requests.Response, attempts: Attempts) -> HttpResult:
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    return HttpResult(
+        status=response.status_code,
+        payload=payload,
+        text=response.text[:2000],
+        headers=response.headers,
+        call=attempts.call(OUTCOME_SUCCESS if response.ok else OUTCOME_ERROR),
+    )
 
 
 def _origin(url: str) -> str:

@@ -1,17 +1,18 @@
 """OpenAI: a structured 0–100 lead score with short reasons, through the Responses API.
 
 Only property and ownership facts are sent — never a phone number, an e-mail or an owner's
-name. The SDK retries 408/409/429/5xx and connection errors by itself (max_retries), so
-there is no retry loop here. A refused or cut-off answer was still billed: it comes back as
-an `AiScore` with its usage rather than as an error.
+name. The SDK's own retries are off (max_retries=0): its requests run under the shared
+retry policy in the transport we plug in under it, which also counts the attempts. A
+refused or cut-off answer was still billed: it comes back as an `AiScore` with its usage
+rather than as an error.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import httpx2
@@ -23,9 +24,14 @@ from providers.http import (
     OUTCOME_ERROR,
     OUTCOME_SUCCESS,
     OUTCOME_UNKNOWN,
+    Attempts,
     CallInfo,
     ProviderAuthError,
     ProviderError,
+    RetryPolicy,
+    TransportFailure,
+    counted_attempts,
+    counting,
 )
 from providers.modes import SANDBOX, require_on
 from providers.registry import OPENAI
@@ -33,6 +39,25 @@ from providers.sandbox.openai import OpenAiSandboxTransport
 
 PROVIDER, OPERATION = OPENAI, "lead_score"
 MAX_OUTPUT_TOKENS = 400
+# The statuses OpenAI asks clients to retry (409: a lock timeout), and its retry-after(-ms).
+# A POST that timed out after sending is not sent again: its tokens may have been billed.
+RETRY = RetryPolicy(
+    max_retries=2,
+    backoff_base_s=0.5,
+    jitter=True,
+    max_retry_after_s=60,
+    retry_statuses=frozenset({408, 409, 429, 500, 502, 503, 504}),
+)
+IDEMPOTENT = False
+# httpx2 failures before anything reached OpenAI; every other transport error may have.
+NOT_SENT = (
+    httpx2.ConnectError,
+    httpx2.ConnectTimeout,
+    httpx2.PoolTimeout,
+    httpx2.ProxyError,
+    httpx2.UnsupportedProtocol,
+    httpx2.LocalProtocolError,
+)
 # Tokens never outnumber the prompt's characters (JSON here is ASCII); this covers the
 # schema and the message framing the API adds around instructions and input.
 PROMPT_OVERHEAD_TOKENS = 200
@@ -121,33 +146,36 @@ def max_usage(facts: LeadFacts, *, max_output_tokens: int = MAX_OUTPUT_TOKENS) -
     }
 
 
-@dataclass
-class _Attempts:
-    count: int = 0
-    timed_out_after_send: int = 0
-    last_status: int | None = None
-    started: float = field(default_factory=time.monotonic)
+class RetryingTransport(httpx2.BaseTransport):
+    """Sends each SDK request through `inner` under the shared retry policy, counting the
+    attempts into the score's `Attempts`. The SDK only ever sees the final response."""
 
-
-_attempts: contextvars.ContextVar[_Attempts] = contextvars.ContextVar("openai_attempts")
-
-
-class _CountingTransport(httpx2.BaseTransport):
-    """Counts the SDK's attempts (and sent-then-timed-out ones) for the ledger."""
-
-    def __init__(self, inner: httpx2.BaseTransport) -> None:
+    def __init__(
+        self,
+        inner: httpx2.BaseTransport,
+        *,
+        retry: RetryPolicy,
+        sleep: Callable[[float], None],
+    ) -> None:
         self.inner = inner
+        self.retry = retry
+        self.sleep = sleep
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        attempts = _attempts.get(None) or _Attempts()
-        attempts.count += 1
+        request.read()  # a retry sends the same body again
+
+        def send() -> httpx2.Response:
+            try:
+                return self.inner.handle_request(request)
+            except httpx2.TransportError as exc:
+                kind = type(exc).__name__
+                raise TransportFailure(exc, sent=not isinstance(exc, NOT_SENT), kind=kind) from exc
+
+        attempts = counted_attempts(PROVIDER, OPERATION)
         try:
-            response = self.inner.handle_request(request)
-        except (httpx2.ReadTimeout, httpx2.WriteTimeout):
-            attempts.timed_out_after_send += 1
-            raise
-        attempts.last_status = response.status_code
-        return response
+            return self.retry.run(send, attempts=attempts, idempotent=IDEMPOTENT, sleep=self.sleep)
+        except TransportFailure as failure:
+            raise failure.error from None  # the SDK wraps it: APITimeoutError, APIConnectionError
 
     def close(self) -> None:
         self.inner.close()
@@ -162,13 +190,16 @@ class OpenAiScoringClient:
         model: str,
         sandbox: bool = False,
         timeout: float = 20.0,
-        max_retries: int = 2,
+        max_retries: int = RETRY.max_retries,
         transport: httpx2.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if transport is None and sandbox:
             transport = OpenAiSandboxTransport()
-        http_client = openai.DefaultHttpxClient(
-            transport=_CountingTransport(transport or httpx2.HTTPTransport()), timeout=timeout
+        retrying = RetryingTransport(
+            transport or httpx2.HTTPTransport(),
+            retry=replace(RETRY, max_retries=max_retries),
+            sleep=sleep,
         )
         self.model = model
         self.sandbox = sandbox
@@ -176,8 +207,8 @@ class OpenAiScoringClient:
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
-            max_retries=max_retries,
-            http_client=http_client,
+            max_retries=0,  # RetryingTransport retries, under the policy every vendor shares
+            http_client=openai.DefaultHttpxClient(transport=retrying, timeout=timeout),
         )
 
     @classmethod
@@ -198,33 +229,19 @@ class OpenAiScoringClient:
         return max_usage(facts)
 
     def score(self, facts: LeadFacts) -> AiScore:
-        attempts = _Attempts()
-        token = _attempts.set(attempts)
+        attempts = Attempts(PROVIDER, OPERATION, sandbox=self.sandbox)
         try:
-            raw = self._client.responses.with_raw_response.parse(
-                model=self.model,
-                instructions=INSTRUCTIONS,
-                input=facts.as_prompt(),
-                text_format=LeadScoreModel,
-                max_output_tokens=MAX_OUTPUT_TOKENS,
-            )
+            with counting(attempts):
+                raw = self._client.responses.with_raw_response.parse(
+                    model=self.model,
+                    instructions=INSTRUCTIONS,
+                    input=facts.as_prompt(),
+                    text_format=LeadScoreModel,
+                    max_output_tokens=MAX_OUTPUT_TOKENS,
+                )
         except openai.APIError as exc:
-            raise _provider_error(exc, self._call(attempts, OUTCOME_ERROR)) from exc
-        finally:
-            _attempts.reset(token)
-        return self._answer(raw, self._call(attempts, OUTCOME_SUCCESS))
-
-    def _call(self, attempts: _Attempts, outcome: str) -> CallInfo:
-        return CallInfo(
-            provider=PROVIDER,
-            operation=OPERATION,
-            http_status=attempts.last_status,
-            latency_ms=int((time.monotonic() - attempts.started) * 1000),
-            attempts=attempts.count,
-            sandbox=self.sandbox,
-            timed_out_attempts=attempts.timed_out_after_send,
-            outcome=outcome,
-        )
+            raise _provider_error(exc, attempts.call(OUTCOME_ERROR)) from exc
+        return self._answer(raw, attempts.call(OUTCOME_SUCCESS))
 
     def _answer(self, raw: Any, call: CallInfo) -> AiScore:
         try:

@@ -1,17 +1,17 @@
 """Twilio Lookup v2 line type intelligence: is this number a mobile, a landline or a VoIP line?
 
 Wire contract: /work/shared/contracts/twilio-openai-compliance.md. We go through the official
-SDK with our own HTTP client, because its default one has no timeout and does not retry 429
-or 5xx. The sandbox is another `twilio.http.HttpClient` plugged in the same way.
+SDK with our own HTTP client, because its default one has no timeout and retries nothing but
+refused connections: `RetryingHttpClient` runs each request under the shared retry policy
+and counts its attempts. The sandbox is another `twilio.http.HttpClient` plugged in under it.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -19,6 +19,7 @@ from django.conf import settings
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from providers.http import (
@@ -26,10 +27,15 @@ from providers.http import (
     OUTCOME_ERROR,
     OUTCOME_SUCCESS,
     OUTCOME_UNKNOWN,
+    Attempts,
     CallInfo,
     ProviderAuthError,
     ProviderError,
     RetryPolicy,
+    TransportFailure,
+    counted_attempts,
+    counting,
+    requests_failure,
 )
 from providers.modes import SANDBOX, require_on
 from providers.registry import TWILIO
@@ -39,13 +45,14 @@ logger = logging.getLogger("leadflow.providers")
 PROVIDER = TWILIO
 OPERATION = "line_type_lookup"
 FIELDS = "line_type_intelligence"
-# A GET is safe to repeat, but the SDK retries nothing but refused connections.
+# Each lookup is billed: one that timed out after sending is not sent again.
 RETRY = RetryPolicy(max_retries=2, backoff_base_s=0.5, jitter=True)
+IDEMPOTENT = False
 SANDBOX_ACCOUNT_SID = "AC" + "0" * 32
 SANDBOX_API_KEY = "SK" + "0" * 32
 SANDBOX_API_SECRET = "sandbox-secret"
 
-TwilioError = TwilioRestException | TwilioServiceException
+type TwilioError = TwilioRestException | TwilioServiceException
 
 
 @dataclass(frozen=True)
@@ -66,28 +73,45 @@ class TimeoutHttpClient(TwilioHttpClient):
     def __init__(self, *, connect_timeout_s: float = 5.0, read_timeout_s: float = 10.0) -> None:
         super().__init__()
         # Set after the base constructor, which only accepts a single number.
-        self.timeout = (connect_timeout_s, read_timeout_s)  # type: ignore[assignment]
+        self.timeout = (connect_timeout_s, read_timeout_s)
 
 
-@dataclass
-class _Attempts:
-    sandbox: bool
-    count: int = 0
-    last_status: int | None = None
-    timed_out_after_send: int = 0
-    started: float = field(default_factory=time.monotonic)
+class RetryingHttpClient(HttpClient):
+    """Sends each SDK request through `inner` under the shared retry policy, counting the
+    attempts into the lookup's `Attempts`. The SDK only ever sees the final response."""
 
-    def call(self, outcome: str) -> CallInfo:
-        return CallInfo(
-            provider=PROVIDER,
-            operation=OPERATION,
-            http_status=self.last_status,
-            latency_ms=int((time.monotonic() - self.started) * 1000),
-            attempts=self.count,
-            sandbox=self.sandbox,
-            timed_out_attempts=self.timed_out_after_send,
-            outcome=outcome,
-        )
+    def __init__(
+        self, inner: HttpClient, *, retry: RetryPolicy, sleep: Callable[[float], None]
+    ) -> None:
+        super().__init__(logger, False)
+        self.inner = inner
+        self.retry = retry
+        self.sleep = sleep
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        def send() -> Response:
+            try:
+                return self.inner.request(
+                    method, url, params, data, headers, auth, timeout, allow_redirects
+                )
+            except requests.RequestException as exc:
+                failure = requests_failure(exc)
+                if failure is None:
+                    raise
+                raise failure from exc
+
+        attempts = counted_attempts(PROVIDER, OPERATION)
+        return self.retry.run(send, attempts=attempts, idempotent=IDEMPOTENT, sleep=self.sleep)
 
 
 class TwilioLookupClient:
@@ -100,15 +124,16 @@ class TwilioLookupClient:
         sandbox: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        http_client: HttpClient
+        wire: HttpClient
         if sandbox:
             from providers.sandbox.twilio import TwilioSandboxHttpClient
 
-            http_client = TwilioSandboxHttpClient()
+            wire = TwilioSandboxHttpClient()
         else:
-            http_client = TimeoutHttpClient()
+            wire = TimeoutHttpClient()
         self.sandbox = sandbox
-        self.sleep = sleep
+        self.wire = wire
+        http_client = RetryingHttpClient(wire, retry=RETRY, sleep=sleep)
         self.client = Client(api_key, api_secret, account_sid, http_client=http_client)
 
     @classmethod
@@ -128,51 +153,24 @@ class TwilioLookupClient:
         )
 
     def lookup(self, number_e164: str) -> LineTypeResult:
-        attempts = _Attempts(sandbox=self.sandbox)
+        attempts = Attempts(PROVIDER, OPERATION, sandbox=self.sandbox)
         try:
-            instance = self._fetch(number_e164, attempts)
+            with counting(attempts):
+                phone = self.client.lookups.v2.phone_numbers(number_e164)
+                instance = phone.fetch(fields=FIELDS)
         except (TwilioRestException, TwilioServiceException) as exc:
             if exc.status == 404:
                 return _not_found(number_e164, exc, attempts.call(OUTCOME_EMPTY))
             raise _rest_error(exc, attempts.call(OUTCOME_ERROR)) from exc
-        except requests.ReadTimeout as exc:
-            # Sent and unanswered: Twilio may have billed the lookup.
-            message = "timed out after the request was sent"
-            call = attempts.call(OUTCOME_UNKNOWN)
-            raise ProviderError(PROVIDER, message, permanent=False, call=call) from exc
-        except requests.RequestException as exc:
-            message = f"could not connect ({type(exc).__name__})"
-            call = attempts.call(OUTCOME_ERROR)
-            raise ProviderError(PROVIDER, message, permanent=False, call=call) from exc
+        except TransportFailure as failure:
+            raise attempts.transport_error(failure) from failure.error
         except ValueError as exc:  # a 200 whose body is not JSON; it may have been billed
             call = attempts.call(OUTCOME_UNKNOWN)
             raise ProviderError(PROVIDER, "malformed response", permanent=False, call=call) from exc
         return _result(number_e164, instance, attempts)
 
-    def _fetch(self, number_e164: str, attempts: _Attempts) -> Any:
-        while True:
-            attempts.count += 1
-            try:
-                instance = self.client.lookups.v2.phone_numbers(number_e164).fetch(fields=FIELDS)
-            except (TwilioRestException, TwilioServiceException) as exc:
-                attempts.last_status = exc.status
-                if exc.status not in RETRY.retry_statuses or attempts.count > RETRY.max_retries:
-                    raise
-                self.sleep(_backoff(attempts.count))
-                continue
-            except requests.ReadTimeout:
-                attempts.timed_out_after_send += 1
-                raise
-            attempts.last_status = 200
-            return instance
 
-
-def _backoff(attempt: int) -> float:
-    delay = RETRY.backoff_base_s * 2 ** (attempt - 1)
-    return random.uniform(delay / 2, delay) if RETRY.jitter else delay
-
-
-def _result(number_e164: str, instance: Any, attempts: _Attempts) -> LineTypeResult:
+def _result(number_e164: str, instance: Any, attempts: Attempts) -> LineTypeResult:
     intelligence = instance.line_type_intelligence
     billed = isinstance(intelligence, dict)
     intelligence = intelligence if billed else {}

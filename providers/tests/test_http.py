@@ -22,6 +22,7 @@ from providers.http import (
     first_present,
     lower_keys,
     parse_retry_after,
+    retry_after_s,
 )
 
 BASE = "https://vendor.test/api"
@@ -90,6 +91,13 @@ def test_it_reads_retry_after_as_an_http_date():
     assert 18 <= parse_retry_after(format_datetime(moment, usegmt=True)) <= 20
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_it_prefers_retry_after_ms_and_reads_headers_in_any_case():
+    assert retry_after_s({"retry-after-ms": "250", "Retry-After": "1"}) == 0.25
+    assert retry_after_s({"RETRY-AFTER": "4"}) == 4.0
+    assert retry_after_s({"retry-after-ms": "soon", "retry-after": "2"}) == 2.0
+    assert retry_after_s(None) is None and retry_after_s({}) is None
 
 
 def test_it_hands_back_a_429_whose_retry_after_is_too_long(vendor, sleeps):

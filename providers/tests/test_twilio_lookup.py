@@ -151,6 +151,44 @@ def test_it_gives_up_after_two_retries(client, sleeps):
 
 
 @responses.activate
+def test_it_waits_as_long_as_retry_after_asks(client, sleeps):
+    responses.get(URL, json=twilio_error(20429, "Too Many Requests", 429), status=429,
+                  headers={"Retry-After": "3"})  # fmt: skip
+    add_lookup()
+    assert client.lookup(NUMBER).billed
+    assert sleeps == [3.0]
+
+
+@responses.activate
+def test_it_hands_back_a_429_whose_retry_after_is_too_long(client, sleeps):
+    responses.get(URL, json=twilio_error(20429, "Too Many Requests", 429), status=429,
+                  headers={"Retry-After": "120"})  # fmt: skip
+    with pytest.raises(ProviderError) as caught:
+        client.lookup(NUMBER)
+    assert caught.value.status == 429 and caught.value.retryable
+    assert len(responses.calls) == 1 and sleeps == []
+
+
+@responses.activate
+def test_it_retries_a_connection_error_since_nothing_was_sent(client, sleeps):
+    responses.get(URL, body=requests.ConnectionError("refused"))
+    add_lookup()
+    result = client.lookup(NUMBER)
+    assert result.billed
+    assert (result.call.attempts, result.call.timed_out_attempts) == (2, 0)
+    assert len(sleeps) == 1
+
+
+@responses.activate
+def test_it_gives_up_on_connection_errors_as_a_known_failure(client, sleeps):
+    responses.get(URL, body=requests.ConnectionError("refused"))
+    with pytest.raises(ProviderError, match="could not connect") as caught:
+        client.lookup(NUMBER)
+    assert caught.value.call.outcome == "error" and caught.value.retryable
+    assert caught.value.call.attempts == 3 and len(sleeps) == 2
+
+
+@responses.activate
 def test_it_does_not_retry_a_bad_request(client, sleeps):
     add_lookup(status=400, json=twilio_error(20001, "Invalid parameter", 400))
     with pytest.raises(ProviderError) as caught:
@@ -283,7 +321,7 @@ def test_it_uses_the_sandbox_in_sandbox_mode(settings):
     settings.SANDBOX_PROVIDERS = True
     client = TwilioLookupClient.from_settings()
     assert client is not None and client.sandbox
-    assert isinstance(client.client.http_client, TwilioSandboxHttpClient)
+    assert isinstance(client.wire, TwilioSandboxHttpClient)
 
 
 def test_it_goes_live_with_credentials(settings):
@@ -293,5 +331,5 @@ def test_it_goes_live_with_credentials(settings):
     settings.TWILIO_API_SECRET = "secret"
     client = TwilioLookupClient.from_settings()
     assert client is not None and not client.sandbox
-    assert isinstance(client.client.http_client, TimeoutHttpClient)
+    assert isinstance(client.wire, TimeoutHttpClient)
     assert client.client.auth == (API_KEY, "secret")

@@ -200,7 +200,7 @@ def test_it_charges_a_malformed_answer_and_keeps_the_rules_score():
 ])  # fmt: skip
 def test_it_records_a_free_failed_request_after_the_sdks_retries(kind, status, note):
     lead = make_lead()
-    faults.queue("openai", kind, count=3, retry_after=0.01)  # 1 try + the SDK's 2 retries
+    faults.queue("openai", kind, count=3, retry_after=0.01)  # 1 try + 2 retries
 
     lead_score_ai(lead=lead)
 
