@@ -8,37 +8,42 @@ HTTP 200, nothing otherwise).
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Protocol
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 
+from providers.attom_answers import (
+    Answer,
+    MalformedItem,
+    OwnerName,
+    PropertyRecord,
+    billed_usage,
+    parse_items,
+    parse_property,
+    read_lookup,
+    read_search,
+)
 from providers.http import (
-    OUTCOME_EMPTY,
-    OUTCOME_ERROR,
-    OUTCOME_UNKNOWN,
     CallInfo,
     HttpResult,
     HttpSeam,
-    ProviderAuthError,
     ProviderError,
     RetryPolicy,
-    dig,
-    first_present,
-    lower_keys,
 )
 from providers.metering import NO_METER, Meter, Usage
 from providers.modes import SANDBOX, require_on
 from providers.registry import ATTOM
 from providers.sandbox.attom import SANDBOX_KEY_PREFIX, AttomSandboxAdapter
 
-logger = logging.getLogger("leadflow.providers")
+__all__ = [
+    "AttomClient", "GeoQuery", "MalformedItem", "OwnerName", "PropertyRecord", "SearchPage",
+    "parse_items", "parse_property", "search_max_usage",
+]  # fmt: skip
 
 PROVIDER = ATTOM
 # attomavm/detail is the one area endpoint that carries owner, AVM, last sale (with its
@@ -126,53 +131,6 @@ class GeoQuery:
 
 
 @dataclass(frozen=True)
-class OwnerName:
-    first: str  # first name and middle initial; empty for an entity
-    last: str  # an entity's whole name ("SUNBELT HOLDINGS LLC")
-    full: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class PropertyRecord:
-    """One property as ATTOM describes it. Money is in whole dollars."""
-
-    attom_id: int | None
-    fips: str
-    apn: str
-    street: str
-    city: str
-    state: str
-    zip5: str
-    zip4: str
-    county: str
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
-    owners: tuple[OwnerName, ...] = ()
-    corporate_owner: bool | None = None
-    absentee: bool | None = None
-    mailing_address: str | None = None
-    property_type: str | None = None
-    property_class: str | None = None
-    prop_indicator: int | None = None
-    beds: int | None = None
-    baths: Decimal | None = None
-    living_sqft: int | None = None
-    lot_sqft: int | None = None
-    year_built: int | None = None
-    avm_value: int | None = None
-    avm_high: int | None = None
-    avm_low: int | None = None
-    avm_confidence: int | None = None
-    assessed_value: int | None = None
-    market_value: int | None = None
-    tax_amount: int | None = None
-    last_sale_date: date | None = None
-    last_sale_amount: int | None = None
-    mortgage_amount: int | None = None  # concurrent mortgages at the last sale, summed
-    estimated_equity: int | None = None
-
-
-@dataclass(frozen=True)
 class SearchPage:
     records: list[PropertyRecord]
     total: int  # status.total of the query, which ATTOM caps at RESULT_CEILING
@@ -239,7 +197,7 @@ class AttomClient:
             raise ValueError(f"kind must be CI or CO, not {kind!r}")
         params = {"geographyTypeAbbreviation": abbreviation, "name": name}
         answer = self._get(
-            meter, "location_lookup", LOCATION_LOOKUP_PATH, params, {"calls": 1}, _read_lookup
+            meter, "location_lookup", LOCATION_LOOKUP_PATH, params, {"calls": 1}, read_lookup
         )
         return answer.geo_id
 
@@ -260,7 +218,7 @@ class AttomClient:
             max_usage = {"records": size, "calls": 1}
             try:
                 answer = self._get(
-                    meter, "property_search", AREA_SEARCH_PATH, params, max_usage, _read_search
+                    meter, "property_search", AREA_SEARCH_PATH, params, max_usage, read_search
                 )
             except ProviderError as failure:
                 if not calls:
@@ -274,7 +232,7 @@ class AttomClient:
                 break
         return items, total or 0, calls, None
 
-    def _get[A: _Answer](
+    def _get[A: Answer](
         self,
         meter: Meter,
         operation: str,
@@ -291,9 +249,9 @@ class AttomClient:
             try:
                 answer = read(result)
             except ProviderError as error:
-                ticket.billed(usage=_usage(max_usage, result, None), call=error.call)
+                ticket.billed(usage=billed_usage(max_usage, result, None), call=error.call)
                 raise
-            ticket.billed(usage=_usage(max_usage, result, answer.records), call=answer.call)
+            ticket.billed(usage=billed_usage(max_usage, result, answer.records), call=answer.call)
         return answer
 
 
@@ -329,269 +287,3 @@ class _Window:
         size = self.attom_pagesize
         last = min(math.ceil(self.stop / size), RESULT_CEILING // size)
         return range(self.start // size + 1, last + 1)
-
-
-class _Answer(Protocol):
-    @property
-    def call(self) -> CallInfo: ...
-
-    @property
-    def records(self) -> int | None: ...
-
-
-@dataclass(frozen=True)
-class _SearchAnswer:
-    items: list[Any]
-    total: int
-    call: CallInfo
-
-    @property
-    def records(self) -> int | None:
-        return len(self.items)
-
-
-@dataclass(frozen=True)
-class _LookupAnswer:
-    geo_id: str | None
-    call: CallInfo
-    records: int | None = None
-
-
-def _usage(max_usage: Usage, result: HttpResult, records: int | None) -> dict[str, int]:
-    """ATTOM bills HTTP 200s only; a 200 whose records we could not count, at the most."""
-    if result.status != 200:
-        return {unit: 0 for unit in max_usage}
-    usage = dict(max_usage)
-    if "records" in usage and records is not None:
-        usage["records"] = records
-    return usage
-
-
-def _read_search(result: HttpResult) -> _SearchAnswer:
-    if result.status == 200:
-        body = _body(result)
-        items = body.get("property", [])
-        if not isinstance(items, list):
-            raise _malformed(result)
-        total = _int(dig(lower_keys(body.get("status")), "total"))
-        return _SearchAnswer(items, len(items) if total is None else total, result.call)
-    status = _status(result)
-    if _no_result(status):
-        return _SearchAnswer([], _int(status.get("total")) or 0, _with(result, OUTCOME_EMPTY))
-    raise _error(result, status)
-
-
-def _read_lookup(result: HttpResult) -> _LookupAnswer:
-    status = _status(result)
-    if result.status == 200:
-        geographies = _body(result).get("geographies") or []
-        first = lower_keys(geographies[0]) if isinstance(geographies, list) and geographies else {}
-        geo_id = _text(dig(first, "geoidv4")) if isinstance(first, dict) else ""
-        return _LookupAnswer(geo_id or None, result.call)
-    if _no_result(status):
-        return _LookupAnswer(None, _with(result, OUTCOME_EMPTY))
-    raise _error(result, status)
-
-
-def _body(result: HttpResult) -> dict[str, Any]:
-    if not isinstance(result.payload, dict):
-        raise _malformed(result)
-    return {str(key).lower(): value for key, value in result.payload.items()}
-
-
-def _status(result: HttpResult) -> dict[str, Any]:
-    payload = result.payload if isinstance(result.payload, dict) else {}
-    status = lower_keys(first_present(v for k, v in payload.items() if k.lower() == "status"))
-    return status if isinstance(status, dict) else {}
-
-
-def _no_result(status: Mapping[str, Any]) -> bool:
-    # ATTOM's "nothing found" is an HTTP 400 with this msg (some clients see code 1).
-    return (
-        _text(status.get("msg")).lower() == "successwithoutresult" or _int(status.get("code")) == 1
-    )
-
-
-def _with(result: HttpResult, outcome: str) -> CallInfo:
-    return result.call.with_outcome(outcome)
-
-
-def _malformed(result: HttpResult) -> ProviderError:
-    # An HTTP 200 was billed, for however many records it held: the outcome is unknown.
-    return ProviderError(
-        PROVIDER,
-        "malformed response",
-        permanent=False,
-        status=result.status,
-        call=_with(result, OUTCOME_UNKNOWN),
-    )
-
-
-def _error(result: HttpResult, status: Mapping[str, Any]) -> ProviderError:
-    message = _text(status.get("msg")) or f"HTTP {result.status}"
-    retry_after = result.headers.get("Retry-After")
-    if retry_after:
-        message = f"{message} (retry after {retry_after} s)"
-    details: dict[str, Any] = {
-        "status": result.status,
-        "code": status.get("code"),
-        "call": _with(result, OUTCOME_ERROR),
-    }
-    if result.status in (401, 403):
-        return ProviderAuthError(PROVIDER, message, **details)
-    transient = result.status == 429 or result.status >= 500
-    return ProviderError(PROVIDER, message, permanent=not transient, **details)
-
-
-# -- parsing --------------------------------------------------------------------------------
-
-
-class MalformedItem(ValueError):
-    """A `property[]` item we cannot use (no address, not an object)."""
-
-
-def parse_items(items: list[Any]) -> tuple[list[PropertyRecord], int]:
-    """Records for the usable items, and how many were skipped."""
-    records: list[PropertyRecord] = []
-    for item in items:
-        try:
-            records.append(parse_property(item))
-        except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-            logger.warning("provider=attom skipped a property item: %s", exc)
-    return records, len(items) - len(records)
-
-
-def parse_property(raw: Any) -> PropertyRecord:
-    """One `property[]` item of any ATTOM family, keys compared case-insensitively."""
-    item = lower_keys(raw)
-    if not isinstance(item, dict):
-        raise MalformedItem("not an object")
-    street = _text(dig(item, "address", "line1"))
-    if not street:
-        raise MalformedItem("no address line1")
-    owner = dig(item, "owner") or dig(item, "assessment", "owner")
-    owner = owner if isinstance(owner, dict) else {}
-    avm_value = _int(dig(item, "avm", "amount", "value"))
-    mortgage = _mortgage_amount(item)
-    return PropertyRecord(
-        attom_id=_int(dig(item, "identifier", "attomid")),
-        fips=_fips(dig(item, "identifier", "fips")),
-        apn=_text(dig(item, "identifier", "apn")),
-        street=street,
-        city=_text(dig(item, "address", "locality")),
-        state=_text(dig(item, "address", "countrysubd")),
-        zip5=_text(dig(item, "address", "postal1")),
-        zip4=_text(dig(item, "address", "postal2")),
-        county=_text(dig(item, "area", "countrysecsubd")),
-        latitude=_decimal(dig(item, "location", "latitude")),
-        longitude=_decimal(dig(item, "location", "longitude")),
-        owners=_owners(owner),
-        corporate_owner=_yes_no(owner.get("corporateindicator")),
-        absentee=_absentee(owner, dig(item, "summary", "absenteeind")),
-        mailing_address=_text(owner.get("mailingaddressoneline")) or None,
-        property_type=_text(dig(item, "summary", "proptype")) or None,
-        property_class=_text(dig(item, "summary", "propclass")) or None,
-        prop_indicator=_int(dig(item, "summary", "propindicator")),
-        beds=_int(dig(item, "building", "rooms", "beds")),
-        baths=_decimal(dig(item, "building", "rooms", "bathstotal")),
-        living_sqft=_int(
-            first_present(dig(item, "building", "size", k) for k in ("livingsize", "universalsize"))
-        ),
-        lot_sqft=_int(dig(item, "lot", "lotsize2")),
-        year_built=_int(
-            first_present(
-                (dig(item, "summary", "yearbuilt"), dig(item, "building", "summary", "yearbuilt"))
-            )
-        ),
-        avm_value=avm_value,
-        avm_high=_int(dig(item, "avm", "amount", "high")),
-        avm_low=_int(dig(item, "avm", "amount", "low")),
-        avm_confidence=_int(dig(item, "avm", "amount", "scr")),
-        assessed_value=_int(dig(item, "assessment", "assessed", "assdttlvalue")),
-        market_value=_int(dig(item, "assessment", "market", "mktttlvalue")),
-        tax_amount=_int(dig(item, "assessment", "tax", "taxamt")),
-        last_sale_date=_date(
-            first_present(
-                dig(item, "sale", *path)
-                for path in (("salesearchdate",), ("saletransdate",), ("amount", "salerecdate"))
-            )
-        ),
-        last_sale_amount=_int(dig(item, "sale", "amount", "saleamt")),
-        mortgage_amount=mortgage,
-        estimated_equity=_equity(avm_value, mortgage),
-    )
-
-
-def _owners(owner: Mapping[str, Any]) -> tuple[OwnerName, ...]:
-    names = []
-    for slot in ("owner1", "owner2", "owner3", "owner4"):
-        entry = owner.get(slot)
-        if not isinstance(entry, dict) or not entry:
-            continue
-        first, last = _text(entry.get("firstnameandmi")), _text(entry.get("lastname"))
-        full = _text(entry.get("fullname")) or " ".join(part for part in (first, last) if part)
-        if full:
-            names.append(OwnerName(first=first, last=last, full=full))
-    return tuple(names)
-
-
-def _absentee(owner: Mapping[str, Any], absentee_ind: Any) -> bool | None:
-    status = _text(owner.get("absenteeownerstatus")).upper()
-    if status in ("A", "O"):
-        return status == "A"
-    text = _text(absentee_ind).upper()
-    if text.startswith("ABSENTEE"):
-        return True
-    return False if "OCCUPIED" in text else None
-
-
-def _mortgage_amount(item: Mapping[str, Any]) -> int | None:
-    mortgage = dig(item, "sale", "mortgage") or dig(item, "mortgage") or {}
-    amounts = [
-        _int(dig(mortgage, lien, "amount")) for lien in ("firstconcurrent", "secondconcurrent")
-    ]
-    recorded = [amount for amount in amounts if amount]
-    return sum(recorded) if recorded else None
-
-
-def _equity(avm_value: int | None, mortgage: int | None) -> int | None:
-    if avm_value is None:
-        return None
-    return avm_value - (mortgage or 0)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _fips(value: Any) -> str:
-    text = _text(value)
-    return text.zfill(5) if text.isdigit() else text  # a number would have lost its zeros
-
-
-def _yes_no(value: Any) -> bool | None:
-    text = _text(value).upper()
-    return {"Y": True, "N": False}.get(text)
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool) or _text(value) == "":
-        return None
-    try:
-        number = Decimal(_text(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def _int(value: Any) -> int | None:
-    """A whole number (dollars, square feet, years) from an int, float or numeric string."""
-    number = _decimal(value)
-    return None if number is None else int(number.quantize(Decimal(1), ROUND_HALF_UP))
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(_text(value)[:10].replace("/", "-"))
-    except ValueError:
-        return None

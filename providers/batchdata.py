@@ -25,11 +25,10 @@ from providers.http import (
     ProviderAuthError,
     ProviderError,
     RetryPolicy,
-    dig,
-    lower_keys,
 )
 from providers.modes import SANDBOX, require_on
 from providers.registry import BATCH
+from providers.wire import as_bool, as_int, as_list, as_text, dig, lower_keys
 
 logger = logging.getLogger("leadflow.providers")
 
@@ -232,7 +231,7 @@ def _batch(result: HttpResult, requests: Sequence[SkipTraceRequest]) -> SkipTrac
     counts = dig(results, "meta", "results", default={})
 
     def count(key: str, fallback: int) -> int:
-        value = _int(dig(counts, key))
+        value = as_int(dig(counts, key))
         return fallback if value is None else value
 
     return SkipTraceBatch(
@@ -246,37 +245,37 @@ def _batch(result: HttpResult, requests: Sequence[SkipTraceRequest]) -> SkipTrac
 
 
 def _match(request_id: str, person: Mapping[str, Any]) -> SkipTraceMatch:
-    phones = [_phone(p) for p in _list(dig(person, "phoneNumbers")) if isinstance(p, dict)]
+    phones = [_phone(p) for p in as_list(dig(person, "phoneNumbers")) if isinstance(p, dict)]
     valid_phones = tuple(p for p in phones if p is not None)
     if len(valid_phones) < len(phones):
         logger.warning("batchdata: skipped %d invalid phone(s)", len(phones) - len(valid_phones))
     return SkipTraceMatch(
         request_id=request_id,
         matched=_matched(person),
-        error=_flag(dig(person, "meta", "error")) is True,
-        first_name=_text(dig(person, "name", "first")),
-        last_name=_text(dig(person, "name", "last")),
+        error=as_bool(dig(person, "meta", "error")) is True,
+        first_name=as_text(dig(person, "name", "first")) or None,
+        last_name=as_text(dig(person, "name", "last")) or None,
         phones=valid_phones,
-        emails=tuple(e for e in map(_email, _list(dig(person, "emails"))) if e is not None),
+        emails=tuple(e for e in map(_email, as_list(dig(person, "emails"))) if e is not None),
         litigator=_litigator(person),
-        deceased=_flag(dig(person, "death", "deceased")),
-        mailing_street=_text(dig(person, "mailingAddress", "street")),
-        mailing_city=_text(dig(person, "mailingAddress", "city")),
-        mailing_state=_text(dig(person, "mailingAddress", "state")),
-        mailing_zip=_text(dig(person, "mailingAddress", "zip")),
+        deceased=as_bool(dig(person, "death", "deceased")),
+        mailing_street=as_text(dig(person, "mailingAddress", "street")) or None,
+        mailing_city=as_text(dig(person, "mailingAddress", "city")) or None,
+        mailing_state=as_text(dig(person, "mailingAddress", "state")) or None,
+        mailing_zip=as_text(dig(person, "mailingAddress", "zip")) or None,
         invalid_phone_count=len(phones) - len(valid_phones),
     )
 
 
 def _matched(person: Mapping[str, Any]) -> bool:
-    matched = _flag(dig(person, "meta", "matched"))
+    matched = as_bool(dig(person, "meta", "matched"))
     if matched is not None:
         return matched
     return bool(dig(person, "name") or dig(person, "phoneNumbers") or dig(person, "emails"))
 
 
 def _litigator(person: Mapping[str, Any]) -> bool | None:
-    flags = (_flag(dig(person, "litigator")), _flag(dig(person, "dnc", "tcpa")))
+    flags = (as_bool(dig(person, "litigator")), as_bool(dig(person, "dnc", "tcpa")))
     if True in flags:
         return True
     return False if False in flags else None
@@ -289,26 +288,26 @@ def _phone(raw: Mapping[str, Any]) -> TracedPhone | None:
     return TracedPhone(
         number=number,
         line_type=line_type(dig(raw, "type")),
-        carrier=_text(dig(raw, "carrier")),
-        score=_int(dig(raw, "score")),
-        reachable=_flag(dig(raw, "reachable")),
-        tested=_flag(dig(raw, "tested")),
-        dnc=_flag(dig(raw, "dnc")),
-        tcpa=_flag(dig(raw, "tcpa")),
+        carrier=as_text(dig(raw, "carrier")) or None,
+        score=as_int(dig(raw, "score")),
+        reachable=as_bool(dig(raw, "reachable")),
+        tested=as_bool(dig(raw, "tested")),
+        dnc=as_bool(dig(raw, "dnc")),
+        tcpa=as_bool(dig(raw, "tcpa")),
     )
 
 
 def _email(raw: Any) -> TracedEmail | None:
-    address = _text(raw if isinstance(raw, str) else dig(raw, "email"))
-    if address is None:
+    address = as_text(raw if isinstance(raw, str) else dig(raw, "email"))
+    if not address:
         return None
-    return TracedEmail(email=address, tested=_flag(dig(raw, "tested")))
+    return TracedEmail(email=address, tested=as_bool(dig(raw, "tested")))
 
 
 def e164(raw: Any) -> str | None:
     """A vendor's phone number in E.164, or None unless it is a valid US number."""
     try:
-        number = phonenumbers.parse(str(raw or ""), "US")
+        number = phonenumbers.parse(as_text(raw), "US")
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
@@ -324,32 +323,3 @@ def line_type(raw: Any) -> str:
     if "voip" in key:
         return "voip"
     return LINE_TYPES.get(key, "unknown")
-
-
-# -- tolerant readers: a value of the wrong type reads as unknown --------------------------
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _flag(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _text(value: Any) -> str | None:
-    text = str(value).strip() if value is not None else ""
-    return text or None

@@ -8,7 +8,8 @@ per-attempt logging with secrets redacted, and the translation of transport fail
 `ProviderError`; the SDK-based ones (Twilio, OpenAI) run the policy in the transport they
 plug in under the SDK. Vendor-specific meaning of a status code (ATTOM's
 "SuccessWithoutResult" is an HTTP 400, say) stays in the client: the policy hands back the
-final response, whatever its status.
+final response, whatever its status. The vocabulary of a call (outcomes, `CallInfo`,
+`Attempts`, `ProviderError`) lives in `providers.calls` and is importable from here.
 
 A sandbox plugs in underneath as a `requests` transport adapter mounted on the session, so
 the same client code runs against the emulator and the real vendor.
@@ -20,10 +21,8 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, cast
 
@@ -31,146 +30,31 @@ import requests
 from requests.adapters import BaseAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from providers.calls import (
+    OUTCOME_EMPTY,
+    OUTCOME_ERROR,
+    OUTCOME_SUCCESS,
+    OUTCOME_UNKNOWN,
+    OUTCOMES,
+    Attempts,
+    CallInfo,
+    ProviderAuthError,
+    ProviderError,
+    TransportFailure,
+    counted_attempts,
+    counting,
+)
+
+__all__ = [
+    "OUTCOMES", "OUTCOME_EMPTY", "OUTCOME_ERROR", "OUTCOME_SUCCESS", "OUTCOME_UNKNOWN",
+    "Attempts", "CallInfo", "HttpResult", "HttpSeam", "ProviderAuthError", "ProviderError",
+    "RetryPolicy", "TransportFailure", "counted_attempts", "counting", "parse_retry_after",
+    "redact", "requests_failure", "retry_after_s",
+]  # fmt: skip
+
 logger = logging.getLogger("leadflow.providers")
 
 SECRET_PARAM_NAMES = {"apikey", "api_key", "key", "token", "access_token", "secret", "password"}
-
-# What became of one logical provider request.
-OUTCOME_SUCCESS = "success"  # the vendor answered and we got what we asked for
-OUTCOME_EMPTY = "empty"  # the vendor answered: nothing found (not billed)
-OUTCOME_ERROR = "error"  # the vendor refused or failed (billed only if it says so)
-OUTCOME_UNKNOWN = "unknown"  # sent, but no answer: may have been billed
-OUTCOMES = (OUTCOME_SUCCESS, OUTCOME_EMPTY, OUTCOME_ERROR, OUTCOME_UNKNOWN)
-
-
-@dataclass(frozen=True)
-class CallInfo:
-    """What the ledger needs to know about one logical request (all its attempts)."""
-
-    provider: str
-    operation: str
-    http_status: int | None = None
-    latency_ms: int = 0
-    attempts: int = 0
-    sandbox: bool = False
-    # An attempt that timed out after the request was sent may have been billed even if
-    # a retry then succeeded; billing counts such a request at its maximum.
-    timed_out_attempts: int = 0
-    outcome: str = OUTCOME_SUCCESS
-
-    def with_outcome(self, outcome: str) -> CallInfo:
-        return replace(self, outcome=outcome)
-
-
-class ProviderError(Exception):
-    """A vendor call that failed, in our terms.
-
-    `permanent` errors (bad key, bad parameters) must not be retried; the others may be
-    tried again later. `message` is the vendor's own text where it gave one. `call` says
-    what the request did, for its ledger row: billing charges the maximum when
-    `outcome_unknown` (sent, and perhaps billed, but never answered).
-    """
-
-    def __init__(
-        self,
-        provider: str,
-        message: str,
-        *,
-        permanent: bool,
-        call: CallInfo,
-        status: int | None = None,
-        code: str | int | None = None,
-    ) -> None:
-        super().__init__(f"{provider}: {message}")
-        self.provider = provider
-        self.message = message
-        self.permanent = permanent
-        self.status = status
-        self.code = code
-        self.call = call
-
-    @property
-    def retryable(self) -> bool:
-        return not self.permanent
-
-    @property
-    def outcome_unknown(self) -> bool:
-        return self.call.outcome == OUTCOME_UNKNOWN
-
-
-class ProviderAuthError(ProviderError):
-    """The vendor rejected our credentials (or their permissions)."""
-
-    def __init__(self, provider: str, message: str, **kwargs: Any) -> None:
-        kwargs["permanent"] = True
-        super().__init__(provider, message, **kwargs)
-
-
-class TransportFailure(Exception):
-    """An attempt that got no answer. `sent` when the request had gone out, so the vendor
-    may have processed (and billed) it: such an attempt is retried only if idempotent."""
-
-    def __init__(self, error: Exception, *, sent: bool, kind: str) -> None:
-        super().__init__(f"{kind} ({type(error).__name__})")
-        self.error = error
-        self.sent = sent
-        self.kind = kind  # "read timeout", "connection error", ...
-
-
-@dataclass
-class Attempts:
-    """The attempts of one logical request, counted as they happen, for its `CallInfo`."""
-
-    provider: str
-    operation: str
-    sandbox: bool = False
-    count: int = 0
-    timed_out_after_send: int = 0
-    last_status: int | None = None
-    started: float = field(default_factory=time.monotonic)
-
-    def call(self, outcome: str) -> CallInfo:
-        return CallInfo(
-            provider=self.provider,
-            operation=self.operation,
-            http_status=self.last_status,
-            latency_ms=int((time.monotonic() - self.started) * 1000),
-            attempts=self.count,
-            sandbox=self.sandbox,
-            timed_out_attempts=self.timed_out_after_send,
-            outcome=outcome,
-        )
-
-    def transport_error(self, failure: TransportFailure) -> ProviderError:
-        """The error for a request whose last attempt got no answer."""
-        # An earlier attempt that timed out after sending leaves the outcome unknown too.
-        unknown = failure.sent or self.timed_out_after_send > 0
-        kind = "timed out after the request was sent" if failure.sent else "could not connect"
-        return ProviderError(
-            self.provider,
-            f"{kind} ({type(failure.error).__name__})",
-            permanent=False,
-            call=self.call(OUTCOME_UNKNOWN if unknown else OUTCOME_ERROR),
-        )
-
-
-# The attempts a vendor SDK's request counts into: our transport sits under the SDK and
-# cannot be handed them as an argument.
-_counting: ContextVar[Attempts | None] = ContextVar("provider_attempts", default=None)
-
-
-@contextmanager
-def counting(attempts: Attempts) -> Iterator[Attempts]:
-    """Within the block, `counted_attempts()` is `attempts`."""
-    token = _counting.set(attempts)
-    try:
-        yield attempts
-    finally:
-        _counting.reset(token)
-
-
-def counted_attempts(provider: str, operation: str) -> Attempts:
-    return _counting.get() or Attempts(provider, operation)  # a throwaway outside `counting`
 
 
 class _Answer(Protocol):
@@ -455,27 +339,3 @@ def _result(response: requests.Response, attempts: Attempts) -> HttpResult:
 def _origin(url: str) -> str:
     match = re.match(r"^(https?://[^/]+)", url)
     return (match.group(1) if match else url) + "/"
-
-
-def lower_keys(value: Any) -> Any:
-    """A JSON value with every object key lower-cased, for case-insensitive parsing."""
-    if isinstance(value, dict):
-        return {str(k).lower(): lower_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [lower_keys(v) for v in value]
-    return value
-
-
-def dig(value: Any, *path: str, default: Any = None) -> Any:
-    """Follow `path` through nested dicts (keys compared lower-case)."""
-    for key in path:
-        if not isinstance(value, dict):
-            return default
-        value = value.get(key.lower())
-        if value is None:
-            return default
-    return value
-
-
-def first_present(values: Iterable[Any]) -> Any:
-    return next((v for v in values if v not in (None, "")), None)

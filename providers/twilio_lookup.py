@@ -39,6 +39,7 @@ from providers.http import (
 )
 from providers.modes import SANDBOX, require_on
 from providers.registry import TWILIO
+from providers.wire import as_int, as_text
 
 logger = logging.getLogger("leadflow.providers")
 
@@ -178,9 +179,9 @@ def _result(number_e164: str, instance: Any, attempts: Attempts) -> LineTypeResu
         number=instance.phone_number or number_e164,
         valid=instance.valid is True,
         validation_errors=tuple(str(e) for e in instance.validation_errors or ()),
-        line_type=intelligence.get("type"),
-        carrier=intelligence.get("carrier_name"),
-        error_code=_int(intelligence.get("error_code")),
+        line_type=as_text(intelligence.get("type")) or None,
+        carrier=as_text(intelligence.get("carrier_name")) or None,
+        error_code=as_int(intelligence.get("error_code")),
         billed=billed,
         call=attempts.call(OUTCOME_SUCCESS if billed else OUTCOME_EMPTY),
     )
@@ -194,7 +195,7 @@ def _not_found(number_e164: str, exc: TwilioError, call: CallInfo) -> LineTypeRe
         validation_errors=(),
         line_type=None,
         carrier=None,
-        error_code=_int(exc.code),
+        error_code=as_int(exc.code),
         billed=False,
         call=call,
     )
@@ -214,10 +215,3 @@ def _message(exc: TwilioError) -> str:
     if isinstance(exc, TwilioServiceException):
         return exc.detail or exc.title
     return exc.msg or f"HTTP {exc.status}"
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

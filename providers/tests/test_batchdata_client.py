@@ -180,6 +180,26 @@ def test_it_reads_counts_from_meta(client):
 
 
 @responses.activate
+def test_it_reads_numbers_sent_as_text_by_the_one_rule(client):
+    phone = {"number": "5165550142", "type": "Mobile", "score": "87.5", "dnc": "FALSE"}
+    person = matched_person(phoneNumbers=[phone])
+    responses.post(URL, json=answer([person], counts(1, "1.5")))
+    batch = client.skip_trace([make_request()])
+    # A fraction is malformed; rounding half up errs toward counting (and billing) more.
+    assert batch.match_count == 2
+    assert (batch.matches[0].phones[0].score, batch.matches[0].phones[0].dnc) == (88, False)
+
+
+@responses.activate
+def test_it_counts_from_persons_when_meta_counts_are_not_numbers(client):
+    responses.post(URL, json=answer([matched_person()], counts("one", "\u0661", None, True)))
+    batch = client.skip_trace([make_request()])
+    assert (batch.request_count, batch.match_count, batch.no_match_count, batch.error_count) == (
+        1, 1, 0, 0,
+    )  # fmt: skip
+
+
+@responses.activate
 def test_it_counts_from_persons_when_meta_is_absent(client):
     persons = [matched_person(), no_match_person(), no_match_person(error=True)]
     responses.post(URL, json=answer(persons))

@@ -18,9 +18,6 @@ from providers.http import (
     HttpSeam,
     ProviderError,
     RetryPolicy,
-    dig,
-    first_present,
-    lower_keys,
     parse_retry_after,
     retry_after_s,
 )
@@ -238,11 +235,3 @@ def test_it_sends_through_a_sandbox_adapter(sleeps):
     result = get(seam)
     assert result.payload == {"echo": True}
     assert result.call.sandbox is True
-
-
-def test_it_reads_json_case_insensitively():
-    value = lower_keys({"Status": {"Total": 3}, "Property": [{"AttomID": 1}]})
-    assert value == {"status": {"total": 3}, "property": [{"attomid": 1}]}
-    assert dig(value, "Status", "TOTAL") == 3
-    assert dig(value, "status", "missing", default=0) == 0
-    assert first_present([None, "", 0, 5]) == 0
