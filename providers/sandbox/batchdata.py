@@ -85,7 +85,15 @@ class BatchDataSandboxAdapter(BaseAdapter):
         super().__init__()
         self.sleep = sleep
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         faults.note_request(PROVIDER)
         fault = faults.take(PROVIDER)
         if fault is not None and fault.kind != "latency":

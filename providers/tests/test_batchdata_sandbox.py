@@ -252,7 +252,7 @@ def test_it_serves_a_queued_401(client):
 
 
 def test_it_sleeps_for_queued_latency():
-    slept = []
+    slept: list[float] = []
     session = requests.Session()
     session.mount("https://batchdata.test/", BatchDataSandboxAdapter(sleep=slept.append))
     faults.queue("batch", "latency", seconds=2.5)

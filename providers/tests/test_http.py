@@ -85,7 +85,8 @@ def test_it_honours_retry_after(vendor, sleeps):
 
 def test_it_reads_retry_after_as_an_http_date():
     moment = datetime.now(UTC) + timedelta(seconds=20)
-    assert 18 <= parse_retry_after(format_datetime(moment, usegmt=True)) <= 20
+    wait = parse_retry_after(format_datetime(moment, usegmt=True))
+    assert wait is not None and 18 <= wait <= 20
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
 
@@ -213,7 +214,7 @@ def test_it_keeps_jittered_delays_within_the_backoff(vendor, sleeps):
 
 def test_it_sends_through_a_sandbox_adapter(sleeps):
     class Echo(BaseAdapter):
-        def send(self, request, **kwargs):
+        def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
             response = requests.Response()
             response.status_code, response._content = 200, b'{"echo": true}'
             response.url, response.request = request.url, request

@@ -220,7 +220,7 @@ def test_it_sends_a_timeout_and_the_api_key(client):
     add_lookup()
     client.lookup(NUMBER)
     request = responses.calls[0].request
-    assert request.req_kwargs["timeout"] == (5.0, 10.0)
+    assert request.req_kwargs["timeout"] == (5.0, 10.0)  # type: ignore[attr-defined]  # responses adds it
     credentials = base64.b64encode(f"{API_KEY}:secret".encode()).decode()
     assert request.headers["Authorization"] == f"Basic {credentials}"
 
@@ -289,7 +289,7 @@ def test_it_serves_a_queued_500_and_malformed_body_in_the_sandbox(sandbox):
 
 
 def test_it_answers_in_the_v2_wire_format_in_the_sandbox():
-    slept = []
+    slept: list[float] = []
     http = TwilioSandboxHttpClient(sleep=slept.append)
     faults.queue("twilio", "latency", seconds=0.5)
     response = http.request(
