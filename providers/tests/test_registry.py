@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from billing.models import PROVIDER_CHOICES, PriceOverride
 from billing.pricing import DEFAULT_PRICE_SETTINGS, unit_price_micros
+from providers import attom, batchdata, openai_scoring, twilio_lookup
 from providers.modes import LIVE, OFF, provider_mode
 from providers.registry import (
     ATTOM,
@@ -100,3 +101,11 @@ def test_it_refuses_an_unknown_provider(settings):
         vendor_of("zillow")
     with pytest.raises(ValueError, match="unknown provider"):
         provider_mode("zillow")
+
+
+def test_the_clients_name_their_provider_and_operations_as_the_registry_does():
+    assert (attom.PROVIDER, batchdata.PROVIDER) == (ATTOM, BATCH)
+    assert (twilio_lookup.PROVIDER, openai_scoring.PROVIDER) == (TWILIO, OPENAI)
+    assert batchdata.OPERATION in VENDORS[BATCH].operations
+    assert twilio_lookup.OPERATION in VENDORS[TWILIO].operations
+    assert openai_scoring.OPERATION in VENDORS[OPENAI].operations
