@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
-from leads.forms import Area, city_zip_codes, county_zip_codes
 from leads.models import Lead
 from leads.scoring.temperature import score_range
+from leads.search.areas import Area, city_zip_codes, county_zip_codes
 
 MILES_PER_DEGREE_LAT = 69.0
 # Best score first and unscored leads last, on PostgreSQL (NULLs first by default) as on SQLite.

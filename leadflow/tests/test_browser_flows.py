@@ -13,8 +13,8 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from billing.models import LedgerEntry
 from billing.money import format_dollars
-from leads.forms import SearchForm
 from leads.models import Lead, Stage
+from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.tests.factories import make_lead
 from providers.sandbox.batchdata import person_for

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.auth import api_login_required
-from leads.api import invalid_request
+from leads.errors import invalid_request
 from leads.export.writer import csv_stream
 from leads.forms import LeadFilterForm, TriStateField
 from leads.selectors import leads_filtered

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
-from leads.forms import BoardFilterForm, MoveForm
 from leads.models import Lead, Stage
+from leads.pipeline.forms import BoardFilterForm, MoveForm
 from leads.pipeline.services import (
     CARDS_PER_COLUMN,
     MoveRejected,

@@ -19,9 +19,9 @@ from django.db.models import prefetch_related_objects
 from billing.guard import BillingMeter, check_affordable, record_free
 from billing.models import Outcome
 from billing.pricing import unit_price_micros
-from leads.forms import Area
 from leads.models import Lead
 from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
+from leads.search.areas import Area
 from leads.search.ingest import ingest_records
 from leads.selectors import leads_in_area, page_of, with_contacts
 from providers.attom import AttomClient, GeoQuery, search_max_usage

@@ -10,7 +10,7 @@ from billing.models import DailyCap, LedgerEntry
 from billing.money import cents_to_micros, format_dollars
 from billing.reconcile import reconcile
 from billing.selectors import provider_spend_today
-from leads.forms import SearchForm
+from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.skiptrace.services import lead_skip_trace
 from providers.http import ProviderError

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.guard import CapExceeded
-from leads.forms import SearchForm
 from leads.models import Lead
+from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.skiptrace.services import lead_skip_trace
 from providers.modes import SANDBOX, provider_mode
