@@ -138,9 +138,10 @@ def measure(work: Callable[[], object]) -> dict[str, float]:
 
 def measure_board(client) -> dict[str, dict[str, float]]:
     from leads.pipeline.services import board_columns
+    from leads.selectors import NO_FILTERS
 
     figures = {name: measure(lambda url=url: _get(client, url)) for name, url in PAGES.items()}
-    figures["board_columns() alone"] = measure(lambda: board_columns({}))
+    figures["board_columns() alone"] = measure(lambda: board_columns(NO_FILTERS))
     figures["reference: LIMIT per column"] = measure(first_cards_per_column)
     return figures
 

@@ -21,11 +21,11 @@ def lead_index(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return invalid_request(form)
     data = form.cleaned_data
-    leads, total = page_of(leads_filtered(data), data["page"], data["pageSize"])
+    page = page_of(leads_filtered(form.lead_filters()), data["page"], data["pageSize"])
     return JsonResponse(
         {
-            "leads": [lead_json(lead) for lead in leads],
-            "total": total,
+            "leads": [lead_json(lead) for lead in page.object_list],
+            "total": page.paginator.count,
             "page": data["page"],
             "pageSize": data["pageSize"],
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-from leads.forms import form_errors
+from leadflow.forms import form_errors
 from providers.http import ProviderError
 
 

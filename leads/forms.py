@@ -8,6 +8,7 @@ import re
 from django import forms
 
 from leads.models import Source, Stage, Temperature
+from leads.selectors import LeadFilters
 
 MAX_PAGE_SIZE = 500
 TRUE_VALUES = {"1", "true", "on", "yes"}
@@ -58,7 +59,17 @@ class LeadFilterForm(forms.Form):
         data["pageSize"] = data.get("pageSize") or 25
         return data
 
+    def lead_filters(self) -> LeadFilters:
+        return lead_filters_from(self.cleaned_data)
 
-def form_errors(form: forms.Form) -> dict[str, list[str]]:
-    """Field errors for JSON answers; form-wide errors under "__all__"."""
-    return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+
+def lead_filters_from(data: dict) -> LeadFilters:
+    """The filters a valid lead-filter form (or its board subset) asked for."""
+    return LeadFilters(
+        stage=data.get("stage") or "",
+        temperature=data.get("temperature") or "",
+        contactable=data.get("contactable"),
+        source=data.get("source") or "",
+        zip_code=data.get("zip") or "",
+        text=data.get("q") or "",
+    )

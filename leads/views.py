@@ -22,8 +22,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_valid():
         data = form.cleaned_data
-        leads, total = page_of(leads_filtered(data), data["page"], data["pageSize"])
-        context.update(leads=leads, total=total, page=data["page"], page_size=data["pageSize"])
+        page = page_of(leads_filtered(form.lead_filters()), data["page"], data["pageSize"])
+        context.update(leads=page.object_list, page_obj=page)
     else:
         status = 400
     return render(

@@ -199,7 +199,7 @@ def test_it_rejects_a_bad_filter_with_400(agent_client):
     assert response.status_code == 400
     html = response.content.decode()
     assert 'role="alert"' in html
-    assert "outcome" in html and "day" in html
+    assert "Outcome:" in html and "Day:" in html
 
 
 def test_it_falls_back_to_thirty_days_on_a_bad_period(agent_client):

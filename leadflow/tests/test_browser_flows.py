@@ -56,7 +56,7 @@ def stored_leads(agent) -> list[Lead]:
     """A sandbox search of ZIP 85034 made by the agent: 25 stored leads, $2.50 of ATTOM."""
     form = SearchForm({"zip": "85034", "attom": "true"})
     assert form.is_valid(), form.errors
-    return lead_search(params=form.cleaned_data, user_id=agent.pk).leads
+    return lead_search(query=form.search_query(), user_id=agent.pk).leads
 
 
 def row_ids(page: Page, table: str) -> set[str]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.auth import api_login_required
+from leadflow.forms import form_error_text
 from leads.errors import invalid_request
 from leads.export.writer import csv_stream
 from leads.forms import LeadFilterForm, TriStateField
@@ -19,7 +20,7 @@ class ExportForm(LeadFilterForm):
     """The stored-lead filters plus the export's own options; page and pageSize are ignored:
     the export holds every lead that matches."""
 
-    scrub = TriStateField(required=False, label="Leave out numbers that must not be dialled")
+    scrub = TriStateField(required=False, label="Scrub (leave out numbers not to dial)")
     bom = TriStateField(required=False, label="Start with a byte-order mark (for Excel)")
 
 
@@ -28,8 +29,11 @@ class ExportForm(LeadFilterForm):
 def export_csv(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.GET)
     if not form.is_valid():
-        return HttpResponseBadRequest(_error_text(form), content_type="text/plain; charset=utf-8")
-    return _csv_response(form.cleaned_data)
+        return HttpResponseBadRequest(
+            "The export filters are not valid. " + form_error_text(form) + "\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    return _csv_response(form)
 
 
 @require_GET
@@ -38,22 +42,15 @@ def api_export_csv(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return invalid_request(form)
-    return _csv_response(form.cleaned_data)
+    return _csv_response(form)
 
 
-def _csv_response(options: dict) -> StreamingHttpResponse:
+def _csv_response(form: ExportForm) -> StreamingHttpResponse:
+    options = form.cleaned_data
     rows = csv_stream(
-        leads_filtered(options), scrub=bool(options["scrub"]), bom=bool(options["bom"])
+        leads_filtered(form.lead_filters()), scrub=bool(options["scrub"]), bom=bool(options["bom"])
     )
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     filename = f"leadflow-leads-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _error_text(form: ExportForm) -> str:
-    lines = [
-        f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
-        for field, errors in form.errors.items()
-    ]
-    return "The export filters are not valid.\n" + "\n".join(lines) + "\n"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from leads.forms import TriStateField
+from leads.forms import TriStateField, lead_filters_from
 from leads.models import Source, Stage, Temperature
+from leads.selectors import NO_FILTERS, LeadFilters
 
 
 class BoardFilterForm(forms.Form):
@@ -14,6 +15,10 @@ class BoardFilterForm(forms.Form):
     )
     contactable = TriStateField(required=False)
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
+
+    def lead_filters(self) -> LeadFilters:
+        """The board's filters; an invalid one shows the whole board (with the error)."""
+        return lead_filters_from(self.cleaned_data) if self.is_valid() else NO_FILTERS
 
 
 class MoveForm(forms.Form):

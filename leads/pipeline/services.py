@@ -8,13 +8,12 @@ shows a state the database does not hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, QuerySet
+from django.db.models import Count, F, Max
 
 from leads.models import Lead, Stage
-from leads.scoring.temperature import score_range
+from leads.selectors import LeadFilters, leads_filtered
 
 CARDS_PER_COLUMN = 25
 BOARD_LOCK_KEY = 7_310_001  # any constant shared by every process
@@ -121,26 +120,14 @@ class Column:
         return self.count - len(self.cards)
 
 
-def board_leads(filters: dict[str, Any]) -> QuerySet[Lead]:
-    leads = Lead.objects.all()
-    if filters.get("temperature"):
-        low, high = score_range(filters["temperature"])
-        leads = leads.filter(ai_score__gte=low, ai_score__lte=high)
-    if filters.get("contactable") is not None:
-        leads = leads.filter(contactable=filters["contactable"])
-    if filters.get("source"):
-        leads = leads.filter(source=filters["source"])
-    return leads
-
-
-def board_columns(filters: dict[str, Any], *, per_column: int = CARDS_PER_COLUMN) -> list[Column]:
+def board_columns(filters: LeadFilters, *, per_column: int = CARDS_PER_COLUMN) -> list[Column]:
     """Every column's count and first cards: one count query plus one indexed LIMIT query
     per stage, so the number of queries never grows with the number of leads.
 
     (A single ROW_NUMBER() window query is one round trip fewer but numbers every lead of
     the board first: 9x slower at 20,000 leads, measured by bench/board_bench.py.)
     """
-    leads = board_leads(filters)
+    leads = leads_filtered(filters)
     counts = dict(leads.values_list("stage").annotate(n=Count("pk")).order_by())
     return [
         Column(
@@ -153,6 +140,6 @@ def board_columns(filters: dict[str, Any], *, per_column: int = CARDS_PER_COLUMN
     ]
 
 
-def column_cards(stage: str, filters: dict[str, Any], *, offset: int, limit: int) -> list[Lead]:
-    leads = board_leads(filters).filter(stage=stage).order_by("position", "pk")
+def column_cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
+    leads = leads_filtered(filters).filter(stage=stage).order_by("position", "pk")
     return list(leads[offset : offset + limit])

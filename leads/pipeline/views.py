@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
+from leadflow.forms import form_error_text
 from leads.models import Lead, Stage
 from leads.pipeline.forms import BoardFilterForm, MoveForm
 from leads.pipeline.services import (
@@ -26,10 +27,9 @@ from leads.serializers import lead_json
 
 def _board_context(query: QueryDict) -> dict:
     form = BoardFilterForm(query)
-    filters = form.cleaned_data if form.is_valid() else {}
     return {
         "form": form,
-        "columns": board_columns(filters),
+        "columns": board_columns(form.lead_filters()),
         "stages": Stage.choices,
         "filter_query": query.urlencode(),
     }
@@ -48,8 +48,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
     if stage not in Stage.values:
         return HttpResponse("Unknown stage.", status=404)
-    form = BoardFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = BoardFilterForm(request.GET).lead_filters()
     try:
         offset = max(int(request.GET.get("offset", CARDS_PER_COLUMN)), 0)
     except ValueError:
@@ -77,8 +76,7 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
     error, status = None, 200
     if not form.is_valid():
         error, status = (
-            "That move is not valid: "
-            + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+            "That move is not valid: " + form_error_text(form),
             400,
         )
     else:

@@ -23,7 +23,7 @@ def search(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return invalid_request(form)
     try:
-        outcome = lead_search(params=form.cleaned_data, user_id=request.user.pk)
+        outcome = lead_search(query=form.search_query(), user_id=request.user.pk)
     except CapExceeded as exc:
         return cap_exceeded_response(exc)
     except ProviderError as exc:

@@ -11,6 +11,7 @@ from django import forms
 
 from leads.forms import MAX_PAGE_SIZE, TriStateField, whole_number_field
 from leads.search.areas import US_STATES, Area, city_zip_codes, county_zip_codes
+from leads.search.query import DEFAULT_PAGE_SIZE, PropertyFilters, SearchQuery
 
 PROPERTY_TYPES = [
     ("", "Any type"),
@@ -84,8 +85,26 @@ class SearchForm(forms.Form):
         if not self.errors:
             data["area"] = self._area(data)
         data["page"] = data.get("page") or 1
-        data["pageSize"] = data.get("pageSize") or 25
+        data["pageSize"] = data.get("pageSize") or DEFAULT_PAGE_SIZE
         return data
+
+    def search_query(self) -> SearchQuery:
+        """The valid search as a domain value: the API's spellings stop here."""
+        data = self.cleaned_data
+        return SearchQuery(
+            area=data["area"],
+            filters=PropertyFilters(
+                absentee=data.get("absentee"),
+                property_type=data.get("propertyType") or "",
+                min_beds=data.get("minBeds"),
+                max_beds=data.get("maxBeds"),
+                min_value=data.get("minValue"),
+                max_value=data.get("maxValue"),
+            ),
+            page=data["page"],
+            page_size=data["pageSize"],
+            use_attom=data.get("attom") is not False,
+        )
 
     def _check_ranges(self, data: dict) -> None:
         for low, high in (("minBeds", "maxBeds"), ("minValue", "maxValue")):

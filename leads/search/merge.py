@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 
 from billing.models import LedgerEntry
-from leads.models import Lead, Stage
+from leads.models import TRACE_FIELDS, Lead, Stage
 from leads.skiptrace.compliance import refresh_compliance
 
 STAGE_ORDER = {stage: rank for rank, stage in enumerate(Stage.values)}
@@ -44,14 +44,8 @@ def merge_leads(*, keeper: Lead, duplicate: Lead) -> Lead:
         keeper.emails.all().delete()
         duplicate.phones.update(lead=keeper)
         duplicate.emails.update(lead=keeper)
-        for field in (
-            "skip_trace_status",
-            "skip_trace_provider",
-            "skip_traced_at",
-            "litigator",
-            "deceased",
-        ):
-            setattr(keeper, field, getattr(duplicate, field))
+        for name in TRACE_FIELDS:
+            setattr(keeper, name, getattr(duplicate, name))
     keeper.skip_trace_cost_micros += duplicate.skip_trace_cost_micros
     keeper.ai_cost_micros += duplicate.ai_cost_micros
     LedgerEntry.objects.filter(lead=duplicate).update(lead=keeper)

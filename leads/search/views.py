@@ -28,8 +28,9 @@ def search(request: HttpRequest) -> HttpResponse:
         context["invalid"], status = True, 400
     elif form.is_bound:
         try:
-            outcome = lead_search(params=form.cleaned_data, user_id=request.user.pk)
-            context.update(outcome=outcome, area_label=form.cleaned_data["area"].describe())
+            query = form.search_query()
+            outcome = lead_search(query=query, user_id=request.user.pk)
+            context.update(outcome=outcome, area_label=query.area.describe())
         except CapExceeded as exc:
             context["cap_error"], status = cap_message(exc), 429
         except ProviderError as exc:

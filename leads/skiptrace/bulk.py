@@ -28,7 +28,6 @@ from leads.skiptrace.services import (
     provider_label,
     release_leads,
     reuse_stored_trace,
-    reuse_window,
     traced_owners,
 )
 from providers.batchdata import BatchDataClient
@@ -60,7 +59,7 @@ class BulkPreview:
 
 def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
     leads = Lead.objects.filter(pk__in=lead_ids)
-    free = leads.filter(skip_traced_at__gte=timezone.now() - reuse_window()).count()
+    free = leads.freshly_traced().count()
     count = leads.count()
     price = unit_price_micros("batch.matches")
     return BulkPreview(
@@ -128,14 +127,12 @@ def bulk_trace_run(
 def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
     """Leads with a recent trace (or a traced owner) cost nothing: answer them first."""
     leads = list(Lead.objects.filter(pk__in=job.lead_ids).order_by("pk"))
-    fresh_since = timezone.now() - reuse_window()
     owners = traced_owners(leads)  # one query instead of one per lead
     pending, reused = [], []
     for lead in leads:
-        worth_asking = (lead.skip_traced_at and lead.skip_traced_at >= fresh_since) or (
-            lead.normalized_owner,
-            lead.normalized_mailing,
-        ) in owners
+        worth_asking = (
+            lead.trace_is_fresh or (lead.normalized_owner, lead.normalized_mailing) in owners
+        )
         # Claimed like a single trace, so a concurrent trace never repeats its line checks.
         if worth_asking and claim_lead(lead.pk):
             if reuse_stored_trace(lead, job.user_id) is not None:
@@ -170,9 +167,7 @@ def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], 
     ids = [lead.pk for lead in claimed]
     try:
         # Traced since the job began (an agent's click, say): free, as anywhere in the window.
-        meanwhile = Lead.objects.filter(
-            pk__in=ids, skip_traced_at__gte=timezone.now() - reuse_window()
-        ).in_bulk()
+        meanwhile = Lead.objects.freshly_traced().filter(pk__in=ids).in_bulk()
         to_trace = [lead for lead in claimed if lead.pk not in meanwhile]
         if to_trace and not _charge_and_store(job, client, to_trace, price):
             return False

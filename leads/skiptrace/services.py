@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
@@ -60,10 +59,6 @@ class TraceOutcome:
 
 def provider_label() -> str:
     return "batchdata-sandbox" if provider_mode("batch") == SANDBOX else "batchdata"
-
-
-def reuse_window() -> dt.timedelta:
-    return dt.timedelta(days=settings.SKIP_TRACE_REUSE_DAYS)
 
 
 def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = False) -> TraceOutcome:
@@ -114,7 +109,7 @@ def _wait_for_other(lead: Lead, user_id: int | None) -> TraceOutcome:
 
 
 def reuse_stored_trace(lead: Lead, user_id: int | None) -> TraceOutcome | None:
-    if lead.skip_traced_at and timezone.now() - lead.skip_traced_at <= reuse_window():
+    if lead.trace_is_fresh:
         _record_reuse(lead, user_id, "traced within the reuse window")
         return TraceOutcome(lead, 0, reused=True, detail="already traced — free")
     same_owner = same_owner_traced(lead)
@@ -130,11 +125,11 @@ def same_owner_traced(lead: Lead) -> Lead | None:
     if not (lead.normalized_owner and lead.normalized_mailing):
         return None
     return (
-        Lead.objects.filter(
+        Lead.objects.freshly_traced()
+        .filter(
             normalized_owner=lead.normalized_owner,
             normalized_mailing=lead.normalized_mailing,
             skip_trace_status=SkipTraceStatus.MATCHED,
-            skip_traced_at__gte=timezone.now() - reuse_window(),
         )
         .exclude(pk=lead.pk)
         .order_by("-skip_traced_at")
@@ -149,11 +144,9 @@ def traced_owners(leads: Iterable[Lead]) -> set[tuple[str, str]]:
         lead.normalized_owner for lead in leads if lead.normalized_owner and lead.normalized_mailing
     }
     return set(
-        Lead.objects.filter(
-            normalized_owner__in=owners,
-            skip_trace_status=SkipTraceStatus.MATCHED,
-            skip_traced_at__gte=timezone.now() - reuse_window(),
-        ).values_list("normalized_owner", "normalized_mailing")
+        Lead.objects.freshly_traced()
+        .filter(normalized_owner__in=owners, skip_trace_status=SkipTraceStatus.MATCHED)
+        .values_list("normalized_owner", "normalized_mailing")
     )
 
 

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing.api import cap_message
@@ -24,7 +23,6 @@ from leads.skiptrace.services import (
     LeadBusy,
     SkipTraceUnavailable,
     lead_skip_trace,
-    reuse_window,
     same_owner_traced,
 )
 from providers.http import ProviderError
@@ -39,7 +37,7 @@ def _lead(lead_id: int) -> Lead:
 @login_required
 def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _lead(lead_id)
-    fresh = lead.skip_traced_at and timezone.now() - lead.skip_traced_at <= reuse_window()
+    fresh = lead.trace_is_fresh
     context = {
         "lead": lead,
         "fresh": fresh,
@@ -109,7 +107,8 @@ def _selected_ids(request: HttpRequest) -> tuple[list[int], str | None]:
         form = LeadFilterForm(QueryDict(request.POST.get("filter", "")))
         if not form.is_valid():
             return [], "The filter is not valid."
-        ids = list(leads_filtered(form.cleaned_data).values_list("pk", flat=True)[: BULK_LIMIT + 1])
+        matching = leads_filtered(form.lead_filters()).values_list("pk", flat=True)
+        ids = list(matching[: BULK_LIMIT + 1])
     else:
         try:
             ids = [int(v) for v in request.POST.getlist("lead")]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from leads.export.writer import EXPORT_COLUMNS, csv_stream, dollars, safe_cell
 from leads.models import Email, Lead, Phone, Stage
-from leads.selectors import leads_filtered
+from leads.selectors import LeadFilters, leads_filtered
 
 pytestmark = pytest.mark.django_db
 
@@ -341,7 +341,7 @@ def test_it_rejects_a_bad_scrub_value_on_the_page(agent_client):
     response = agent_client.get(f"{PAGE}?scrub=maybe")
     assert response.status_code == 400
     assert not response.streaming
-    assert "scrub" in response.content.decode()
+    assert "Scrub" in response.content.decode()
 
 
 def test_it_marks_sandbox_leads(agent_client):
@@ -370,7 +370,7 @@ def test_it_keeps_memory_flat_however_many_leads():
     }
     make_leads(1_000, stage=Stage.CONTACTED, **contacts)
     make_leads(2_000, stage=Stage.NEW, **contacts)
-    few, every = leads_filtered({"stage": Stage.CONTACTED}), leads_filtered({})
+    few, every = leads_filtered(LeadFilters(stage=Stage.CONTACTED)), leads_filtered()
     _stream_peak(few)  # first use fills caches that are no part of the stream
 
     few_peak, few_chars = _stream_peak(few)

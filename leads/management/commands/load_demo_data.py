@@ -37,7 +37,7 @@ class Command(BaseCommand):
         form = SearchForm(params)
         if not form.is_valid():
             raise CommandError(f"demo search {params} is invalid: {form.errors.as_text()}")
-        outcome = lead_search(params=form.cleaned_data)
+        outcome = lead_search(query=form.search_query())
         self.stdout.write(
             f"Demo search {form.cleaned_data['area'].describe()}: "
             f"{len(outcome.leads)} leads of {outcome.total}."

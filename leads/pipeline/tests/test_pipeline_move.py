@@ -6,6 +6,7 @@ import pytest
 
 from leads.models import Lead, Stage
 from leads.pipeline.services import MoveRejected, append_to_stage, board_columns, lead_move
+from leads.selectors import NO_FILTERS
 from leads.tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_it_reads_the_board_in_a_constant_number_of_queries(django_assert_max_nu
     make_column(Stage.NEW, 40)
     make_column(Stage.CONTACTED, 3)
     with django_assert_max_num_queries(1 + len(Stage.values)):
-        columns = board_columns({}, per_column=25)
+        columns = board_columns(NO_FILTERS, per_column=25)
     by_stage = {c.stage: c for c in columns}
     assert by_stage[Stage.NEW].count == 40 and len(by_stage[Stage.NEW].cards) == 25
     assert by_stage[Stage.NEW].more == 15

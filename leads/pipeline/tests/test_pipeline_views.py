@@ -137,7 +137,7 @@ def test_it_answers_an_htmx_filter_with_the_board_partial_alone(agent_client):
 def test_it_refuses_a_bad_filter(agent_client):
     response = agent_client.get(f"{BOARD}?temperature=LUKEWARM")
     assert response.status_code == 400
-    assert "temperature:" in response.content.decode()
+    assert "Temperature:" in response.content.decode()
 
 
 def test_it_reads_the_board_in_the_same_number_of_queries_for_30_or_300_leads(
@@ -276,7 +276,7 @@ def test_it_answers_a_move_to_an_unknown_stage_with_400(agent_client):
     response = move(agent_client, lead, "won")
     html = response.content.decode()
     assert response.status_code == 400
-    assert "That move is not valid: stage:" in html and 'class="board"' in html
+    assert "That move is not valid: Stage:" in html and 'class="board"' in html
     assert Lead.objects.get(pk=lead.pk).stage == Stage.NEW
 
 
