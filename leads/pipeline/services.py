@@ -51,7 +51,7 @@ def lead_move(
         if lead is None:
             raise MoveRejected(f"No lead {lead_id}.", status=404, code="not_found")
         _check_expected(lead, expected_stage, expected_position)
-        _close_gap(lead)
+        close_gap(lead.stage, lead.position, leaving=lead.pk)
         lead.position = _open_slot(stage, position, lead)
         lead.stage = stage
         lead.save(update_fields=["stage", "position", "updated_at"])
@@ -78,10 +78,14 @@ def _check_expected(lead: Lead, stage: str | None, position: int | None) -> None
         )
 
 
-def _close_gap(lead: Lead) -> None:
-    Lead.objects.filter(stage=lead.stage, position__gt=lead.position).exclude(pk=lead.pk).update(
-        position=F("position") - 1
-    )
+def close_gap(stage: str, position: int, *, leaving: int | None = None) -> None:
+    """Keep a column dense (0, 1, 2, …) when the card at `position` leaves it (moved, merged
+    away or deleted): the cards below move up one. Call in a transaction; takes the board lock."""
+    _lock_board()
+    below = Lead.objects.filter(stage=stage, position__gt=position)
+    if leaving is not None:
+        below = below.exclude(pk=leaving)
+    below.update(position=F("position") - 1)
 
 
 def _open_slot(stage: str, position: int, lead: Lead) -> int:

@@ -145,7 +145,10 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
         normalize.is_entity(o.full or o.last) for o in record.owners[:1]
     )
     mailing = normalize.parse_one_line(record.mailing_address) if record.mailing_address else None
+    normalized_address, normalized_owner = dedup_key(address, owners, corporate=corporate)
     return Lead(
+        normalized_address=normalized_address,
+        normalized_owner=normalized_owner,
         source=Source.ATTOM_SANDBOX if sandbox else Source.ATTOM,
         sandbox=sandbox,
         attom_id=record.attom_id,
@@ -160,13 +163,11 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
         county=record.county or "",
         latitude=record.latitude,
         longitude=record.longitude,
-        normalized_address=normalize.address_key(address),
         owner_name=normalize.owner_display(owners),
         owner_first_name=first.first if first and not corporate else "",
         owner_last_name=_last_name(first, corporate=corporate),
         owner2_first_name=second.first if second else "",
         owner2_last_name=second.last if second else "",
-        normalized_owner=normalize.owner_key(owners, corporate=corporate),
         corporate_owner=corporate,
         owns_property=True,
         mailing_address=record.mailing_address or "",
@@ -190,6 +191,30 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
         mortgage_amount_usd=record.mortgage_amount,
         estimated_equity_usd=record.estimated_equity,
     )
+
+
+def dedup_key(
+    address: normalize.NormalAddress, owners: Sequence[normalize.Owner], *, corporate: bool
+) -> tuple[str, str]:
+    """What a lead is unique by: its normalised address (street line, unit, ZIP5) and the
+    normalised name of its primary owner."""
+    return normalize.address_key(address), normalize.owner_key(owners, corporate=corporate)
+
+
+def stored_dedup_key(lead: Lead) -> tuple[str, str]:
+    """The key re-derived from what a lead stores (its address and primary owner), as the
+    backfill re-keys leads after the normaliser changes; ingest's key for the same record."""
+    address = normalize.normalize_address(
+        lead.street, unit=lead.unit, city=lead.city, state=lead.state, zip_code=lead.zip_code
+    )
+    return dedup_key(address, _stored_owners(lead), corporate=lead.corporate_owner)
+
+
+def _stored_owners(lead: Lead) -> list[normalize.Owner]:
+    if lead.corporate_owner or not lead.owner_first_name:
+        name = lead.owner_last_name or lead.owner_name
+        return [name] if name else []
+    return [(lead.owner_first_name, lead.owner_last_name)]
 
 
 def _last_name(owner: OwnerName | None, *, corporate: bool) -> str:
