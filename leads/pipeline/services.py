@@ -20,12 +20,11 @@ BOARD_LOCK_KEY = 7_310_001  # any constant shared by every process
 
 
 class MoveRejected(Exception):
-    """A move the server refuses; `status` is the HTTP status to answer with."""
+    """A move the server refuses; `code` says why (see `leads.errors` for its HTTP status)."""
 
-    def __init__(self, message: str, *, status: int, code: str) -> None:
+    def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.message = message
-        self.status = status
         self.code = code
 
 
@@ -42,14 +41,14 @@ def lead_move(
     `expected_*` is where the mover saw the card; if it has moved meanwhile, refuse.
     """
     if stage not in Stage.values:
-        raise MoveRejected(f"Unknown stage {stage!r}.", status=400, code="unknown_stage")
+        raise MoveRejected(f"Unknown stage {stage!r}.", code="unknown_stage")
     if position < 0:
-        raise MoveRejected("Position must be 0 or more.", status=400, code="invalid_position")
+        raise MoveRejected("Position must be 0 or more.", code="invalid_position")
     with transaction.atomic():
         _lock_board()
         lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
         if lead is None:
-            raise MoveRejected(f"No lead {lead_id}.", status=404, code="not_found")
+            raise MoveRejected(f"No lead {lead_id}.", code="not_found")
         _check_expected(lead, expected_stage, expected_position)
         close_gap(lead.stage, lead.position, leaving=lead.pk)
         lead.position = _open_slot(stage, position, lead)
@@ -73,7 +72,6 @@ def _check_expected(lead: Lead, stage: str | None, position: int | None) -> None
     if moved:
         raise MoveRejected(
             "Someone else moved this card meanwhile; the board now shows where it is.",
-            status=409,
             code="stale",
         )
 

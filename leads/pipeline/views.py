@@ -12,11 +12,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
 from leadflow.forms import form_error_text
+from leads.errors import SERVICE_ERRORS, error_answer, error_json, invalid_fields
 from leads.models import Lead, Stage
 from leads.pipeline.forms import BoardFilterForm, MoveForm
 from leads.pipeline.services import (
     CARDS_PER_COLUMN,
-    MoveRejected,
     board_columns,
     column_cards,
     lead_move,
@@ -82,8 +82,9 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
     else:
         try:
             lead_move(**form.move_arguments())
-        except MoveRejected as exc:
-            error, status = exc.message, exc.status
+        except SERVICE_ERRORS as exc:
+            answer = error_answer(exc)
+            error, status = answer.message, answer.status
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -102,15 +103,9 @@ def api_move(request: HttpRequest, lead_id: int) -> JsonResponse:
         return error
     stage, position = body.get("stage"), body.get("position", 0)
     if not isinstance(stage, str) or not isinstance(position, int) or isinstance(position, bool):
-        return JsonResponse(
-            {
-                "error": "invalid_request",
-                "fields": {"stage": ["A stage name."], "position": ["A whole number ≥ 0."]},
-            },
-            status=400,
-        )
+        return invalid_fields({"stage": ["A stage name."], "position": ["A whole number ≥ 0."]})
     try:
         lead_move(lead_id=lead_id, stage=stage, position=position)
-    except MoveRejected as exc:
-        return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
+    except SERVICE_ERRORS as exc:
+        return error_json(exc)
     return JsonResponse(lead_json(with_contacts(Lead.objects.filter(pk=lead_id)).get()))

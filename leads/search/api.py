@@ -6,14 +6,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from accounts.auth import api_login_required
-from billing.api import cap_exceeded_response
-from billing.guard import CapExceeded
 from billing.money import micros_to_cents
-from leads.errors import invalid_request, provider_error_response
+from leads.errors import SERVICE_ERRORS, error_json, invalid_request
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.serializers import lead_json
-from providers.http import ProviderError
 
 
 @require_GET
@@ -24,10 +21,8 @@ def search(request: HttpRequest) -> JsonResponse:
         return invalid_request(form)
     try:
         outcome = lead_search(query=form.search_query(), user_id=request.user.pk)
-    except CapExceeded as exc:
-        return cap_exceeded_response(exc)
-    except ProviderError as exc:
-        return provider_error_response(exc)
+    except SERVICE_ERRORS as exc:
+        return error_json(exc)
     return JsonResponse(
         {
             "leads": [lead_json(lead) for lead in outcome.leads],

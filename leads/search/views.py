@@ -8,13 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
-from billing.api import cap_message
-from billing.guard import CapExceeded
 from billing.pricing import unit_price_micros
+from leads.errors import SERVICE_ERRORS, error_answer
 from leads.htmx import partial_template
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search, search_price_hint
-from providers.http import ProviderError
 from providers.modes import OFF, provider_mode
 
 
@@ -31,10 +29,9 @@ def search(request: HttpRequest) -> HttpResponse:
             query = form.search_query()
             outcome = lead_search(query=query, user_id=request.user.pk)
             context.update(outcome=outcome, area_label=query.area.describe())
-        except CapExceeded as exc:
-            context["cap_error"], status = cap_message(exc), 429
-        except ProviderError as exc:
-            context["provider_error"], status = exc, 502
+        except SERVICE_ERRORS as exc:
+            answer = error_answer(exc)
+            context["error"], status = answer.message, answer.status
     return render(
         request, partial_template(request, "leads/search.html", "results"), context, status=status
     )

@@ -6,15 +6,12 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
-from billing.api import cap_exceeded_response
-from billing.guard import CapExceeded
 from billing.money import micros_to_cents
-from leads.errors import lead_not_found, provider_error_response
+from leads.errors import SERVICE_ERRORS, error_json, invalid_fields, lead_not_found
 from leads.models import Lead
 from leads.selectors import with_contacts
 from leads.serializers import lead_json
-from leads.skiptrace.services import LeadBusy, SkipTraceUnavailable, lead_skip_trace
-from providers.http import ProviderError
+from leads.skiptrace.services import lead_skip_trace
 
 
 @csrf_exempt_for_tokens
@@ -26,25 +23,14 @@ def skiptrace(request: HttpRequest, lead_id: int) -> JsonResponse:
         return error
     force = body.get("force", False)
     if not isinstance(force, bool):
-        return JsonResponse(
-            {"error": "invalid_request", "fields": {"force": ["Must be true or false."]}},
-            status=400,
-        )
+        return invalid_fields({"force": ["Must be true or false."]})
     lead = Lead.objects.filter(pk=lead_id).first()
     if lead is None:
         return lead_not_found(lead_id)
     try:
         outcome = lead_skip_trace(lead=lead, user_id=request.user.pk, force=force)
-    except CapExceeded as exc:
-        return cap_exceeded_response(exc)
-    except SkipTraceUnavailable as exc:
-        return JsonResponse(
-            {"error": "provider_off", "provider": "batch", "message": str(exc)}, status=409
-        )
-    except LeadBusy as exc:
-        return JsonResponse({"error": "busy", "message": str(exc)}, status=409)
-    except ProviderError as exc:
-        return provider_error_response(exc)
+    except SERVICE_ERRORS as exc:
+        return error_json(exc)
     lead = with_contacts(Lead.objects.filter(pk=lead_id)).get()
     return JsonResponse(
         {

@@ -10,22 +10,15 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing.api import cap_message
-from billing.guard import CapExceeded
 from billing.pricing import unit_price_micros
 from billing.selectors import provider_spend_today
+from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm
 from leads.models import BulkTraceJob, Lead
 from leads.selectors import leads_filtered, with_contacts
 from leads.skiptrace.bulk import bulk_preview, bulk_trace_start
 from leads.skiptrace.compliance import owner_mark_do_not_call, phone_mark_do_not_call
-from leads.skiptrace.services import (
-    LeadBusy,
-    SkipTraceUnavailable,
-    lead_skip_trace,
-    same_owner_traced,
-)
-from providers.http import ProviderError
+from leads.skiptrace.services import lead_skip_trace, same_owner_traced
 
 BULK_LIMIT = 5_000
 
@@ -59,12 +52,9 @@ def skiptrace_run(request: HttpRequest, lead_id: int) -> HttpResponse:
             lead=lead, user_id=request.user.pk, force=request.POST.get("force") == "1"
         )
         context.update(outcome=outcome, lead=_lead(lead_id))
-    except CapExceeded as exc:
-        context["error"], status = cap_message(exc), 429
-    except (SkipTraceUnavailable, LeadBusy) as exc:
-        context["error"], status = str(exc), 409
-    except ProviderError as exc:
-        context["error"], status = f"BatchData could not answer: {exc.message}", 502
+    except SERVICE_ERRORS as exc:
+        answer = error_answer(exc)
+        context["error"], status = answer.message, answer.status
     return render(request, "leads/skiptrace_modal.html#result", context, status=status)
 
 

@@ -57,20 +57,20 @@ def test_it_refuses_an_unknown_stage():
     lead = make_lead()
     with pytest.raises(MoveRejected) as refused:
         lead_move(lead_id=lead.pk, stage="won", position=0)
-    assert refused.value.status == 400
+    assert refused.value.code == "unknown_stage"
 
 
 def test_it_refuses_an_unknown_lead():
     with pytest.raises(MoveRejected) as refused:
         lead_move(lead_id=999_999, stage=Stage.NEW, position=0)
-    assert refused.value.status == 404
+    assert refused.value.code == "not_found"
 
 
 def test_it_refuses_a_negative_position():
     lead = make_lead()
     with pytest.raises(MoveRejected) as refused:
         lead_move(lead_id=lead.pk, stage=Stage.NEW, position=-1)
-    assert refused.value.status == 400
+    assert refused.value.code == "invalid_position"
 
 
 def test_it_refuses_a_card_moved_meanwhile_by_someone_else():
@@ -84,7 +84,7 @@ def test_it_refuses_a_card_moved_meanwhile_by_someone_else():
             expected_stage=Stage.NEW,
             expected_position=0,
         )
-    assert refused.value.status == 409
+    assert refused.value.code == "stale"
     assert Lead.objects.get(pk=leads[0].pk).stage == Stage.DEAD
 
 
