@@ -114,5 +114,9 @@ def invalid_fields(fields: dict[str, list[str]]) -> JsonResponse:
     return JsonResponse({"error": "invalid_request", "fields": fields}, status=400)
 
 
+def not_found(message: str) -> JsonResponse:
+    return JsonResponse({"error": "not_found", "message": message}, status=404)
+
+
 def lead_not_found(lead_id: int) -> JsonResponse:
-    return JsonResponse({"error": "not_found", "message": f"No lead {lead_id}."}, status=404)
+    return not_found(f"No lead {lead_id}.")

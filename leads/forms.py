@@ -11,6 +11,7 @@ from leads.models import Source, Stage, Temperature
 from leads.selectors import LeadFilters
 
 MAX_PAGE_SIZE = 500
+MAX_ID = 2**63 - 1  # the largest primary key the databases hold
 TRUE_VALUES = {"1", "true", "on", "yes"}
 FALSE_VALUES = {"0", "false", "off", "no"}
 
@@ -73,3 +74,14 @@ def lead_filters_from(data: dict) -> LeadFilters:
         zip_code=data.get("zip") or "",
         text=data.get("q") or "",
     )
+
+
+def clean_lead_ids(value: object, *, limit: int) -> list[int]:
+    """A JSON list of lead ids (`leadIds`): 1 to `limit` whole numbers, duplicates dropped."""
+    if not isinstance(value, list) or not value:
+        raise forms.ValidationError("A non-empty list of lead ids.")
+    if len(value) > limit:
+        raise forms.ValidationError(f"At most {limit:,} leads at a time.")
+    if any(isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_ID for v in value):
+        raise forms.ValidationError("Lead ids are whole numbers above 0.")
+    return list(dict.fromkeys(value))

@@ -304,6 +304,7 @@ class BulkTraceJob(models.Model):
     message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # its worker's last progress
 
     def __str__(self) -> str:
         return f"bulk trace {self.pk} ({self.status})"

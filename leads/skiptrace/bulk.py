@@ -6,12 +6,15 @@ cleanly at the cap and says how many leads are left untraced.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
@@ -23,8 +26,10 @@ from leads.models import BulkTraceJob, Lead
 from leads.scoring.services import enqueue_ai_scoring
 from leads.skiptrace.contacts import skip_trace_request, store_matches
 from leads.skiptrace.services import (
+    SkipTraceUnavailable,
     after_traces,
     claim_lead,
+    ensure_skip_tracing_on,
     provider_label,
     release_leads,
     reuse_stored_trace,
@@ -36,6 +41,10 @@ from providers.http import ProviderError
 logger = logging.getLogger("leadflow.skiptrace")
 
 BATCH_SIZE = 100  # BatchData's limit per request
+BULK_LIMIT = 5_000  # leads in one job
+# A running job reports progress at least once a batch (a BatchData request and its line-type
+# lookups take well under a minute); this long without a word, its worker has died.
+STALL_AFTER = dt.timedelta(minutes=10)
 MAX_CAP_RACES = 3
 
 
@@ -75,6 +84,8 @@ def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
 def bulk_trace_start(
     *, lead_ids: Sequence[int], user_id: int | None, max_cost_micros: int | None = None
 ) -> BulkTraceJob:
+    """Queue a bulk trace; refused up front (SkipTraceUnavailable) while BatchData is off."""
+    ensure_skip_tracing_on()
     ids = list(Lead.objects.filter(pk__in=lead_ids).order_by("pk").values_list("pk", flat=True))
     job = BulkTraceJob.objects.create(
         user_id=user_id, lead_ids=ids, total=len(ids), max_cost_micros=max_cost_micros
@@ -91,6 +102,48 @@ def run_bulk_trace(job_id: int) -> None:
 def bulk_trace_run(
     job: BulkTraceJob, *, progress: Callable[[BulkTraceJob], None] | None = None
 ) -> BulkTraceJob:
+    """Run a job to its end. Whatever stops it, it never stays "running": a refusal or a
+    failure finishes it as failed with the reason and how many leads are left."""
+    try:
+        ensure_skip_tracing_on()
+        return _run(job, progress)
+    except SkipTraceUnavailable as exc:
+        return _fail(job, str(exc))
+    except Exception as exc:
+        _fail(job, f"Stopped by an unexpected error ({type(exc).__name__}).")
+        raise
+
+
+def visible_jobs(user: AbstractBaseUser | AnonymousUser) -> QuerySet[BulkTraceJob]:
+    """Agents see the jobs they started; staff see every job."""
+    jobs = BulkTraceJob.objects.all()
+    return jobs if user.is_staff else jobs.filter(user_id=user.pk)
+
+
+def recover_stalled_jobs() -> int:
+    """Finish as failed the jobs whose worker died mid-run (no progress for STALL_AFTER)."""
+    stalled = BulkTraceJob.objects.filter(
+        status=BulkTraceJob.Status.RUNNING, heartbeat_at__lt=timezone.now() - STALL_AFTER
+    )
+    for job in stalled:
+        _fail(job, "The worker running this job stopped.")
+    return len(stalled)
+
+
+def _fail(job: BulkTraceJob, reason: str) -> BulkTraceJob:
+    job.refresh_from_db()
+    left = job.total - job.processed
+    _set(
+        job,
+        status=BulkTraceJob.Status.FAILED,
+        finished_at=timezone.now(),
+        message=f"{reason} {left} lead(s) left untraced; start again to trace them "
+        "(leads already traced are free).",
+    )
+    return job
+
+
+def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> BulkTraceJob:
     _set(job, status=BulkTraceJob.Status.RUNNING)
     pending = _reuse_stored(job)
     _report(job, progress)
@@ -242,12 +295,14 @@ def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
     return job
 
 
-def _set(job: BulkTraceJob, **fields) -> None:
+def _set(job: BulkTraceJob, **fields: Any) -> None:
+    fields["heartbeat_at"] = timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
     BulkTraceJob.objects.filter(pk=job.pk).update(**fields)
 
 
 def _report(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> None:
+    BulkTraceJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
     if progress is not None:
         progress(job)

@@ -61,9 +61,16 @@ def provider_label() -> str:
     return "batchdata-sandbox" if provider_mode("batch") == SANDBOX else "batchdata"
 
 
-def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = False) -> TraceOutcome:
+def ensure_skip_tracing_on() -> None:
+    """Refuse, with the reason, any trace while BatchData is off."""
     if provider_mode("batch") == OFF:
-        raise SkipTraceUnavailable("Skip tracing is off: set BATCHDATA_API_KEY or the sandbox.")
+        raise SkipTraceUnavailable(
+            "Skip tracing is off: set BATCHDATA_API_KEY, or turn on the sandbox."
+        )
+
+
+def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = False) -> TraceOutcome:
+    ensure_skip_tracing_on()
     if not claim_lead(lead.pk):
         return _wait_for_other(lead, user_id)
     try:

@@ -18,4 +18,7 @@ urlpatterns = [
         name="bulk-skiptrace-progress",
     ),
     path("api/leads/<int:lead_id>/skiptrace", api.skiptrace, name="api-skiptrace"),
+    path("api/bulk-traces", api.bulk_start_api, name="api-bulk-traces"),
+    path("api/bulk-traces/preview", api.bulk_preview_api, name="api-bulk-trace-preview"),
+    path("api/bulk-traces/<int:job_id>", api.bulk_job_api, name="api-bulk-trace"),
 ]

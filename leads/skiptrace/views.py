@@ -14,13 +14,17 @@ from billing.pricing import unit_price_micros
 from billing.selectors import provider_spend_today
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm
-from leads.models import BulkTraceJob, Lead
+from leads.models import Lead
 from leads.selectors import leads_filtered, with_contacts
-from leads.skiptrace.bulk import bulk_preview, bulk_trace_start
+from leads.skiptrace.bulk import (
+    BULK_LIMIT,
+    bulk_preview,
+    bulk_trace_start,
+    recover_stalled_jobs,
+    visible_jobs,
+)
 from leads.skiptrace.compliance import owner_mark_do_not_call, phone_mark_do_not_call
 from leads.skiptrace.services import lead_skip_trace, same_owner_traced
-
-BULK_LIMIT = 5_000
 
 
 def _lead(lead_id: int) -> Lead:
@@ -127,14 +131,20 @@ def bulk_skiptrace_start(request: HttpRequest) -> HttpResponse:
     ids, error = _selected_ids(request)
     if error:
         return render(request, "leads/bulk_modal.html#error", {"error": error}, status=400)
-    job = bulk_trace_start(lead_ids=ids, user_id=request.user.pk)
+    try:
+        job = bulk_trace_start(lead_ids=ids, user_id=request.user.pk)
+    except SERVICE_ERRORS as exc:
+        answer = error_answer(exc)
+        context = {"error": answer.message}
+        return render(request, "leads/bulk_modal.html#error", context, status=answer.status)
     job.refresh_from_db()  # a worker (or an immediate backend) may have run it already
     return render(request, "leads/bulk_modal.html#progress", {"job": job})
 
 
 @login_required
 def bulk_skiptrace_progress(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(BulkTraceJob, pk=job_id)
+    recover_stalled_jobs()
+    job = get_object_or_404(visible_jobs(request.user), pk=job_id)
     response = render(request, "leads/bulk_modal.html#progress", {"job": job})
     if job.finished:
         response["HX-Trigger"] = "bulk-trace-finished"

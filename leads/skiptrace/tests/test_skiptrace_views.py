@@ -273,8 +273,9 @@ def test_it_starts_a_bulk_trace_and_shows_its_progress(
     assert f'hx-get="/leads/bulk-skiptrace/{job.pk}/"' in html  # the partial polls
 
 
-def test_it_reports_a_finished_job(agent_client):
+def test_it_reports_a_finished_job(agent_client, agent):
     job = BulkTraceJob.objects.create(
+        user=agent,
         total=3,
         processed=3,
         matched=2,
@@ -296,8 +297,10 @@ def test_it_reports_a_finished_job(agent_client):
     assert "hx-get" not in html  # nothing left to poll
 
 
-def test_it_keeps_polling_a_running_job(agent_client):
-    job = BulkTraceJob.objects.create(total=300, processed=100, status="running")
+def test_it_keeps_polling_a_running_job(agent_client, agent):
+    job = BulkTraceJob.objects.create(
+        user=agent, total=300, processed=100, status="running", heartbeat_at=timezone.now()
+    )
 
     response = agent_client.get(f"/leads/bulk-skiptrace/{job.pk}/", **HTMX)
 
@@ -322,3 +325,16 @@ def test_it_answers_404_when_tracing_an_unknown_lead(agent_client, wire):
 
     assert response.status_code == 404
     assert len(wire.calls) == 0
+
+
+def test_it_refuses_a_bulk_trace_while_batchdata_is_off_and_says_why(agent_client, settings):
+    settings.SANDBOX_PROVIDERS, settings.BATCHDATA_API_KEY = False, ""
+    leads = [make_lead() for _ in range(2)]
+
+    response = agent_client.post(
+        "/leads/bulk-skiptrace/", {"lead": [lead.pk for lead in leads]}, **HTMX
+    )
+
+    assert response.status_code == 409
+    assert "Skip tracing is off" in response.content.decode()
+    assert not BulkTraceJob.objects.exists()
