@@ -122,12 +122,6 @@ class NormalAddress:
     zip4: str = ""
     parsed: bool = False
 
-    @property
-    def one_line(self) -> str:
-        street = " ".join(part for part in (self.line, self.unit) if part)
-        region = " ".join(part for part in (self.state, self.zip5) if part)
-        return ", ".join(part for part in (street, self.city, region) if part)
-
 
 @lru_cache(maxsize=CACHE_SIZE)
 def normalize_address(

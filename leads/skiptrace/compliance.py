@@ -59,12 +59,6 @@ def refresh_compliance(lead: Lead, *, save: bool = True) -> Lead:
     return lead
 
 
-def best_phone_needs_badge(lead: Lead) -> bool:
-    """The best phone's DNC status is unknown (or stale): show a "DNC unknown" badge."""
-    phone = next((p for p in lead.phones.all() if p.number == lead.best_phone), None)
-    return phone is not None and (phone.dnc is None or phone.dnc_stale)
-
-
 def apply_do_not_call_list(leads: Sequence[Lead]) -> None:
     """Carry the internal list onto leads' (new) phones and owners; survives re-traces.
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing.pricing import unit_price_micros
@@ -41,6 +38,7 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
         "same_owner": None if fresh else same_owner_traced(lead),
         "price_micros": unit_price_micros("batch.matches"),
         "budget": provider_spend_today("batch"),
+        **_row_on_page(request.GET.get("row", "")),
     }
     return render(request, "leads/skiptrace_modal.html#confirm", context)
 
@@ -49,7 +47,7 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def skiptrace_run(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _lead(lead_id)
-    context: dict = {"lead": lead, **_row_on_page(request)}
+    context: dict = {"lead": lead, **_row_on_page(request.POST.get("row", ""))}
     status = 200
     try:
         outcome = lead_skip_trace(
@@ -62,19 +60,15 @@ def skiptrace_run(request: HttpRequest, lead_id: int) -> HttpResponse:
     return render(request, "leads/skiptrace_modal.html#result", context, status=status)
 
 
-def _row_on_page(request: HttpRequest) -> dict:
-    """The lead's table row on the page the modal was opened over, to swap in updated.
+# The page the modal opened over names the table row to update (a lead list row has a
+# checkbox, a search row has none); the detail page names none.
+ROW_KINDS = {"selectable": True, "plain": False}
 
-    The lead list's rows have a checkbox and the search's do not; the detail page has no
-    row, and an out-of-band swap with no target is an htmx error.
-    """
-    current = request.htmx.current_url_abs_path if request.htmx else None
-    path = urlsplit(current).path if current else None
-    if path == reverse("lead-list"):
-        return {"row_on_page": True, "selectable": True}
-    if path == reverse("search"):
-        return {"row_on_page": True, "selectable": False}
-    return {"row_on_page": False}
+
+def _row_on_page(row: str) -> dict:
+    if row not in ROW_KINDS:
+        return {"row_on_page": False}
+    return {"row_on_page": True, "selectable": ROW_KINDS[row], "row": row}
 
 
 @login_required

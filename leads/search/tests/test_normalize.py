@@ -130,12 +130,6 @@ def test_it_splits_zip_plus_four():
     assert (addr.zip5, addr.zip4) == ("80212", "2512")
 
 
-def test_it_writes_the_one_line_form():
-    addr = normalize_address("4529 winona court #4", city="denver", state="co", zip_code="80212")
-
-    assert addr.one_line == "4529 WINONA CT UNIT 4, DENVER, CO 80212"
-
-
 @pytest.mark.parametrize(
     "text",
     [

@@ -97,6 +97,27 @@ def test_it_runs_a_trace_and_shows_the_contacts_with_badges(agent_client, wire):
     assert len(wire.calls) == 1
 
 
+@pytest.mark.parametrize(("row", "checkbox"), [("selectable", True), ("plain", False)])
+def test_it_updates_the_row_the_modal_was_opened_from(agent_client, wire, row, checkbox):
+    lead = make_lead()
+    modal = agent_client.get(f"/leads/{lead.pk}/skiptrace/?row={row}", **HTMX).text
+    assert f'name="row" value="{row}"' in modal
+
+    html = agent_client.post(f"/leads/{lead.pk}/skiptrace/run/", {"row": row}, **HTMX).text
+
+    assert f'<tr id="lead-{lead.pk}" hx-swap-oob="true">' in html
+    assert ('class="row-select"' in html) is checkbox
+
+
+@pytest.mark.parametrize("row", ["", "nonsense"])
+def test_it_swaps_no_row_when_the_page_has_none(agent_client, wire, row):
+    lead = make_lead()
+
+    html = agent_client.post(f"/leads/{lead.pk}/skiptrace/run/", {"row": row}, **HTMX).text
+
+    assert "hx-swap-oob" not in html and "+16025550142" in html
+
+
 def test_it_shows_a_stored_result_for_free(agent_client, wire):
     lead = traced_lead()
 
