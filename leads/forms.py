@@ -17,7 +17,17 @@ FALSE_VALUES = {"0", "false", "off", "no"}
 
 
 class TriStateField(forms.CharField):
-    """true / false / absent; anything else is an error (never silently ignored)."""
+    """true / false / absent; anything else is an error (never silently ignored).
+
+    Renders as a select of the three, worded by `options` (any, yes, no)."""
+
+    def __init__(
+        self, *, options: tuple[str, str, str] = ("Any", "Yes", "No"), **kwargs: object
+    ) -> None:
+        any_, yes, no = options
+        choices = [("", any_), ("true", yes), ("false", no)]
+        kwargs.setdefault("widget", forms.Select(choices=choices))
+        super().__init__(**kwargs)  # type: ignore[arg-type]
 
     def to_python(self, value):
         value = (value or "").strip().lower()
@@ -41,7 +51,7 @@ class LeadFilterForm(forms.Form):
     temperature = forms.ChoiceField(
         required=False, choices=[("", "Any temperature"), *Temperature.choices]
     )
-    contactable = TriStateField(required=False)
+    contactable = TriStateField(required=False, options=("Any", "Contactable", "Not contactable"))
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
     zip = forms.CharField(required=False, max_length=5, label="ZIP")
     q = forms.CharField(required=False, max_length=100, label="Owner or address")

@@ -13,7 +13,7 @@ class BoardFilterForm(forms.Form):
     temperature = forms.ChoiceField(
         required=False, choices=[("", "Any temperature"), *Temperature.choices]
     )
-    contactable = TriStateField(required=False)
+    contactable = TriStateField(required=False, options=("Any", "Contactable", "Not contactable"))
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
 
     def lead_filters(self) -> LeadFilters:

@@ -42,7 +42,9 @@ class SearchForm(forms.Form):
         decimal_places=2,
         label="Radius (miles)",
     )
-    absentee = TriStateField(required=False, label="Absentee owners only")
+    absentee = TriStateField(
+        required=False, label="Owner", options=("Any owner", "Absentee only", "Owner-occupied only")
+    )
     propertyType = forms.ChoiceField(required=False, choices=PROPERTY_TYPES, label="Type")
     minBeds = whole_number_field("Min beds", max_value=20)
     maxBeds = whole_number_field("Max beds", max_value=20)
