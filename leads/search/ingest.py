@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from leads.models import Lead, Source
 from leads.pipeline.services import append_to_stage
-from leads.search import normalize
+from leads.search import normalize, owner_names
 from providers.attom import OwnerName, PropertyRecord
 
 # What a new search may refresh on an existing lead.
@@ -142,7 +142,7 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
     owners = [(o.first, o.last) if (o.first or o.last) else o.full for o in record.owners]
     first, second = [*record.owners, None, None][:2]
     corporate = bool(record.corporate_owner) or any(
-        normalize.is_entity(o.full or o.last) for o in record.owners[:1]
+        owner_names.is_entity(o.full or o.last) for o in record.owners[:1]
     )
     mailing = normalize.parse_one_line(record.mailing_address) if record.mailing_address else None
     normalized_address, normalized_owner = dedup_key(address, owners, corporate=corporate)
@@ -163,7 +163,7 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
         county=record.county or "",
         latitude=record.latitude,
         longitude=record.longitude,
-        owner_name=normalize.owner_display(owners),
+        owner_name=owner_names.owner_display(owners),
         owner_first_name=first.first if first and not corporate else "",
         owner_last_name=_last_name(first, corporate=corporate),
         owner2_first_name=second.first if second else "",
@@ -194,11 +194,11 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
 
 
 def dedup_key(
-    address: normalize.NormalAddress, owners: Sequence[normalize.Owner], *, corporate: bool
+    address: normalize.NormalAddress, owners: Sequence[owner_names.Owner], *, corporate: bool
 ) -> tuple[str, str]:
     """What a lead is unique by: its normalised address (street line, unit, ZIP5) and the
     normalised name of its primary owner."""
-    return normalize.address_key(address), normalize.owner_key(owners, corporate=corporate)
+    return normalize.address_key(address), owner_names.owner_key(owners, corporate=corporate)
 
 
 def stored_dedup_key(lead: Lead) -> tuple[str, str]:
@@ -210,7 +210,7 @@ def stored_dedup_key(lead: Lead) -> tuple[str, str]:
     return dedup_key(address, _stored_owners(lead), corporate=lead.corporate_owner)
 
 
-def _stored_owners(lead: Lead) -> list[normalize.Owner]:
+def _stored_owners(lead: Lead) -> list[owner_names.Owner]:
     if lead.corporate_owner or not lead.owner_first_name:
         name = lead.owner_last_name or lead.owner_name
         return [name] if name else []

@@ -3,16 +3,13 @@ from __future__ import annotations
 import pytest
 
 from leads.search import normalize
-from leads.search.normalize import (
-    NormalAddress,
-    address_key,
+from leads.search.normalize import NormalAddress, address_key, normalize_address, parse_one_line
+from leads.search.owner_names import (
     is_entity,
-    normalize_address,
     normalize_entity_name,
     normalize_person_name,
     owner_display,
     owner_key,
-    parse_one_line,
 )
 
 
