@@ -19,6 +19,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +141,7 @@ def measure_board(client) -> dict[str, dict[str, float]]:
     from leads.pipeline.services import board_columns
     from leads.selectors import NO_FILTERS
 
-    figures = {name: measure(lambda url=url: _get(client, url)) for name, url in PAGES.items()}
+    figures = {name: measure(partial(_get, client, url)) for name, url in PAGES.items()}
     figures["board_columns() alone"] = measure(lambda: board_columns(NO_FILTERS))
     figures["reference: LIMIT per column"] = measure(first_cards_per_column)
     return figures
@@ -183,7 +184,7 @@ def measure_move() -> dict[str, float]:
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             seconds.append(
-                _timed(lambda s=stage, p=position: lead_move(lead_id=lead.pk, stage=s, position=p))
+                _timed(partial(lead_move, lead_id=lead.pk, stage=stage, position=position))
             )
     return {"ms": statistics.median(seconds) * 1000, "queries": len(queries.captured_queries)}
 

@@ -4,6 +4,7 @@ GET parameters are exactly its API's and a filtered page is bookmarkable."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 
@@ -64,8 +65,9 @@ class LeadFilterForm(forms.Form):
             raise forms.ValidationError("Enter a 5-digit ZIP code.")
         return zip5
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["page"] = data.get("page") or 1
         data["pageSize"] = data.get("pageSize") or 25
         return data
@@ -74,7 +76,7 @@ class LeadFilterForm(forms.Form):
         return lead_filters_from(self.cleaned_data)
 
 
-def lead_filters_from(data: dict) -> LeadFilters:
+def lead_filters_from(data: dict[str, Any]) -> LeadFilters:
     """The filters a valid lead-filter form (or its board subset) asked for."""
     return LeadFilters(
         stage=data.get("stage") or "",

@@ -51,7 +51,7 @@ def _area_filter(leads: QuerySet[Lead], area: Area) -> QuerySet[Lead]:
         )
     if area.kind == "county":
         return leads.filter(zip_code__in=county_zip_codes(area.county, area.state))
-    return _within_radius(leads, area.latitude, area.longitude, area.radius_miles)
+    return _within_radius(leads, *area.circle())
 
 
 def _within_radius(
@@ -67,7 +67,9 @@ def _within_radius(
     inside = [
         pk
         for pk, plat, plng in boxed
-        if miles_between(float(lat), float(lng), float(plat), float(plng)) <= float(radius)
+        if plat is not None
+        and plng is not None
+        and miles_between(float(lat), float(lng), float(plat), float(plng)) <= float(radius)
     ]
     return leads.filter(pk__in=inside)
 

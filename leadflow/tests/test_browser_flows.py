@@ -61,7 +61,7 @@ def stored_leads(agent) -> list[Lead]:
 
 def row_ids(page: Page, table: str) -> set[str]:
     rows = page.locator(f"{table} tbody tr[id^=lead-]")
-    return {rows.nth(i).get_attribute("id") for i in range(rows.count())}
+    return {rows.nth(i).get_attribute("id") or "" for i in range(rows.count())}
 
 
 def sandbox_finds_phones(lead: Lead) -> bool:
@@ -374,6 +374,7 @@ def test_it_shows_the_spend_chart_and_todays_figures(agent_page: Page, stored_le
 
 def test_the_pages_are_served_under_a_strict_csp(logged_in_page: Page):
     response = logged_in_page.goto("/pipeline/")
+    assert response is not None
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
 

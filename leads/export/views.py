@@ -4,7 +4,8 @@ however many leads match the filters."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -26,7 +27,7 @@ class ExportForm(LeadFilterForm):
 
 @require_GET
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: HttpRequest) -> HttpResponseBase:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest(
@@ -38,7 +39,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @api_login_required
-def api_export_csv(request: HttpRequest) -> HttpResponse:
+def api_export_csv(request: HttpRequest) -> HttpResponseBase:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return invalid_request(form)

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
 from leadflow.forms import form_error_text
 from leads.errors import SERVICE_ERRORS, error_answer, error_json, invalid_fields
+from leads.htmx import is_htmx, partial_template
 from leads.models import Lead, Stage
 from leads.pipeline.forms import BoardFilterForm, MoveForm
 from leads.pipeline.services import (
@@ -40,7 +41,7 @@ def _board_context(query: QueryDict) -> dict:
 def pipeline(request: HttpRequest) -> HttpResponse:
     context = _board_context(request.GET)
     status = 400 if context["form"].errors else 200
-    template = "leads/pipeline.html#board" if request.htmx else "leads/pipeline.html"
+    template = partial_template(request, "leads/pipeline.html", "board")
     return render(request, template, context, status=status)
 
 
@@ -85,7 +86,7 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
         except SERVICE_ERRORS as exc:
             answer = error_answer(exc)
             error, status = answer.message, answer.status
-    if not request.htmx:
+    if not is_htmx(request):
         if error:
             messages.error(request, error)
         return redirect(f"{reverse('pipeline')}?{request.POST.get('filter', '')}")

@@ -76,6 +76,12 @@ class Area:
     longitude: Decimal | None = None
     radius_miles: Decimal | None = None
 
+    def circle(self) -> tuple[Decimal, Decimal, Decimal]:
+        """Latitude, longitude and radius (miles) of a radius area."""
+        if self.latitude is None or self.longitude is None or self.radius_miles is None:
+            raise ValueError(f"a {self.kind} area has no circle")
+        return self.latitude, self.longitude, self.radius_miles
+
     def describe(self) -> str:
         if self.kind == "zip":
             return f"ZIP {self.zip_code}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 import zipcodes
 from django import forms
@@ -81,8 +82,9 @@ class SearchForm(forms.Form):
         county = " ".join(self.cleaned_data["county"].split()).upper()
         return re.sub(r"\s+(COUNTY|PARISH|BOROUGH)$", "", county)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         self._check_ranges(data)
         if not self.errors:
             data["area"] = self._area(data)

@@ -111,11 +111,13 @@ def upsert(leads: Sequence[Lead]) -> None:
         lead.created_at = lead.created_at or now
         lead.updated_at = now
     fields = [f for f in Lead._meta.concrete_fields if not f.primary_key]
+    column_of = {f.name: str(f.column) for f in fields}
     quote = connection.ops.quote_name
-    columns = [quote(Lead._meta.get_field(name).column) for name in PROPERTY_FIELDS]
+    columns = [quote(column_of[name]) for name in PROPERTY_FIELDS]
+    inserted = ", ".join(quote(column_of[f.name]) for f in fields)
     updates = ", ".join(f"{column} = excluded.{column}" for column in columns)
     sql = (
-        f"INSERT INTO {quote(Lead._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(Lead._meta.db_table)} ({inserted}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('normalized_address')}, {quote('normalized_owner')}) "
         f"DO UPDATE SET {updates}"
@@ -255,7 +257,9 @@ def _fill_blanks(kept: Lead, other: Lead) -> None:
 
 def _adopt_existing_attom_keys(candidates: list[Lead]) -> None:
     """A parcel we hold under another address spelling keeps its lead (same ATTOM id)."""
-    wanted = {(c.attom_id, c.normalized_owner): c for c in candidates if c.attom_id}
+    wanted: dict[tuple[int | None, str], Lead] = {
+        (c.attom_id, c.normalized_owner): c for c in candidates if c.attom_id
+    }
     if not wanted:
         return
     rows = Lead.objects.filter(attom_id__in={k[0] for k in wanted}).values_list(
@@ -277,7 +281,9 @@ def _existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
 def _retire_previous_owners(candidates: list[Lead]) -> int:
     """Leads of the same parcel (address or ATTOM id) under another owner no longer own it."""
     owner_at = {lead.normalized_address: lead.normalized_owner for lead in candidates}
-    owner_of = {lead.attom_id: lead.normalized_owner for lead in candidates if lead.attom_id}
+    owner_of: dict[int | None, str] = {
+        lead.attom_id: lead.normalized_owner for lead in candidates if lead.attom_id
+    }
     rows = Lead.objects.filter(
         Q(normalized_address__in=owner_at.keys()) | Q(attom_id__in=owner_of.keys()),
         owns_property=True,

@@ -6,9 +6,10 @@ calling: a flag the vendor did not send is unknown, never clean.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from leads.models import DoNotCall, Lead, Phone
@@ -118,6 +119,6 @@ def owner_mark_do_not_call(*, lead: Lead, user_id: int | None, reason: str = "")
     return leads.count()
 
 
-def _refresh_all(leads: Iterable[Lead]) -> None:
+def _refresh_all(leads: QuerySet[Lead]) -> None:
     for lead in leads.prefetch_related("phones", "emails"):
         refresh_compliance(lead)

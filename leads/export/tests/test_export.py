@@ -363,7 +363,7 @@ def _stream_peak(leads) -> tuple[int, int]:
 
 
 def test_it_keeps_memory_flat_however_many_leads():
-    contacts = {
+    contacts: dict[str, Any] = {
         "phones": [CLEAN, UNKNOWN, ON_DNC],
         "emails": ["owner@example.com"],
         "mailing_street": "1234 E SOMEWHERE LONG AVE",
