@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from billing.api import cap_message
 from billing.guard import CapExceeded
-from billing.pricing import unit_price_micros
+from billing.pricing import max_cost_micros
 from billing.selectors import provider_spend_today
 from leads.forms import LeadFilterForm
 from leads.models import BulkTraceJob, Lead
@@ -44,7 +44,7 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
         "lead": lead,
         "fresh": fresh,
         "same_owner": None if fresh else same_owner_traced(lead),
-        "price_micros": unit_price_micros("batch.matches"),
+        "price_micros": max_cost_micros("batch", {"matches": 1}),
         "budget": provider_spend_today("batch"),
     }
     return render(request, "leads/skiptrace_modal.html#confirm", context)
