@@ -4,6 +4,9 @@ Reservation is one conditional UPDATE in the database, so for each provider and 
 `settled + reserved <= cap` holds across threads, processes and machines. Nothing here
 keeps a counter in memory. Callers pay for a provider call through `billing.meter.BillingMeter`,
 which states usage in the vendor's units and uses `charge()` here.
+
+The one way past a cap is an overrun a token-billed vendor reports after the fact: it is
+charged in full (the ledger never under-reports) and the day then refuses every reservation.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.db.models import F
 
 from billing.caps import cap_micros, day_resets_at, spend_day
 from billing.models import LedgerEntry, Outcome, SpendDay
+from billing.money import format_dollars
 from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError
 
 logger = logging.getLogger("leadflow.billing")
@@ -154,18 +158,24 @@ def settle(
     units: int = 0,
     outcome: str | None = None,
     detail: str = "",
+    allow_overrun: bool = False,
 ) -> LedgerEntry:
-    """Charge the actual cost (at most what was reserved) and give the rest back.
+    """Charge the actual cost and give the rest of the reservation back.
 
-    Runs in a transaction of its own, or joins the caller's, so a caller can store what
-    it bought in the same transaction as the charge.
+    The cost is at most what was reserved, unless `allow_overrun`: a token-billed call (the
+    vendor counts the tokens only as it answers) is charged what it really cost, and its row
+    says by how much it overran. Runs in a transaction of its own, or joins the caller's, so a
+    caller can store what it bought in the same transaction as the charge.
     """
     if reservation.closed:
         raise RuntimeError("this reservation was already settled or released")
-    if not 0 <= cost_micros <= reservation.amount_micros:
+    overrun = cost_micros - reservation.amount_micros
+    if cost_micros < 0 or (overrun > 0 and not allow_overrun):
         raise ValueError(
             f"cost {cost_micros} lies outside the reservation of {reservation.amount_micros}"
         )
+    if overrun > 0:
+        detail = "; ".join(filter(None, (_overran(reservation, overrun), detail)))
     with transaction.atomic():
         SpendDay.objects.filter(provider=reservation.provider, day=reservation.day).update(
             reserved_micros=F("reserved_micros") - reservation.amount_micros,
@@ -174,6 +184,18 @@ def settle(
         entry = _ledger_row(reservation, cost_micros, call, units, outcome, detail)
     reservation.closed = True
     return entry
+
+
+def _overran(reservation: Reservation, overrun: int) -> str:
+    reserved = reservation.amount_micros
+    logger.warning(
+        "overrun provider=%s operation=%s reserved=%d cost=%d",
+        reservation.provider,
+        reservation.operation,
+        reserved,
+        reserved + overrun,
+    )
+    return f"overran its reservation of {format_dollars(reserved)} by {format_dollars(overrun)}"
 
 
 def release(reservation: Reservation, *, call: CallInfo | None = None, detail: str = "") -> None:
@@ -247,6 +269,7 @@ class _Bill:
     units: int
     outcome: str | None
     detail: str
+    allow_overrun: bool
 
 
 class Charge:
@@ -269,12 +292,17 @@ class Charge:
         units: int = 0,
         outcome: str | None = None,
         detail: str = "",
+        allow_overrun: bool = False,
     ) -> LedgerEntry:
         if call.timed_out_attempts:
             # An attempt timed out after it was sent and may have been billed too.
-            cost_micros, outcome = self.reservation.amount_micros, OUTCOME_UNKNOWN
+            most = self.reservation.amount_micros
+            cost_micros, outcome = (
+                max(cost_micros, most) if allow_overrun else most,
+                OUTCOME_UNKNOWN,
+            )
             detail = "an attempt timed out after sending; charged the maximum until reconciled"
-        self._bill = _Bill(cost_micros, call, units, outcome, detail)
+        self._bill = _Bill(cost_micros, call, units, outcome, detail, allow_overrun)
         return self._settle(self._bill)
 
     def _settle(self, bill: _Bill) -> LedgerEntry:
@@ -285,6 +313,7 @@ class Charge:
             units=bill.units,
             outcome=bill.outcome,
             detail=bill.detail,
+            allow_overrun=bill.allow_overrun,
         )
         return self.entry
 

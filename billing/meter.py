@@ -13,7 +13,6 @@ outcome is unknown.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -21,8 +20,6 @@ from billing.guard import Charge, charge
 from billing.models import LedgerEntry, Outcome
 from billing.pricing import TOKEN_BILLED, billable_units, cost_micros, max_cost_micros
 from providers.http import CallInfo
-
-logger = logging.getLogger("leadflow.billing")
 
 
 class BillingMeter:
@@ -66,19 +63,17 @@ class BillingTicket:
     ) -> None:
         """Settle what `usage` costs, with the request's ledger row. The outcome is the call's,
         "empty" when a successful call billed nothing; pass one for an answer that was billed
-        but is of no use (a refusal)."""
+        but is of no use (a refusal). A token-billed call may cost more than was reserved: it
+        is charged in full and its row records the overrun."""
         if outcome is None:
             billed_nothing = call.outcome == Outcome.SUCCESS and not any(usage.values())
             outcome = Outcome.EMPTY if billed_nothing else call.outcome
-        cost = cost_micros(self.provider, usage)
-        if self.provider in TOKEN_BILLED and cost > self.charge.reservation.amount_micros:
-            logger.warning("%s cost %d exceeded the reservation", self.provider, cost)
-            cost = self.charge.reservation.amount_micros
         self.charge.settle(
-            cost_micros=cost,
+            cost_micros=cost_micros(self.provider, usage),
             call=call,
             units=billable_units(self.provider, usage),
             outcome=outcome,
+            allow_overrun=self.provider in TOKEN_BILLED,
         )
 
     @property

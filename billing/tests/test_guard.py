@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing import guard
 from billing.models import DailyCap, LedgerEntry, Outcome, SpendDay
+from billing.reconcile import reconcile
 from providers.http import CallInfo, ProviderError
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,19 @@ def test_it_never_settles_more_than_was_reserved():
     with pytest.raises(ValueError):
         guard.settle(reservation, cost_micros=7 * CENT + 1, call=call())
     assert day_row().settled_micros == 0
+
+
+def test_it_settles_an_allowed_overrun_at_its_real_cost_and_says_so(caplog):
+    reservation = guard.reserve(provider="openai", amount_micros=7 * CENT, operation="t")
+
+    entry = guard.settle(reservation, cost_micros=9 * CENT, call=call(), allow_overrun=True)
+
+    assert entry.cost_micros == 9 * CENT and entry.reserved_micros == 7 * CENT
+    assert entry.detail == "overran its reservation of $0.07 by $0.02"
+    row = day_row("openai")
+    assert (row.settled_micros, row.reserved_micros) == (9 * CENT, 0)
+    assert "overrun provider=openai" in caplog.text
+    assert all(check.ok for check in reconcile())
 
 
 def test_it_refuses_to_settle_twice():

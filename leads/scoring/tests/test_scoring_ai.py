@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import io
 import json
 
 import httpx2
 import pytest
+from django.core.management import call_command
 
 from billing import guard
 from billing.models import LedgerEntry, Outcome, SpendDay
@@ -148,6 +150,33 @@ def test_it_prices_cached_tokens_at_their_own_rate(settings):
         "Absentee owner",
         "High equity",
     ]
+
+
+def test_it_charges_an_answer_that_overran_its_reservation_at_its_real_cost(settings, caplog):
+    overrun = {**RECORDED_ANSWER, "usage": {**RECORDED_ANSWER["usage"], "output_tokens": 9_000}}
+    wire = httpx2.MockTransport(lambda request: httpx2.Response(200, json=overrun))
+    client = OpenAiScoringClient(
+        api_key="sk-test", base_url="https://openai.test/v1", model=MODEL, transport=wire
+    )
+    settings.OPENAI_PRICES = {MODEL: {"input": 150_000, "cached": 75_000, "output": 600_000}}
+    lead = make_lead()
+
+    outcome = lead_score_ai(lead=lead, client=client)
+
+    real = openai_cost_micros(
+        MODEL, {"input_tokens": 1200, "cached_tokens": 1024, "output_tokens": 9_000}
+    )
+    row = the_row()
+    assert real > row.reserved_micros > 0
+    assert row.cost_micros == real == outcome.cost_micros
+    assert row.detail.startswith("overran its reservation of $")
+    assert (openai_day().settled_micros, openai_day().reserved_micros) == (real, 0)
+    lead.refresh_from_db()
+    assert lead.ai_cost_micros == real and lead.ai_score == 88
+    assert "overrun provider=openai" in caplog.text
+    output = io.StringIO()
+    call_command("reconcile_spend", stdout=output)
+    assert "OK" in output.getvalue()
 
 
 def assert_rules_fallback(lead: Lead, note_part: str) -> None:
