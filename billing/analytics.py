@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from billing.guard import cap_micros, spend_day
+from billing.caps import cap_micros, spend_day
 from billing.models import LedgerEntry, Outcome
 from leads.models import Lead, SkipTraceStatus
 from providers.modes import PROVIDERS

@@ -23,6 +23,7 @@ from django.db.models import F
 from billing.caps import cap_micros, day_resets_at, spend_day
 from billing.models import LedgerEntry, Outcome, SpendDay
 from billing.money import format_dollars
+from billing.selectors import provider_spend_today
 from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError
 
 logger = logging.getLogger("leadflow.billing")
@@ -101,13 +102,11 @@ def check_affordable(
 
     Only a pre-flight: each request still reserves on its own.
     """
-    day = spend_day()
-    cap = cap_micros(provider)
-    row = SpendDay.objects.filter(provider=provider, day=day).first()
-    committed = (row.settled_micros + row.reserved_micros) if row else 0
-    if committed + amount_micros > cap:
+    spend = provider_spend_today(provider)
+    if not spend.covers(amount_micros):
+        day = spend_day()
         _ensure_day(provider, day)
-        _refuse(provider, day, cap, amount_micros, operation, user_id, None)
+        _refuse(provider, day, spend.cap_micros, amount_micros, operation, user_id, None)
 
 
 def _refuse(

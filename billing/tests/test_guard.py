@@ -9,6 +9,7 @@ from django.utils import timezone
 from billing import guard
 from billing.models import DailyCap, LedgerEntry, Outcome, SpendDay
 from billing.reconcile import reconcile
+from billing.selectors import provider_spend_today
 from providers.http import CallInfo, ProviderError
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +213,18 @@ def test_it_refuses_up_front_what_the_budget_cannot_cover_in_full(settings):
         guard.check_affordable(provider="attom", amount_micros=40 * CENT + 1, operation="search")
     assert day_row("attom").refusals == 1
     assert day_row("attom").reserved_micros == 0  # a pre-flight holds nothing
+
+
+def test_it_refuses_up_front_exactly_what_the_budget_left_cannot_cover(settings):
+    settings.DAILY_CAP_MICROS = {**settings.DAILY_CAP_MICROS, "attom": 100 * CENT}
+    DailyCap.objects.create(provider="attom", cap_micros=50 * CENT)
+    settled = guard.reserve(provider="attom", amount_micros=20 * CENT, operation="t")
+    guard.settle(settled, cost_micros=10 * CENT, call=call())
+    guard.reserve(provider="attom", amount_micros=15 * CENT, operation="t")  # in flight
+
+    left = provider_spend_today("attom").remaining_micros
+
+    assert left == 25 * CENT
+    guard.check_affordable(provider="attom", amount_micros=left, operation="search")
+    with pytest.raises(guard.CapExceeded):
+        guard.check_affordable(provider="attom", amount_micros=left + 1, operation="search")

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from billing import guard
 from billing.meter import BillingMeter
-from billing.models import Outcome, SpendDay
+from billing.models import Outcome
 from billing.pricing import UnknownPrice, max_cost_micros
+from billing.selectors import provider_spend_today
 from leads.models import Lead
 from leads.scoring import rules
 from leads.scoring.temperature import temperature_for
@@ -219,9 +220,7 @@ def ai_rescore_estimate(*, count: int) -> int:
 
 
 def openai_budget_remaining_micros() -> int:
-    day = SpendDay.objects.filter(provider="openai", day=guard.spend_day()).first()
-    committed = day.settled_micros + day.reserved_micros if day is not None else 0
-    return max(guard.cap_micros("openai") - committed, 0)
+    return provider_spend_today("openai").remaining_micros
 
 
 def score_reason_strings(lead: Lead) -> list[str]:

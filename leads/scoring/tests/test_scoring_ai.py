@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from billing import guard
-from billing.models import LedgerEntry, Outcome, SpendDay
+from billing.models import DailyCap, LedgerEntry, Outcome, SpendDay
 from billing.pricing import openai_cost_micros
 from leads.models import Email, Lead, Phone
 from leads.scoring.rules import BASE_POINTS
@@ -20,6 +20,7 @@ from leads.scoring.services import (
     lead_score_ai,
     lead_score_rules,
     leads_rescore,
+    openai_budget_remaining_micros,
     score_reason_strings,
 )
 from providers.openai_scoring import OpenAiScoringClient, max_usage
@@ -371,6 +372,13 @@ def test_it_stops_asking_openai_once_the_cap_is_reached(settings):
     assert LedgerEntry.objects.filter(outcome=Outcome.REFUSED).count() == 1
     assert seen == [(1, 3), (2, 3), (3, 3)]
     assert sorted(Lead.objects.values_list("score_note", flat=True)) == ["", CAP_NOTE, CAP_NOTE]
+
+
+def test_it_counts_money_in_flight_and_an_admin_cap_in_the_budget_left():
+    DailyCap.objects.create(provider="openai", cap_micros=300_000)
+    guard.reserve(provider="openai", amount_micros=120_000, operation="lead_score")
+
+    assert openai_budget_remaining_micros() == 180_000
 
 
 def test_it_writes_rules_reasons_as_signed_points():
