@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
-from billing.api import cap_exceeded_response
+from billing.errors import cap_exceeded_response
 from billing.guard import CapExceeded
 from billing.money import micros_to_cents
 from leads.forms import LeadFilterForm, SearchForm, form_errors

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.vary import vary_on_headers
 
-from billing.api import cap_message
+from billing.errors import cap_message
 from billing.guard import CapExceeded
 from billing.pricing import unit_price_micros
 from leads.forms import LeadFilterForm, SearchForm

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing.api import cap_message
+from billing.errors import cap_message
 from billing.guard import CapExceeded
 from billing.pricing import max_cost_micros
 from billing.selectors import provider_spend_today
