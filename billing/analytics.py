@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -207,14 +208,6 @@ def success_rate(days: int) -> float | None:
     return outbound(days).success_rate
 
 
-def average_latency_ms(days: int) -> float | None:
-    return outbound(days).average_latency_ms
-
-
-def average_latency_ms_by_provider(days: int) -> dict[str, float | None]:
-    return {p: o.average_latency_ms for p, o in outbound_by_provider(days).items()}
-
-
 # --- Leads -----------------------------------------------------------------------------------
 
 
@@ -267,37 +260,15 @@ def valid_phone_share(days: int) -> float | None:
 # --- The ledger table ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LedgerPage:
-    entries: list[LedgerEntry]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.page_size - 1) // self.page_size, 1)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 LEDGER_FILTERS = ("provider", "outcome", "operation", "day")
 
 
-def ledger_page(filters: dict[str, Any], page: int = 1, page_size: int = 50) -> LedgerPage:
-    """Newest first; `filters` may name a provider, outcome, operation and spend day."""
+def ledger_page(filters: dict[str, Any], page: int = 1, page_size: int = 50) -> Page:
+    """Newest first; `filters` may name a provider, outcome, operation and spend day. A page
+    past the last is the last."""
     chosen = {name: filters[name] for name in LEDGER_FILTERS if filters.get(name)}
     entries = LedgerEntry.objects.filter(**chosen).select_related("lead", "user")
-    total = entries.count()
-    page = min(max(page, 1), max((total + page_size - 1) // page_size, 1))
-    offset = (page - 1) * page_size
-    return LedgerPage(list(entries[offset : offset + page_size]), total, page, page_size)
+    return Paginator(entries, page_size).get_page(page)
 
 
 # --- Everything the page shows -------------------------------------------------------------
