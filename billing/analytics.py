@@ -9,6 +9,7 @@ when there is nothing to divide by.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,14 +120,20 @@ def today_by_provider() -> dict[str, ProviderToday]:
             refusals=Count("id", filter=Q(outcome=Outcome.REFUSED)),
         )
     )
-    by_provider = {row.pop("provider"): row for row in rows}
-    empty = {"spent_micros": 0, "requests": 0, "cache_hits": 0, "errors": 0, "refusals": 0}
-    return {
-        provider: ProviderToday(
-            provider=provider, cap_micros=cap_micros(provider), **by_provider.get(provider, empty)
-        )
-        for provider in PROVIDERS
-    }
+    by_provider: dict[str, Mapping[str, Any]] = {row["provider"]: row for row in rows}
+    return {p: _provider_today(p, by_provider.get(p, {})) for p in PROVIDERS}
+
+
+def _provider_today(provider: str, counts: Mapping[str, Any]) -> ProviderToday:
+    return ProviderToday(
+        provider=provider,
+        spent_micros=counts.get("spent_micros", 0),
+        cap_micros=cap_micros(provider),
+        requests=counts.get("requests", 0),
+        cache_hits=counts.get("cache_hits", 0),
+        errors=counts.get("errors", 0),
+        refusals=counts.get("refusals", 0),
+    )
 
 
 # --- Spend over the period -------------------------------------------------------------------
@@ -188,7 +195,14 @@ def outbound_by_provider(days: int) -> dict[str, Outbound]:
             latency_ms_total=Sum("latency_ms", default=0),
         )
     )
-    by_provider = {row.pop("provider"): Outbound(**row) for row in rows}
+    by_provider = {
+        row["provider"]: Outbound(
+            requests=row["requests"],
+            answered=row["answered"],
+            latency_ms_total=row["latency_ms_total"],
+        )
+        for row in rows
+    }
     return {provider: by_provider.get(provider, Outbound()) for provider in PROVIDERS}
 
 
