@@ -15,6 +15,9 @@ DEFAULT_PRICE_SETTINGS = {
     "twilio.lookups": "TWILIO_LOOKUP_PRICE_MICROS",
 }
 TOKENS_PER_PRICE_UNIT = 1_000_000
+# Billed by the tokens the vendor counts, known only once the answer is in: such a call can
+# cost more than its reservation, and the ledger then records what it really cost.
+TOKEN_BILLED = frozenset({"openai"})
 
 
 class UnknownPrice(Exception):
@@ -29,9 +32,26 @@ def unit_price_micros(unit: str) -> int:
 
 
 def cost_micros(provider: str, usage: Mapping[str, int]) -> int:
-    if provider == "openai":
+    """What this usage, in the vendor's billing units, costs at today's prices."""
+    if provider in TOKEN_BILLED:
         return openai_cost_micros(settings.OPENAI_MODEL, usage)
     return sum(count * unit_price_micros(f"{provider}.{unit}") for unit, count in usage.items())
+
+
+def max_cost_micros(provider: str, max_usage: Mapping[str, int], *, requests: int = 1) -> int:
+    """The most `requests` requests can cost when each bills at most `max_usage`.
+
+    One request's figure is exactly what the meter reserves for it, so a preview or a
+    pre-flight built on this agrees with the reservations that follow (each rounded on its own).
+    """
+    return requests * cost_micros(provider, max_usage)
+
+
+def billable_units(provider: str, usage: Mapping[str, int]) -> int:
+    """The ledger's one count of what was billed: tokens in and out, else the largest unit."""
+    if provider in TOKEN_BILLED:
+        return usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
+    return max(usage.values(), default=0)
 
 
 def openai_cost_micros(model: str, usage: Mapping[str, int]) -> int:

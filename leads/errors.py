@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.http import JsonResponse
 
-from billing.api import cap_exceeded_response, cap_message
+from billing.errors import cap_message, cap_refusal_body, retry_after_seconds
 from billing.guard import CapExceeded
 from leadflow.forms import form_errors
 from leads.pipeline.services import MoveRejected
@@ -37,12 +37,11 @@ class ErrorAnswer:
 
 
 def _cap_exceeded(exc: CapExceeded) -> ErrorAnswer:
-    response = cap_exceeded_response(exc)
     return ErrorAnswer(
         429,
-        body=_json_of(response),
+        body=cap_refusal_body(exc),
         message=cap_message(exc),
-        headers={"Retry-After": response["Retry-After"]},
+        headers={"Retry-After": str(retry_after_seconds(exc))},
     )
 
 
@@ -97,12 +96,6 @@ def error_answer(exc: Exception) -> ErrorAnswer:
 
 def error_json(exc: Exception) -> JsonResponse:
     return error_answer(exc).json()
-
-
-def _json_of(response: JsonResponse) -> dict[str, Any]:
-    import json
-
-    return json.loads(response.content)
 
 
 def invalid_request(form: forms.BaseForm) -> JsonResponse:

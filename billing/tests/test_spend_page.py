@@ -7,9 +7,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from billing.chart import _nice_ceiling, spend_chart
 from billing.models import LedgerEntry
 from billing.tests.test_analytics import NOW, TODAY, build_leads, build_ledger
-from billing.views import LEDGER_PAGE_SIZE, _nice_ceiling, spend_chart
+from billing.views import LEDGER_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 

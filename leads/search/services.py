@@ -17,9 +17,10 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import prefetch_related_objects
 
-from billing.guard import BillingMeter, check_affordable, record_free
+from billing.guard import check_affordable, record_free
+from billing.meter import BillingMeter
 from billing.models import Outcome
-from billing.pricing import unit_price_micros
+from billing.pricing import max_cost_micros
 from leads.models import Lead
 from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
 from leads.search.areas import Area
@@ -258,10 +259,7 @@ def _source(sandbox: bool) -> str:
 
 def search_price_hint(page_size: int, *, page: int = 1) -> dict[str, int]:
     """What a search of one page may cost at most, for the form's hint and the pre-flight."""
-    usage = search_max_usage(page=page, page_size=page_size)
-    per_record = unit_price_micros("attom.records")
-    per_call = unit_price_micros("attom.calls")
     return {
-        "max_micros": usage["records"] * per_record + usage["calls"] * per_call,
-        "lookup_micros": per_call,
+        "max_micros": max_cost_micros("attom", search_max_usage(page=page, page_size=page_size)),
+        "lookup_micros": max_cost_micros("attom", {"calls": 1}),
     }

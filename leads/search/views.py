@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
-from billing.pricing import unit_price_micros
+from billing.pricing import max_cost_micros
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.htmx import partial_template
 from leads.search.forms import SearchForm
@@ -48,7 +48,7 @@ def _search_context(request: HttpRequest, form: SearchForm) -> dict:
         "attom_checked": provider_mode("attom") != OFF
         and (not attom_param or attom_param[-1] == "true"),
         "price": {
-            "record_micros": unit_price_micros("attom.records"),
+            "record_micros": max_cost_micros("attom", {"records": 1}),
             "max_micros": hint["max_micros"],
             "page_size": page_size,
         },

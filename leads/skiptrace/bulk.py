@@ -18,9 +18,9 @@ from django.db.models import F, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
-from billing.guard import CapExceeded, charge
-from billing.models import Outcome
-from billing.pricing import unit_price_micros
+from billing import pricing
+from billing.guard import CapExceeded
+from billing.meter import BillingMeter
 from billing.selectors import provider_spend_today
 from leads.models import BulkTraceJob, Lead
 from leads.scoring.services import enqueue_ai_scoring
@@ -45,6 +45,7 @@ BULK_LIMIT = 5_000  # leads in one job
 # A running job reports progress at least once a batch (a BatchData request and its line-type
 # lookups take well under a minute); this long without a word, its worker has died.
 STALL_AFTER = dt.timedelta(minutes=10)
+ONE_LEAD = {"matches": 1}  # the most one lead of a batch can bill
 MAX_CAP_RACES = 3
 
 
@@ -53,7 +54,7 @@ class BulkPreview:
     count: int
     free: int  # traced within the reuse window: answered from storage at $0
     to_trace: int
-    price_micros: int
+    price_micros: int  # the most one lead can cost: one match
     max_cost_micros: int
     remaining_micros: int  # today's BatchData budget left
 
@@ -70,13 +71,12 @@ def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
     leads = Lead.objects.filter(pk__in=lead_ids)
     free = leads.freshly_traced().count()
     count = leads.count()
-    price = unit_price_micros("batch.matches")
     return BulkPreview(
         count=count,
         free=free,
         to_trace=count - free,
-        price_micros=price,
-        max_cost_micros=(count - free) * price,
+        price_micros=pricing.max_cost_micros("batch", ONE_LEAD),
+        max_cost_micros=pricing.max_cost_micros("batch", {"matches": count - free}),
         remaining_micros=provider_spend_today("batch").remaining_micros,
     )
 
@@ -148,14 +148,13 @@ def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> 
     pending = _reuse_stored(job)
     _report(job, progress)
     client = BatchDataClient.from_settings()
-    price = unit_price_micros("batch.matches")
     races = 0
     try:
         while pending:
-            size = _affordable(job, price, min(len(pending), BATCH_SIZE))
+            size = _affordable(job, min(len(pending), BATCH_SIZE))
             if size == 0 or races > MAX_CAP_RACES:
                 return _stop(job, len(pending))
-            if _trace_batch(job, client, pending[:size], price):
+            if _trace_batch(job, client, pending[:size]):
                 pending, races = pending[size:], 0
             else:
                 races += 1  # someone else spent the budget first: size the batch again
@@ -205,16 +204,18 @@ def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
     return pending
 
 
-def _affordable(job: BulkTraceJob, price: int, wanted: int) -> int:
-    if price == 0:
+def _affordable(job: BulkTraceJob, wanted: int) -> int:
+    """How many of `wanted` leads today's budget (and the job's own limit) can pay for."""
+    per_lead = pricing.max_cost_micros("batch", ONE_LEAD)
+    if per_lead == 0:
         return wanted
     budget = provider_spend_today("batch").remaining_micros
     if job.max_cost_micros is not None:
         budget = min(budget, job.max_cost_micros - job.cost_micros)
-    return max(min(wanted, budget // price), 0)
+    return max(min(wanted, budget // per_lead), 0)
 
 
-def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], price: int) -> bool:
+def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead]) -> bool:
     """Trace one batch; False when the cap refused it (nothing was sent)."""
     claimed = [lead for lead in leads if claim_lead(lead.pk)]  # the rest: someone else's now
     ids = [lead.pk for lead in claimed]
@@ -222,7 +223,7 @@ def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], 
         # Traced since the job began (an agent's click, say): free, as anywhere in the window.
         meanwhile = Lead.objects.freshly_traced().filter(pk__in=ids).in_bulk()
         to_trace = [lead for lead in claimed if lead.pk not in meanwhile]
-        if to_trace and not _charge_and_store(job, client, to_trace, price):
+        if to_trace and not _charge_and_store(job, client, to_trace):
             return False
         for lead in meanwhile.values():
             reuse_stored_trace(lead, job.user_id)
@@ -239,30 +240,21 @@ def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], 
     return True
 
 
-def _charge_and_store(
-    job: BulkTraceJob, client: BatchDataClient, claimed: list[Lead], price: int
-) -> bool:
+def _charge_and_store(job: BulkTraceJob, client: BatchDataClient, claimed: list[Lead]) -> bool:
     """One BatchData request for the claimed leads, settled with their contacts stored in
     one transaction; False when the cap refused it."""
+    meter = BillingMeter(user_id=job.user_id)
     try:
-        with charge(
-            provider="batch",
-            max_micros=len(claimed) * price,
-            operation="skip_trace",
-            user_id=job.user_id,
-        ) as current:
+        with meter.request(
+            provider="batch", operation="skip_trace", max_usage={"matches": len(claimed)}
+        ) as ticket:
             batch = client.skip_trace([skip_trace_request(lead) for lead in claimed])
-            cost = batch.match_count * price
             with transaction.atomic():
-                current.settle(
-                    cost_micros=cost,
-                    call=batch.call,
-                    units=batch.match_count,
-                    outcome=Outcome.SUCCESS if batch.match_count else Outcome.EMPTY,
-                )
+                ticket.billed(usage={"matches": batch.match_count}, call=batch.call)
+                per_match = ticket.cost_of(ONE_LEAD)
                 store_matches(
                     [
-                        (lead, match, price if match.matched and not match.error else 0)
+                        (lead, match, per_match if match.matched and not match.error else 0)
                         for lead, match in zip(claimed, batch.matches, strict=True)
                     ],
                     provider=provider_label(),
@@ -272,7 +264,7 @@ def _charge_and_store(
                     requests=F("requests") + 1,
                     matched=F("matched") + batch.match_count,
                     no_match=F("no_match") + len(claimed) - batch.match_count,
-                    cost_micros=F("cost_micros") + cost,
+                    cost_micros=F("cost_micros") + ticket.charged_micros,
                 )
     except CapExceeded:
         logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)

@@ -4,8 +4,8 @@
   `force` (a no-match too).
 - A lead whose owner (normalised name + mailing address) was traced for another property
   reuses that person's contacts, free.
-- Otherwise: reserve one match's price → call → settle `matchCount × price` (a no-match is
-  free) and store the contacts in the same transaction as the settlement.
+- Otherwise one metered BatchData request: it may bill one match; the ledger is settled with
+  the matches billed (a no-match is free) in the same transaction as the contacts are stored.
 - A claim on the lead row (a conditional UPDATE) makes concurrent requests for one lead
   produce one provider call and one charge; the others wait and get the stored result.
 """
@@ -22,9 +22,9 @@ from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
-from billing.guard import charge, record_free
+from billing.guard import record_free
+from billing.meter import BillingMeter
 from billing.models import Outcome
-from billing.pricing import unit_price_micros
 from leads.models import Lead, SkipTraceStatus
 from leads.scoring.services import SCORE_FIELDS, enqueue_ai_scoring, lead_score_rules
 from leads.skiptrace.compliance import COMPLIANCE_FIELDS, apply_do_not_call_list, refresh_compliance
@@ -170,20 +170,15 @@ def _record_reuse(lead: Lead, user_id: int | None, detail: str) -> None:
 
 
 def _trace(lead: Lead, user_id: int | None) -> TraceOutcome:
-    price = unit_price_micros("batch.matches")
     client = BatchDataClient.from_settings()
-    with charge(
-        provider="batch", max_micros=price, operation="skip_trace", user_id=user_id, lead_id=lead.pk
-    ) as current:
+    meter = BillingMeter(user_id=user_id, lead_id=lead.pk)
+    with meter.request(
+        provider="batch", operation="skip_trace", max_usage={"matches": 1}
+    ) as ticket:
         batch = client.skip_trace([skip_trace_request(lead)])
-        cost = batch.match_count * price
         with transaction.atomic():
-            current.settle(
-                cost_micros=cost,
-                call=batch.call,
-                units=batch.match_count,
-                outcome=Outcome.SUCCESS if batch.match_count else Outcome.EMPTY,
-            )
+            ticket.billed(usage={"matches": batch.match_count}, call=batch.call)
+            cost = ticket.charged_micros
             store_match(lead, batch.matches[0], cost_micros=cost, provider=provider_label())
     return TraceOutcome(lead, cost, reused=False)
 

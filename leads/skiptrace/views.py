@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from billing.pricing import unit_price_micros
+from billing.pricing import max_cost_micros
 from billing.selectors import provider_spend_today
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm
@@ -36,7 +36,7 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
         "lead": lead,
         "fresh": fresh,
         "same_owner": None if fresh else same_owner_traced(lead),
-        "price_micros": unit_price_micros("batch.matches"),
+        "price_micros": max_cost_micros("batch", {"matches": 1}),
         "budget": provider_spend_today("batch"),
         **_row_on_page(request.GET.get("row", "")),
     }

@@ -14,7 +14,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from leads.export.writer import EXPORT_COLUMNS, csv_stream, dollars, safe_cell
+from leads.export.writer import EXPORT_COLUMNS, csv_stream, safe_cell
 from leads.models import Email, Lead, Phone, Stage
 from leads.selectors import LeadFilters, leads_filtered
 
@@ -286,14 +286,6 @@ def test_it_neutralises_formulas_in_outside_data_but_not_numbers(agent_client):
     assert row["owner_name"] == "'@SUM(A1)"
     assert row["estimated_equity"] == "-5000"
     assert row["Phone 1"] == row["all_phones"] == "+16025550142"
-
-
-@pytest.mark.parametrize(
-    ("micros", "written"),
-    [(0, "0.00"), (70_000, "0.07"), (1_500_000, "1.50"), (7_500, "0.0075"), (1, "0.000001")],
-)
-def test_it_writes_money_as_exact_dollars(micros, written):
-    assert dollars(micros) == written
 
 
 def test_it_adds_a_byte_order_mark_only_when_asked(agent_client):
