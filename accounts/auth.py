@@ -7,14 +7,18 @@ import json
 import secrets
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import ApiToken
 
 TOKEN_PREFIX = "lf_"
+View = Callable[..., HttpResponseBase]
 
 
 def hash_token(raw: str) -> str:
@@ -46,15 +50,15 @@ class BearerTokenMiddleware:
                 return JsonResponse({"error": "invalid_token"}, status=401)
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
             request.user = token.user
-            request._dont_enforce_csrf_checks = True
+            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # see csrf_exempt
         return self.get_response(request)
 
 
-def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def api_login_required(view: View) -> View:
     """Like login_required, but anonymous callers get 401 JSON instead of a login page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return JsonResponse(
                 {"error": "authentication_required", "message": "Log in or send a bearer token."},
@@ -65,7 +69,9 @@ def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
-def csrf_exempt_for_tokens(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def csrf_exempt_for_tokens(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """API writes: CSRF applies to browser sessions, never to bearer-token calls.
 
     The bearer middleware marks token requests; session requests keep Django's CSRF check,
@@ -73,11 +79,11 @@ def csrf_exempt_for_tokens(view: Callable[..., HttpResponse]) -> Callable[..., H
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        token_call = getattr(request, "_dont_enforce_csrf_checks", False)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        token_call = getattr(request, "_dont_enforce_csrf_checks", False)  # set just above
         if token_call or not request.user.is_authenticated:
             return view(request, *args, **kwargs)  # anonymous: the view answers 401
-        reason = CsrfViewMiddleware(view).process_view(request, None, (), {})
+        reason = CsrfViewMiddleware(view).process_view(request, view, (), {})
         if reason is not None:
             return JsonResponse(
                 {"error": "csrf_failed", "message": "Send the CSRF token (X-CSRFToken)."},
@@ -85,8 +91,7 @@ def csrf_exempt_for_tokens(view: Callable[..., HttpResponse]) -> Callable[..., H
             )
         return view(request, *args, **kwargs)
 
-    wrapper.csrf_exempt = True
-    return wrapper
+    return csrf_exempt(wrapper)
 
 
 def json_body(request: HttpRequest) -> tuple[dict, JsonResponse | None]:

@@ -19,6 +19,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,9 +139,10 @@ def measure(work: Callable[[], object]) -> dict[str, float]:
 
 def measure_board(client) -> dict[str, dict[str, float]]:
     from leads.pipeline.services import board_columns
+    from leads.selectors import NO_FILTERS
 
-    figures = {name: measure(lambda url=url: _get(client, url)) for name, url in PAGES.items()}
-    figures["board_columns() alone"] = measure(lambda: board_columns({}))
+    figures = {name: measure(partial(_get, client, url)) for name, url in PAGES.items()}
+    figures["board_columns() alone"] = measure(lambda: board_columns(NO_FILTERS))
     figures["reference: LIMIT per column"] = measure(first_cards_per_column)
     return figures
 
@@ -182,7 +184,7 @@ def measure_move() -> dict[str, float]:
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             seconds.append(
-                _timed(lambda s=stage, p=position: lead_move(lead_id=lead.pk, stage=s, position=p))
+                _timed(partial(lead_move, lead_id=lead.pk, stage=stage, position=position))
             )
     return {"ms": statistics.median(seconds) * 1000, "queries": len(queries.captured_queries)}
 

@@ -57,7 +57,11 @@ def wire_items(count: int) -> list[Any]:
     for zip5 in zips:
         page = 1
         while len(items) < count:
-            params = {"postalcode": zip5, "page": page, "pagesize": ATTOM_PAGE}
+            params: dict[str, str | int] = {
+                "postalcode": zip5,
+                "page": page,
+                "pagesize": ATTOM_PAGE,
+            }
             response = session.get("https://attom.test" + AVM_DETAIL_PATH, params=params)
             found = response.json().get("property", []) if response.status_code == 200 else []
             items += found

@@ -9,14 +9,16 @@ when there is nothing to divide by.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from billing.guard import cap_micros, spend_day
+from billing.caps import cap_micros, spend_day
 from billing.models import LedgerEntry, Outcome
 from leads.models import Lead, SkipTraceStatus
 from providers.registry import ATTOM, PROVIDERS, VENDORS
@@ -113,14 +115,20 @@ def today_by_provider() -> dict[str, ProviderToday]:
             refusals=Count("id", filter=Q(outcome=Outcome.REFUSED)),
         )
     )
-    by_provider = {row.pop("provider"): row for row in rows}
-    empty = {"spent_micros": 0, "requests": 0, "cache_hits": 0, "errors": 0, "refusals": 0}
-    return {
-        provider: ProviderToday(
-            provider=provider, cap_micros=cap_micros(provider), **by_provider.get(provider, empty)
-        )
-        for provider in PROVIDERS
-    }
+    by_provider: dict[str, Mapping[str, Any]] = {row["provider"]: row for row in rows}
+    return {p: _provider_today(p, by_provider.get(p, {})) for p in PROVIDERS}
+
+
+def _provider_today(provider: str, counts: Mapping[str, Any]) -> ProviderToday:
+    return ProviderToday(
+        provider=provider,
+        spent_micros=counts.get("spent_micros", 0),
+        cap_micros=cap_micros(provider),
+        requests=counts.get("requests", 0),
+        cache_hits=counts.get("cache_hits", 0),
+        errors=counts.get("errors", 0),
+        refusals=counts.get("refusals", 0),
+    )
 
 
 # --- Spend over the period -------------------------------------------------------------------
@@ -182,7 +190,14 @@ def outbound_by_provider(days: int) -> dict[str, Outbound]:
             latency_ms_total=Sum("latency_ms", default=0),
         )
     )
-    by_provider = {row.pop("provider"): Outbound(**row) for row in rows}
+    by_provider = {
+        row["provider"]: Outbound(
+            requests=row["requests"],
+            answered=row["answered"],
+            latency_ms_total=row["latency_ms_total"],
+        )
+        for row in rows
+    }
     return {provider: by_provider.get(provider, Outbound()) for provider in PROVIDERS}
 
 
@@ -200,14 +215,6 @@ def _all_providers(per_provider: dict[str, Outbound]) -> Outbound:
 
 def success_rate(days: int) -> float | None:
     return outbound(days).success_rate
-
-
-def average_latency_ms(days: int) -> float | None:
-    return outbound(days).average_latency_ms
-
-
-def average_latency_ms_by_provider(days: int) -> dict[str, float | None]:
-    return {p: o.average_latency_ms for p, o in outbound_by_provider(days).items()}
 
 
 # --- Leads -----------------------------------------------------------------------------------
@@ -262,37 +269,15 @@ def valid_phone_share(days: int) -> float | None:
 # --- The ledger table ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LedgerPage:
-    entries: list[LedgerEntry]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.page_size - 1) // self.page_size, 1)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 LEDGER_FILTERS = ("provider", "outcome", "operation", "day")
 
 
-def ledger_page(filters: dict[str, Any], page: int = 1, page_size: int = 50) -> LedgerPage:
-    """Newest first; `filters` may name a provider, outcome, operation and spend day."""
+def ledger_page(filters: dict[str, Any], page: int = 1, page_size: int = 50) -> Page:
+    """Newest first; `filters` may name a provider, outcome, operation and spend day. A page
+    past the last is the last."""
     chosen = {name: filters[name] for name in LEDGER_FILTERS if filters.get(name)}
     entries = LedgerEntry.objects.filter(**chosen).select_related("lead", "user")
-    total = entries.count()
-    page = min(max(page, 1), max((total + page_size - 1) // page_size, 1))
-    offset = (page - 1) * page_size
-    return LedgerPage(list(entries[offset : offset + page_size]), total, page, page_size)
+    return Paginator(entries, page_size).get_page(page)
 
 
 # --- Everything the page shows -------------------------------------------------------------

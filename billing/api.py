@@ -4,45 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.auth import api_login_required
 from billing import analytics
-from billing.guard import CapExceeded
-from billing.money import format_dollars, micros_to_cents
+from billing.forms import PeriodForm
+from billing.money import micros_to_cents
 from billing.selectors import spend_today
-from billing.views import PeriodForm
-from providers.modes import OFF, PROVIDER_LABELS, PROVIDERS, provider_mode
+from providers.modes import OFF, PROVIDERS, provider_mode
 from providers.registry import ATTOM, BATCH, OPENAI, TWILIO
-
-
-def cap_exceeded_response(error: CapExceeded) -> JsonResponse:
-    """The one shape of a refusal by a daily cap: HTTP 429."""
-    response = JsonResponse(
-        {
-            "error": "daily_cap_exceeded",
-            "provider": error.provider,
-            "capCents": micros_to_cents(error.cap_micros),
-            "spentCents": micros_to_cents(error.spent_micros),
-            "reservedCents": micros_to_cents(error.reserved_micros),
-            "resetsAt": error.resets_at.isoformat(),
-            "message": cap_message(error),
-        },
-        status=429,
-    )
-    response["Retry-After"] = str(max(int((error.resets_at - timezone.now()).total_seconds()), 1))
-    return response
-
-
-def cap_message(error: CapExceeded) -> str:
-    name = PROVIDER_LABELS.get(error.provider, error.provider)
-    return (
-        f"Today's {name} budget is spent ({format_dollars(error.spent_micros)} "
-        f"of {format_dollars(error.cap_micros)}"
-        + (f", {format_dollars(error.reserved_micros)} in flight" if error.reserved_micros else "")
-        + f"). It resets at {error.resets_at:%H:%M} on {error.resets_at:%b %d}."
-    )
 
 
 @require_GET

@@ -2,24 +2,28 @@
 
 Reservation is one conditional UPDATE in the database, so for each provider and day
 `settled + reserved <= cap` holds across threads, processes and machines. Nothing here
-keeps a counter in memory.
+keeps a counter in memory. Callers pay for a provider call through `billing.meter.BillingMeter`,
+which states usage in the vendor's units and uses `charge()` here.
+
+The one way past a cap is an overrun a token-billed vendor reports after the fact: it is
+charged in full (the ledger never under-reports) and the day then refuses every reservation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
-from billing.models import DailyCap, LedgerEntry, Outcome, SpendDay
-from billing.pricing import cost_micros
+from billing.caps import cap_micros, day_resets_at, spend_day
+from billing.models import LedgerEntry, Outcome, SpendDay
+from billing.money import format_dollars
+from billing.selectors import provider_spend_today
 from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError
 
 logger = logging.getLogger("leadflow.billing")
@@ -54,24 +58,6 @@ class Reservation:
     user_id: int | None = None
     lead_id: int | None = None
     closed: bool = field(default=False)
-
-
-def spend_day() -> dt.date:
-    """Today in TIME_ZONE: the day a cap applies to."""
-    return timezone.localdate()
-
-
-def day_resets_at(day: dt.date) -> dt.datetime:
-    tz = timezone.get_current_timezone()
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-
-
-def cap_micros(provider: str) -> int:
-    """The cap in force: an admin's override, else the environment's default."""
-    override = DailyCap.objects.filter(provider=provider).values_list("cap_micros", flat=True)
-    for cap in override:
-        return cap
-    return settings.DAILY_CAP_MICROS[provider]
 
 
 def _ensure_day(provider: str, day: dt.date) -> None:
@@ -116,13 +102,11 @@ def check_affordable(
 
     Only a pre-flight: each request still reserves on its own.
     """
-    day = spend_day()
-    cap = cap_micros(provider)
-    row = SpendDay.objects.filter(provider=provider, day=day).first()
-    committed = (row.settled_micros + row.reserved_micros) if row else 0
-    if committed + amount_micros > cap:
+    spend = provider_spend_today(provider)
+    if not spend.covers(amount_micros):
+        day = spend_day()
         _ensure_day(provider, day)
-        _refuse(provider, day, cap, amount_micros, operation, user_id, None)
+        _refuse(provider, day, spend.cap_micros, amount_micros, operation, user_id, None)
 
 
 def _refuse(
@@ -173,18 +157,24 @@ def settle(
     units: int = 0,
     outcome: str | None = None,
     detail: str = "",
+    allow_overrun: bool = False,
 ) -> LedgerEntry:
-    """Charge the actual cost (at most what was reserved) and give the rest back.
+    """Charge the actual cost and give the rest of the reservation back.
 
-    Runs in a transaction of its own, or joins the caller's, so a caller can store what
-    it bought in the same transaction as the charge.
+    The cost is at most what was reserved, unless `allow_overrun`: a token-billed call (the
+    vendor counts the tokens only as it answers) is charged what it really cost, and its row
+    says by how much it overran. Runs in a transaction of its own, or joins the caller's, so a
+    caller can store what it bought in the same transaction as the charge.
     """
     if reservation.closed:
         raise RuntimeError("this reservation was already settled or released")
-    if not 0 <= cost_micros <= reservation.amount_micros:
+    overrun = cost_micros - reservation.amount_micros
+    if cost_micros < 0 or (overrun > 0 and not allow_overrun):
         raise ValueError(
             f"cost {cost_micros} lies outside the reservation of {reservation.amount_micros}"
         )
+    if overrun > 0:
+        detail = "; ".join(filter(None, (_overran(reservation, overrun), detail)))
     with transaction.atomic():
         SpendDay.objects.filter(provider=reservation.provider, day=reservation.day).update(
             reserved_micros=F("reserved_micros") - reservation.amount_micros,
@@ -193,6 +183,18 @@ def settle(
         entry = _ledger_row(reservation, cost_micros, call, units, outcome, detail)
     reservation.closed = True
     return entry
+
+
+def _overran(reservation: Reservation, overrun: int) -> str:
+    reserved = reservation.amount_micros
+    logger.warning(
+        "overrun provider=%s operation=%s reserved=%d cost=%d",
+        reservation.provider,
+        reservation.operation,
+        reserved,
+        reserved + overrun,
+    )
+    return f"overran its reservation of {format_dollars(reserved)} by {format_dollars(overrun)}"
 
 
 def release(reservation: Reservation, *, call: CallInfo | None = None, detail: str = "") -> None:
@@ -259,12 +261,23 @@ def record_free(
     )
 
 
+@dataclass(frozen=True)
+class _Bill:
+    cost_micros: int
+    call: CallInfo
+    units: int
+    outcome: str | None
+    detail: str
+    allow_overrun: bool
+
+
 class Charge:
     """A reservation in flight; see `charge()`."""
 
     def __init__(self, reservation: Reservation) -> None:
         self.reservation = reservation
         self.entry: LedgerEntry | None = None
+        self._bill: _Bill | None = None
 
     @property
     def done(self) -> bool:
@@ -278,18 +291,28 @@ class Charge:
         units: int = 0,
         outcome: str | None = None,
         detail: str = "",
+        allow_overrun: bool = False,
     ) -> LedgerEntry:
         if call.timed_out_attempts:
             # An attempt timed out after it was sent and may have been billed too.
-            cost_micros, outcome = self.reservation.amount_micros, OUTCOME_UNKNOWN
+            most = self.reservation.amount_micros
+            cost_micros, outcome = (
+                max(cost_micros, most) if allow_overrun else most,
+                OUTCOME_UNKNOWN,
+            )
             detail = "an attempt timed out after sending; charged the maximum until reconciled"
+        self._bill = _Bill(cost_micros, call, units, outcome, detail, allow_overrun)
+        return self._settle(self._bill)
+
+    def _settle(self, bill: _Bill) -> LedgerEntry:
         self.entry = settle(
             self.reservation,
-            cost_micros=cost_micros,
-            call=call,
-            units=units,
-            outcome=outcome,
-            detail=detail,
+            cost_micros=bill.cost_micros,
+            call=bill.call,
+            units=bill.units,
+            outcome=bill.outcome,
+            detail=bill.detail,
+            allow_overrun=bill.allow_overrun,
         )
         return self.entry
 
@@ -305,6 +328,19 @@ class Charge:
             )
         else:
             release(self.reservation, call=call, detail=error.message)
+
+    def settle_again_if_rolled_back(self, error: BaseException) -> None:
+        """The caller's transaction undid the settlement (storing the answer failed). The
+        vendor billed the request all the same: settle it again in a transaction of its own
+        rather than leave the money reserved and the request without a ledger row."""
+        bill, entry = self._bill, self.entry
+        if bill is None or entry is None or transaction.get_connection().needs_rollback:
+            return
+        if LedgerEntry.objects.filter(pk=entry.pk).exists():
+            return
+        self.reservation.closed = False
+        note = f"the answer was not stored ({type(error).__name__}); settled again"
+        self._settle(replace(bill, detail="; ".join(filter(None, (note, bill.detail)))))
 
 
 @contextmanager
@@ -333,50 +369,11 @@ def charge(
     )
     try:
         yield current
-    except ProviderError as exc:
-        if not current.done:
+    except BaseException as exc:
+        current.settle_again_if_rolled_back(exc)
+        if isinstance(exc, ProviderError) and not current.done:
             current.fail(exc)
         raise
     finally:
         if not current.done:
             release(current.reservation)
-
-
-class BillingMeter:
-    """The spend guard behind the `providers.metering.Meter` protocol."""
-
-    def __init__(self, *, user_id: int | None = None, lead_id: int | None = None) -> None:
-        self.user_id = user_id
-        self.lead_id = lead_id
-        self.charges: list[Charge] = []
-
-    @contextmanager
-    def request(
-        self, *, provider: str, operation: str, max_usage: Mapping[str, int]
-    ) -> Iterator[_MeterTicket]:
-        with charge(
-            provider=provider,
-            max_micros=cost_micros(provider, max_usage),
-            operation=operation,
-            user_id=self.user_id,
-            lead_id=self.lead_id,
-        ) as current:
-            self.charges.append(current)
-            yield _MeterTicket(provider, current)
-
-    @property
-    def total_micros(self) -> int:
-        return sum(c.entry.cost_micros for c in self.charges if c.entry is not None)
-
-
-class _MeterTicket:
-    def __init__(self, provider: str, current: Charge) -> None:
-        self.provider = provider
-        self.charge = current
-
-    def billed(self, *, usage: Mapping[str, int], call: CallInfo) -> None:
-        self.charge.settle(
-            cost_micros=cost_micros(self.provider, usage),
-            call=call,
-            units=max(usage.values(), default=0),
-        )

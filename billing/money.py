@@ -5,7 +5,8 @@ Amounts are integer micro-dollars everywhere in the code and the database.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from functools import lru_cache
 
 MICROS_PER_CENT = 10_000
 MICROS_PER_DOLLAR = 1_000_000
@@ -26,16 +27,26 @@ def micros_to_cents(micros: int) -> int | float:
 
 
 def format_dollars(micros: int | None) -> str:
-    """`$12.34`; amounts under a cent keep their significant digits (`$0.008`)."""
+    """`$12.34`, `$1,234.50`; amounts off the cent keep their exact digits (`$0.008`)."""
     if micros is None:
         return "—"
+    sign = "-" if micros < 0 else ""
+    return f"{sign}${_exact_dollars(abs(micros), grouping=',')}"
+
+
+@lru_cache(maxsize=4096)  # an export writes two amounts a row, mostly the same few prices
+def plain_dollars(micros: int) -> str:
+    """Dollars for a spreadsheet cell: `0.07`, `1.50`, `0.0075`, `-5.00`: no sign of `$`,
+    no thousands separator, never a float."""
+    sign = "-" if micros < 0 else ""
+    return f"{sign}{_exact_dollars(abs(micros), grouping='')}"
+
+
+def _exact_dollars(micros: int, *, grouping: str) -> str:
+    """Two decimals when the amount is whole cents; otherwise every digit it has, so spend
+    is never rounded away."""
     dollars = Decimal(micros) / MICROS_PER_DOLLAR
-    sign = "-" if dollars < 0 else ""
-    dollars = abs(dollars)
-    if dollars != 0 and dollars < Decimal("0.01"):
-        return f"{sign}${dollars.normalize():f}"
-    rounded = dollars.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if rounded != dollars:
-        # Keep the exact amount visible rather than rounding spend away.
-        return f"{sign}${dollars.normalize():,f}"
-    return f"{sign}${rounded:,.2f}"
+    cents = dollars.quantize(Decimal("0.01"))
+    if cents == dollars:
+        return f"{cents:{grouping}.2f}"
+    return f"{dollars.normalize():{grouping}f}"

@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from django.conf import settings
 
 from billing.models import PriceOverride
-from providers.registry import OPENAI, PRICED_UNITS
+from providers.registry import PRICED_UNITS, VENDORS
 
 # "attom.records" -> "ATTOM_PRICE_PER_RECORD_MICROS", for every unit with a price of its own.
 DEFAULT_PRICE_SETTINGS = {key: unit.setting for key, unit in PRICED_UNITS.items()}
 TOKENS_PER_PRICE_UNIT = 1_000_000
+# Billed by the tokens the vendor counts (priced per model), known only once the answer is
+# in: such a call can cost more than its reservation, and the ledger records what it cost.
+TOKEN_BILLED = frozenset(key for key, vendor in VENDORS.items() if vendor.model_price_setting)
 
 
 class UnknownPrice(Exception):
@@ -26,9 +29,26 @@ def unit_price_micros(unit: str) -> int:
 
 
 def cost_micros(provider: str, usage: Mapping[str, int]) -> int:
-    if provider == OPENAI:
+    """What this usage, in the vendor's billing units, costs at today's prices."""
+    if provider in TOKEN_BILLED:
         return openai_cost_micros(settings.OPENAI_MODEL, usage)
     return sum(count * unit_price_micros(f"{provider}.{unit}") for unit, count in usage.items())
+
+
+def max_cost_micros(provider: str, max_usage: Mapping[str, int], *, requests: int = 1) -> int:
+    """The most `requests` requests can cost when each bills at most `max_usage`.
+
+    One request's figure is exactly what the meter reserves for it, so a preview or a
+    pre-flight built on this agrees with the reservations that follow (each rounded on its own).
+    """
+    return requests * cost_micros(provider, max_usage)
+
+
+def billable_units(provider: str, usage: Mapping[str, int]) -> int:
+    """The ledger's one count of what was billed: tokens in and out, else the largest unit."""
+    if provider in TOKEN_BILLED:
+        return usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
+    return max(usage.values(), default=0)
 
 
 def openai_cost_micros(model: str, usage: Mapping[str, int]) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
-from billing.guard import spend_day
+from billing.caps import spend_day
 from billing.models import LedgerEntry, Outcome, SpendDay
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from billing.guard import cap_micros, spend_day
+from billing.caps import cap_micros, spend_day
 from billing.models import SpendDay
 from providers.modes import PROVIDERS
 
@@ -20,7 +20,12 @@ class ProviderSpend:
 
     @property
     def remaining_micros(self) -> int:
+        """Today's budget left: the one answer to "how much more may we spend today"."""
         return max(self.cap_micros - self.settled_micros - self.reserved_micros, 0)
+
+    def covers(self, amount_micros: int) -> bool:
+        """Whether a reservation of this amount would be admitted now (the guard's test)."""
+        return self.settled_micros + self.reserved_micros + amount_micros <= self.cap_micros
 
 
 def provider_spend_today(provider: str) -> ProviderSpend:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+# Plain Python, both: safe to import before Django is set up.
+from billing.money import cents_to_micros
 from providers.registry import PRICED_UNITS, VENDORS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,12 +68,12 @@ def _cents_as_micros(name: str, default: str) -> int:
         cents = Decimal(raw)
     except InvalidOperation:
         raise ImproperlyConfigured(f"{name} must be an amount in cents, not {raw!r}") from None
-    micros = cents * 10_000
-    if not cents.is_finite() or cents < 0 or micros != micros.to_integral_value():
-        raise ImproperlyConfigured(
-            f"{name} must be a non-negative amount in cents exact to the micro-dollar, not {raw!r}"
-        )
-    return int(micros)
+    if cents.is_finite() and cents >= 0:
+        with suppress(ValueError):  # not exact to the micro-dollar
+            return cents_to_micros(cents)
+    raise ImproperlyConfigured(
+        f"{name} must be a non-negative amount in cents exact to the micro-dollar, not {raw!r}"
+    )
 
 
 def _openai_prices(name: str, default: str) -> dict[str, dict[str, int]]:

@@ -16,6 +16,19 @@ from django.db.models import Q
 from django.utils import timezone
 
 DNC_FRESH_FOR = dt.timedelta(days=31)
+# What a trace stores on the lead itself; copied whole when contacts move between leads.
+TRACE_FIELDS = (
+    "skip_trace_status",
+    "skip_trace_provider",
+    "skip_traced_at",
+    "litigator",
+    "deceased",
+)
+
+
+def trace_reuse_window() -> dt.timedelta:
+    """A trace this recent is answered from storage for $0 (SKIP_TRACE_REUSE_DAYS)."""
+    return dt.timedelta(days=settings.SKIP_TRACE_REUSE_DAYS)
 
 
 class Stage(models.TextChoices):
@@ -46,6 +59,12 @@ class SkipTraceStatus(models.TextChoices):
     MATCHED = "matched", "Matched"
     NO_MATCH = "no_match", "No match"
     ERROR = "error", "Error"
+
+
+class LeadQuerySet(models.QuerySet["Lead"]):
+    def freshly_traced(self) -> LeadQuerySet:
+        """Leads traced within the reuse window (the queryset twin of `trace_is_fresh`)."""
+        return self.filter(skip_traced_at__gte=timezone.now() - trace_reuse_window())
 
 
 class Lead(models.Model):
@@ -141,6 +160,8 @@ class Lead(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = LeadQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -167,6 +188,14 @@ class Lead(models.Model):
         street = f"{self.street} {self.unit}".strip()
         place = f"{self.city}, {self.state} {self.zip_code}".strip(" ,")
         return f"{street}, {place}" if place else street
+
+    @property
+    def trace_is_fresh(self) -> bool:
+        """Traced within the reuse window, so a new trace would be answered for $0."""
+        return (
+            self.skip_traced_at is not None
+            and timezone.now() - self.skip_traced_at <= trace_reuse_window()
+        )
 
 
 class Phone(models.Model):
@@ -275,6 +304,7 @@ class BulkTraceJob(models.Model):
     message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # its worker's last progress
 
     def __str__(self) -> str:
         return f"bulk trace {self.pk} ({self.status})"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import F, Q, QuerySet
 
-from leads.forms import Area, city_zip_codes, county_zip_codes
 from leads.models import Lead
 from leads.scoring.temperature import score_range
+from leads.search.areas import Area, city_zip_codes, county_zip_codes
+from leads.search.query import PropertyFilters
 
 MILES_PER_DEGREE_LAT = 69.0
 # Best score first and unscored leads last, on PostgreSQL (NULLs first by default) as on SQLite.
@@ -21,20 +23,21 @@ def with_contacts(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     return leads.prefetch_related("phones", "emails")
 
 
-def leads_in_area(area: Area, filters: dict[str, Any]) -> QuerySet[Lead]:
+def leads_in_area(area: Area, filters: PropertyFilters) -> QuerySet[Lead]:
+    """Stored leads of an area with the property filters a search gives ATTOM."""
     leads = _area_filter(Lead.objects.all(), area)
-    if filters.get("absentee") is not None:
-        leads = leads.filter(absentee=filters["absentee"])
-    if filters.get("propertyType"):
-        leads = leads.filter(property_type__iexact=filters["propertyType"])
-    for param, lookup in (
-        ("minBeds", "beds__gte"),
-        ("maxBeds", "beds__lte"),
-        ("minValue", "avm_value_usd__gte"),
-        ("maxValue", "avm_value_usd__lte"),
+    if filters.absentee is not None:
+        leads = leads.filter(absentee=filters.absentee)
+    if filters.property_type:
+        leads = leads.filter(property_type__iexact=filters.property_type)
+    for value, lookup in (
+        (filters.min_beds, "beds__gte"),
+        (filters.max_beds, "beds__lte"),
+        (filters.min_value, "avm_value_usd__gte"),
+        (filters.max_value, "avm_value_usd__lte"),
     ):
-        if filters.get(param) is not None:
-            leads = leads.filter(**{lookup: filters[param]})
+        if value is not None:
+            leads = leads.filter(**{lookup: value})
     return leads.order_by("-owns_property", BEST_SCORE_FIRST, "pk")
 
 
@@ -48,7 +51,7 @@ def _area_filter(leads: QuerySet[Lead], area: Area) -> QuerySet[Lead]:
         )
     if area.kind == "county":
         return leads.filter(zip_code__in=county_zip_codes(area.county, area.state))
-    return _within_radius(leads, area.latitude, area.longitude, area.radius_miles)
+    return _within_radius(leads, *area.circle())
 
 
 def _within_radius(
@@ -64,7 +67,9 @@ def _within_radius(
     inside = [
         pk
         for pk, plat, plng in boxed
-        if miles_between(float(lat), float(lng), float(plat), float(plng)) <= float(radius)
+        if plat is not None
+        and plng is not None
+        and miles_between(float(lat), float(lng), float(plat), float(plng)) <= float(radius)
     ]
     return leads.filter(pk__in=inside)
 
@@ -76,29 +81,48 @@ def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 3958.8 * 2 * math.asin(math.sqrt(a))
 
 
-def leads_filtered(filters: dict[str, Any]) -> QuerySet[Lead]:
-    """The stored-lead filters of LeadFilterForm (list, board, export, /api/leads)."""
+@dataclass(frozen=True)
+class LeadFilters:
+    """What agents narrow stored leads by: one value read by the lead list, the board, the
+    export, `/api/leads`, bulk traces and the operator commands."""
+
+    stage: str = ""
+    temperature: str = ""
+    contactable: bool | None = None
+    source: str = ""
+    zip_code: str = ""
+    text: str = ""  # owner, street or city
+
+
+NO_FILTERS = LeadFilters()
+
+
+def leads_filtered(filters: LeadFilters = NO_FILTERS) -> QuerySet[Lead]:
+    """The stored leads these filters keep, best score first."""
     leads = Lead.objects.all()
-    if filters.get("stage"):
-        leads = leads.filter(stage=filters["stage"])
-    if filters.get("temperature"):
-        low, high = score_range(filters["temperature"])
+    if filters.stage:
+        leads = leads.filter(stage=filters.stage)
+    if filters.temperature:
+        low, high = score_range(filters.temperature)
         leads = leads.filter(ai_score__gte=low, ai_score__lte=high)
-    if filters.get("contactable") is not None:
-        leads = leads.filter(contactable=filters["contactable"])
-    if filters.get("source"):
-        leads = leads.filter(source=filters["source"])
-    if filters.get("zip"):
-        leads = leads.filter(zip_code=filters["zip"])
-    if filters.get("q"):
-        text = filters["q"]
+    if filters.contactable is not None:
+        leads = leads.filter(contactable=filters.contactable)
+    if filters.source:
+        leads = leads.filter(source=filters.source)
+    if filters.zip_code:
+        leads = leads.filter(zip_code=filters.zip_code)
+    if filters.text:
+        text = filters.text
         leads = leads.filter(
             Q(owner_name__icontains=text) | Q(street__icontains=text) | Q(city__icontains=text)
         )
     return leads.order_by(BEST_SCORE_FIRST, "pk")
 
 
-def page_of(leads: QuerySet[Lead], page: int, page_size: int) -> tuple[list[Lead], int]:
-    total = leads.count()
-    start = (page - 1) * page_size
-    return list(with_contacts(leads)[start : start + page_size]), total
+def page_of(leads: QuerySet[Lead], number: int, page_size: int) -> Page:
+    """One page of leads with their contacts; a page past the end is empty, not an error."""
+    paginator = Paginator(with_contacts(leads), page_size)
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        return Page([], number, paginator)

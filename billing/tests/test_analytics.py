@@ -159,7 +159,7 @@ def test_it_has_no_rates_without_data(settings):
 
     assert analytics.cache_hit_rate(30) is None
     assert analytics.success_rate(30) is None
-    assert analytics.average_latency_ms(30) is None
+    assert analytics.outbound(30).average_latency_ms is None
     assert analytics.skip_trace_hit_rate(30) is None
     assert analytics.valid_phone_share(30) is None
     assert analytics.cost_per_contactable_lead(30) is None
@@ -177,8 +177,9 @@ def test_it_computes_the_success_rate_over_outbound_requests():
 @pytest.mark.usefixtures("world")
 def test_it_averages_latency_over_outbound_requests():
     total_ms = 200 + 100 + 900 + 300 + 5_000 + 50 + 400 + 250 + 350
-    assert analytics.average_latency_ms(7) == pytest.approx(total_ms / 9)
-    assert analytics.average_latency_ms_by_provider(7) == {
+    figures = analytics.dashboard(7)
+    assert figures.outbound.average_latency_ms == pytest.approx(total_ms / 9)
+    assert {p: o.average_latency_ms for p, o in figures.outbound_by_provider.items()} == {
         "attom": pytest.approx((200 + 100 + 900 + 250) / 4),
         "batch": pytest.approx((300 + 5_000 + 350) / 3),
         "twilio": 50,
@@ -267,16 +268,17 @@ def test_it_gathers_the_whole_dashboard():
 @pytest.mark.usefixtures("world")
 def test_it_pages_and_filters_the_ledger():
     everything = analytics.ledger_page({}, page=1, page_size=10)
-    assert (everything.total, everything.pages, len(everything.entries)) == (16, 2, 10)
-    assert everything.has_next and not everything.has_previous
+    assert (everything.paginator.count, everything.paginator.num_pages) == (16, 2)
+    assert len(everything) == 10
+    assert everything.has_next() and not everything.has_previous()
 
     last = analytics.ledger_page({}, page=2, page_size=10)
-    assert len(last.entries) == 6 and last.has_previous and not last.has_next
-    assert analytics.ledger_page({}, page=99, page_size=10).page == 2
+    assert len(last) == 6 and last.has_previous() and not last.has_next()
+    assert analytics.ledger_page({}, page=99, page_size=10).number == 2
 
     batch_today = analytics.ledger_page({"provider": "batch", "day": TODAY, "outcome": ""})
-    assert batch_today.total == 4
+    assert batch_today.paginator.count == 4
     refused = analytics.ledger_page({"outcome": "refused"})
-    assert {e.provider for e in refused.entries} == {"batch", "twilio"}
+    assert {e.provider for e in refused} == {"batch", "twilio"}
     lookups = analytics.ledger_page({"operation": "location_lookup"})
-    assert [e.outcome for e in lookups.entries] == ["error"]
+    assert [e.outcome for e in lookups] == ["error"]

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from billing import guard
 from billing.models import DailyCap, LedgerEntry, Outcome, SpendDay
+from billing.reconcile import reconcile
+from billing.selectors import provider_spend_today
 from providers.http import CallInfo, ProviderError
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +101,19 @@ def test_it_never_settles_more_than_was_reserved():
     with pytest.raises(ValueError):
         guard.settle(reservation, cost_micros=7 * CENT + 1, call=call())
     assert day_row().settled_micros == 0
+
+
+def test_it_settles_an_allowed_overrun_at_its_real_cost_and_says_so(caplog):
+    reservation = guard.reserve(provider="openai", amount_micros=7 * CENT, operation="t")
+
+    entry = guard.settle(reservation, cost_micros=9 * CENT, call=call(), allow_overrun=True)
+
+    assert entry.cost_micros == 9 * CENT and entry.reserved_micros == 7 * CENT
+    assert entry.detail == "overran its reservation of $0.07 by $0.02"
+    row = day_row("openai")
+    assert (row.settled_micros, row.reserved_micros) == (9 * CENT, 0)
+    assert "overrun provider=openai" in caplog.text
+    assert all(check.ok for check in reconcile())
 
 
 def test_it_refuses_to_settle_twice():
@@ -198,3 +213,18 @@ def test_it_refuses_up_front_what_the_budget_cannot_cover_in_full(settings):
         guard.check_affordable(provider="attom", amount_micros=40 * CENT + 1, operation="search")
     assert day_row("attom").refusals == 1
     assert day_row("attom").reserved_micros == 0  # a pre-flight holds nothing
+
+
+def test_it_refuses_up_front_exactly_what_the_budget_left_cannot_cover(settings):
+    settings.DAILY_CAP_MICROS = {**settings.DAILY_CAP_MICROS, "attom": 100 * CENT}
+    DailyCap.objects.create(provider="attom", cap_micros=50 * CENT)
+    settled = guard.reserve(provider="attom", amount_micros=20 * CENT, operation="t")
+    guard.settle(settled, cost_micros=10 * CENT, call=call())
+    guard.reserve(provider="attom", amount_micros=15 * CENT, operation="t")  # in flight
+
+    left = provider_spend_today("attom").remaining_micros
+
+    assert left == 25 * CENT
+    guard.check_affordable(provider="attom", amount_micros=left, operation="search")
+    with pytest.raises(guard.CapExceeded):
+        guard.check_affordable(provider="attom", amount_micros=left + 1, operation="search")

@@ -7,9 +7,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from billing.chart import _nice_ceiling, spend_chart
 from billing.models import LedgerEntry
 from billing.tests.test_analytics import NOW, TODAY, build_leads, build_ledger
-from billing.views import LEDGER_PAGE_SIZE, _nice_ceiling, spend_chart
+from billing.views import LEDGER_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,7 @@ def test_it_rejects_a_bad_filter_with_400(agent_client):
     assert response.status_code == 400
     html = response.content.decode()
     assert 'role="alert"' in html
-    assert "outcome" in html and "day" in html
+    assert "Outcome:" in html and "Day:" in html
 
 
 def test_it_falls_back_to_thirty_days_on_a_bad_period(agent_client):

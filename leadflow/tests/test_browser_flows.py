@@ -13,8 +13,8 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from billing.models import LedgerEntry
 from billing.money import format_dollars
-from leads.forms import SearchForm
 from leads.models import Lead, Stage
+from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.tests.factories import make_lead
 from providers.sandbox.batchdata import person_for
@@ -56,12 +56,12 @@ def stored_leads(agent) -> list[Lead]:
     """A sandbox search of ZIP 85034 made by the agent: 25 stored leads, $2.50 of ATTOM."""
     form = SearchForm({"zip": "85034", "attom": "true"})
     assert form.is_valid(), form.errors
-    return lead_search(params=form.cleaned_data, user_id=agent.pk).leads
+    return lead_search(query=form.search_query(), user_id=agent.pk).leads
 
 
 def row_ids(page: Page, table: str) -> set[str]:
     rows = page.locator(f"{table} tbody tr[id^=lead-]")
-    return {rows.nth(i).get_attribute("id") for i in range(rows.count())}
+    return {rows.nth(i).get_attribute("id") or "" for i in range(rows.count())}
 
 
 def sandbox_finds_phones(lead: Lead) -> bool:
@@ -374,6 +374,7 @@ def test_it_shows_the_spend_chart_and_todays_figures(agent_page: Page, stored_le
 
 def test_the_pages_are_served_under_a_strict_csp(logged_in_page: Page):
     response = logged_in_page.goto("/pipeline/")
+    assert response is not None
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "false",
@@ -44,6 +46,19 @@ def test_it_rejects_a_price_finer_than_a_micro_dollar():
     result = manage("check", **PRODUCTION, TWILIO_LOOKUP_PRICE_CENTS="0.00001")
     assert result.returncode != 0
     assert "TWILIO_LOOKUP_PRICE_CENTS" in result.stderr
+
+
+@pytest.mark.parametrize("cents", ["-5", "Infinity", "NaN"])
+def test_it_rejects_a_negative_or_unbounded_amount(cents):
+    result = manage("check", **PRODUCTION, DAILY_CAP_BATCH_CENTS=cents)
+    assert result.returncode != 0
+    assert "DAILY_CAP_BATCH_CENTS must be a non-negative amount" in result.stderr
+
+
+def test_it_reads_a_fraction_of_a_cent_as_exact_micro_dollars():
+    show = "from django.conf import settings; print(settings.TWILIO_LOOKUP_PRICE_MICROS)"
+    result = manage("shell", "-c", show, **PRODUCTION, TWILIO_LOOKUP_PRICE_CENTS="0.8")
+    assert result.stdout.splitlines()[-1] == "8000", result.stderr
 
 
 def test_it_rejects_a_bad_boolean():

@@ -12,14 +12,12 @@ import csv
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from decimal import Decimal
-from functools import lru_cache
 from itertools import batched
 from typing import Any
 
 from django.db.models import QuerySet
 
-from billing.money import MICROS_PER_DOLLAR
+from billing.money import plain_dollars
 from leads.models import Email, Lead, Phone
 
 CHUNK_SIZE = 2000
@@ -279,8 +277,8 @@ def _lead_row(lead: Any, phones: list[Any], emails: list[str], *, scrub: bool) -
         lead.scored_by,
         lead.skip_trace_provider,
         lead.skip_traced_at.isoformat() if lead.skip_traced_at else "",
-        dollars(lead.skip_trace_cost_micros),
-        dollars(lead.ai_cost_micros),
+        plain_dollars(lead.skip_trace_cost_micros),
+        plain_dollars(lead.ai_cost_micros),
         best,
         ";".join(numbers),
         ";".join(emails),
@@ -344,11 +342,3 @@ def _bool(value: bool | None) -> str:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
-
-
-@lru_cache(maxsize=4096)
-def dollars(micros: int) -> str:
-    """Exact dollars for a spreadsheet: `0.07`, `1.50`, `0.0075` — never a float."""
-    amount = Decimal(micros) / MICROS_PER_DOLLAR
-    cents = amount.quantize(Decimal("0.01"))
-    return f"{cents:f}" if cents == amount else f"{amount.normalize():f}"

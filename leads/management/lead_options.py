@@ -15,7 +15,7 @@ def leads_from_options(options: dict, filters: tuple[str, ...]) -> QuerySet[Lead
     form = LeadFilterForm({name: options[name] for name in filters if options.get(name)})
     if not form.is_valid():
         raise CommandError(f"bad filter: {form.errors.as_text()}")
-    leads = leads_filtered(form.cleaned_data)
+    leads = leads_filtered(form.lead_filters())
     if options.get("ids"):
         try:
             leads = leads.filter(pk__in=[int(i) for i in options["ids"].split(",") if i])

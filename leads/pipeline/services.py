@@ -8,25 +8,23 @@ shows a state the database does not hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, QuerySet
+from django.db.models import Count, F, Max
 
 from leads.models import Lead, Stage
-from leads.scoring.temperature import score_range
+from leads.selectors import LeadFilters, leads_filtered
 
 CARDS_PER_COLUMN = 25
 BOARD_LOCK_KEY = 7_310_001  # any constant shared by every process
 
 
 class MoveRejected(Exception):
-    """A move the server refuses; `status` is the HTTP status to answer with."""
+    """A move the server refuses; `code` says why (see `leads.errors` for its HTTP status)."""
 
-    def __init__(self, message: str, *, status: int, code: str) -> None:
+    def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.message = message
-        self.status = status
         self.code = code
 
 
@@ -43,16 +41,16 @@ def lead_move(
     `expected_*` is where the mover saw the card; if it has moved meanwhile, refuse.
     """
     if stage not in Stage.values:
-        raise MoveRejected(f"Unknown stage {stage!r}.", status=400, code="unknown_stage")
+        raise MoveRejected(f"Unknown stage {stage!r}.", code="unknown_stage")
     if position < 0:
-        raise MoveRejected("Position must be 0 or more.", status=400, code="invalid_position")
+        raise MoveRejected("Position must be 0 or more.", code="invalid_position")
     with transaction.atomic():
         _lock_board()
         lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
         if lead is None:
-            raise MoveRejected(f"No lead {lead_id}.", status=404, code="not_found")
+            raise MoveRejected(f"No lead {lead_id}.", code="not_found")
         _check_expected(lead, expected_stage, expected_position)
-        _close_gap(lead)
+        close_gap(lead.stage, lead.position, leaving=lead.pk)
         lead.position = _open_slot(stage, position, lead)
         lead.stage = stage
         lead.save(update_fields=["stage", "position", "updated_at"])
@@ -74,15 +72,18 @@ def _check_expected(lead: Lead, stage: str | None, position: int | None) -> None
     if moved:
         raise MoveRejected(
             "Someone else moved this card meanwhile; the board now shows where it is.",
-            status=409,
             code="stale",
         )
 
 
-def _close_gap(lead: Lead) -> None:
-    Lead.objects.filter(stage=lead.stage, position__gt=lead.position).exclude(pk=lead.pk).update(
-        position=F("position") - 1
-    )
+def close_gap(stage: str, position: int, *, leaving: int | None = None) -> None:
+    """Keep a column dense (0, 1, 2, …) when the card at `position` leaves it (moved, merged
+    away or deleted): the cards below move up one. Call in a transaction; takes the board lock."""
+    _lock_board()
+    below = Lead.objects.filter(stage=stage, position__gt=position)
+    if leaving is not None:
+        below = below.exclude(pk=leaving)
+    below.update(position=F("position") - 1)
 
 
 def _open_slot(stage: str, position: int, lead: Lead) -> int:
@@ -121,26 +122,14 @@ class Column:
         return self.count - len(self.cards)
 
 
-def board_leads(filters: dict[str, Any]) -> QuerySet[Lead]:
-    leads = Lead.objects.all()
-    if filters.get("temperature"):
-        low, high = score_range(filters["temperature"])
-        leads = leads.filter(ai_score__gte=low, ai_score__lte=high)
-    if filters.get("contactable") is not None:
-        leads = leads.filter(contactable=filters["contactable"])
-    if filters.get("source"):
-        leads = leads.filter(source=filters["source"])
-    return leads
-
-
-def board_columns(filters: dict[str, Any], *, per_column: int = CARDS_PER_COLUMN) -> list[Column]:
+def board_columns(filters: LeadFilters, *, per_column: int = CARDS_PER_COLUMN) -> list[Column]:
     """Every column's count and first cards: one count query plus one indexed LIMIT query
     per stage, so the number of queries never grows with the number of leads.
 
     (A single ROW_NUMBER() window query is one round trip fewer but numbers every lead of
     the board first: 9x slower at 20,000 leads, measured by bench/board_bench.py.)
     """
-    leads = board_leads(filters)
+    leads = leads_filtered(filters)
     counts = dict(leads.values_list("stage").annotate(n=Count("pk")).order_by())
     return [
         Column(
@@ -153,6 +142,6 @@ def board_columns(filters: dict[str, Any], *, per_column: int = CARDS_PER_COLUMN
     ]
 
 
-def column_cards(stage: str, filters: dict[str, Any], *, offset: int, limit: int) -> list[Lead]:
-    leads = board_leads(filters).filter(stage=stage).order_by("position", "pk")
+def column_cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
+    leads = leads_filtered(filters).filter(stage=stage).order_by("position", "pk")
     return list(leads[offset : offset + limit])

@@ -11,11 +11,13 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
-from leads.forms import BoardFilterForm, MoveForm
+from leadflow.forms import form_error_text
+from leads.errors import SERVICE_ERRORS, error_answer, error_json, invalid_fields
+from leads.htmx import is_htmx, partial_template
 from leads.models import Lead, Stage
+from leads.pipeline.forms import BoardFilterForm, MoveForm
 from leads.pipeline.services import (
     CARDS_PER_COLUMN,
-    MoveRejected,
     board_columns,
     column_cards,
     lead_move,
@@ -26,10 +28,9 @@ from leads.serializers import lead_json
 
 def _board_context(query: QueryDict) -> dict:
     form = BoardFilterForm(query)
-    filters = form.cleaned_data if form.is_valid() else {}
     return {
         "form": form,
-        "columns": board_columns(filters),
+        "columns": board_columns(form.lead_filters()),
         "stages": Stage.choices,
         "filter_query": query.urlencode(),
     }
@@ -40,7 +41,7 @@ def _board_context(query: QueryDict) -> dict:
 def pipeline(request: HttpRequest) -> HttpResponse:
     context = _board_context(request.GET)
     status = 400 if context["form"].errors else 200
-    template = "leads/pipeline.html#board" if request.htmx else "leads/pipeline.html"
+    template = partial_template(request, "leads/pipeline.html", "board")
     return render(request, template, context, status=status)
 
 
@@ -48,8 +49,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
     if stage not in Stage.values:
         return HttpResponse("Unknown stage.", status=404)
-    form = BoardFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = BoardFilterForm(request.GET).lead_filters()
     try:
         offset = max(int(request.GET.get("offset", CARDS_PER_COLUMN)), 0)
     except ValueError:
@@ -77,16 +77,16 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
     error, status = None, 200
     if not form.is_valid():
         error, status = (
-            "That move is not valid: "
-            + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+            "That move is not valid: " + form_error_text(form),
             400,
         )
     else:
         try:
             lead_move(**form.move_arguments())
-        except MoveRejected as exc:
-            error, status = exc.message, exc.status
-    if not request.htmx:
+        except SERVICE_ERRORS as exc:
+            answer = error_answer(exc)
+            error, status = answer.message, answer.status
+    if not is_htmx(request):
         if error:
             messages.error(request, error)
         return redirect(f"{reverse('pipeline')}?{request.POST.get('filter', '')}")
@@ -104,15 +104,9 @@ def api_move(request: HttpRequest, lead_id: int) -> JsonResponse:
         return error
     stage, position = body.get("stage"), body.get("position", 0)
     if not isinstance(stage, str) or not isinstance(position, int) or isinstance(position, bool):
-        return JsonResponse(
-            {
-                "error": "invalid_request",
-                "fields": {"stage": ["A stage name."], "position": ["A whole number ≥ 0."]},
-            },
-            status=400,
-        )
+        return invalid_fields({"stage": ["A stage name."], "position": ["A whole number ≥ 0."]})
     try:
         lead_move(lead_id=lead_id, stage=stage, position=position)
-    except MoveRejected as exc:
-        return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
+    except SERVICE_ERRORS as exc:
+        return error_json(exc)
     return JsonResponse(lead_json(with_contacts(Lead.objects.filter(pk=lead_id)).get()))

@@ -1,9 +1,9 @@
 """Scoring services: the free rules score always, an OpenAI score when it is configured.
 
-An AI score goes through the spend guard: reserve the most the request can cost → call →
-settle the cost of the tokens actually billed. Whatever goes wrong (cap reached, vendor
-error, refusal, cut-off or malformed answer, no price for the model) the lead keeps a
-rules score and `score_note` says why the AI score is missing.
+An AI score is one metered request: the meter reserves what the most tokens the request can
+bill would cost and settles the cost of the tokens actually billed. Whatever goes wrong (cap
+reached, vendor error, refusal, cut-off or malformed answer, no price for the model) the lead
+keeps a rules score and `score_note` says why the AI score is missing.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
@@ -20,12 +19,14 @@ from django.tasks import task
 from django.utils import timezone
 
 from billing import guard
-from billing.models import Outcome, SpendDay
-from billing.pricing import UnknownPrice, openai_cost_micros
+from billing.meter import BillingMeter
+from billing.models import Outcome
+from billing.pricing import UnknownPrice, max_cost_micros
+from billing.selectors import provider_spend_today
 from leads.models import Lead
 from leads.scoring import rules
 from leads.scoring.temperature import temperature_for
-from providers.http import CallInfo, ProviderError
+from providers.http import ProviderError
 from providers.modes import is_enabled
 from providers.openai_scoring import (
     WORST_CASE_FACTS,
@@ -80,13 +81,6 @@ class RescoreSummary:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class _AiAttempt:
-    answer: AiScore | None
-    cost_micros: int
-    note: str = ""
-
-
 def lead_score_rules(*, lead: Lead, save: bool = True) -> rules.RulesScore:
     result = rules.rules_score(lead)
     lead.ai_score = result.score
@@ -105,25 +99,25 @@ def lead_score_ai(
     client = client or _openai_client()
     if client is None:
         return _fall_back(lead, OFF_NOTE)
-    facts = lead_facts(lead)
+    meter = BillingMeter(user_id=user.pk if user is not None else None, lead_id=lead.pk)
     try:
-        max_micros = openai_cost_micros(client.model, client.max_usage(facts))
+        answer = _ask_openai(client, lead_facts(lead), meter)
     except UnknownPrice:
         return _fall_back(lead, f"AI score skipped: no price configured for {client.model}")
-    try:
-        attempt = _ask_openai(client, facts, max_micros, lead, user)
     except guard.CapExceeded:
         return _fall_back(lead, CAP_NOTE, cap_reached=True)
-    answer = attempt.answer
-    if answer is None:
-        return _fall_back(lead, attempt.note, cost_micros=attempt.cost_micros)
+    except OpenAiMalformedAnswer:
+        note = "AI score failed: the model's answer was not valid JSON"
+        return _fall_back(lead, note, cost_micros=meter.total_micros)
+    except ProviderError as exc:  # charged nothing, or the maximum if the outcome is unknown
+        return _fall_back(lead, f"AI score failed: {exc.message}", cost_micros=meter.total_micros)
     if answer.status == "refused":
         note = f"AI score skipped: the model refused ({answer.refusal})"
-        return _fall_back(lead, note, cost_micros=attempt.cost_micros)
+        return _fall_back(lead, note, cost_micros=meter.total_micros)
     if answer.status == "incomplete":
         note = "AI score skipped: the model's answer was cut off"
-        return _fall_back(lead, note, cost_micros=attempt.cost_micros)
-    return _store_ai(lead, answer, attempt.cost_micros)
+        return _fall_back(lead, note, cost_micros=meter.total_micros)
+    return _store_ai(lead, answer, meter.total_micros)
 
 
 def _openai_client() -> OpenAiScoringClient | None:
@@ -134,48 +128,23 @@ def _openai_client() -> OpenAiScoringClient | None:
         return None
 
 
-def _ask_openai(
-    client: OpenAiScoringClient, facts: LeadFacts, max_micros: int, lead: Lead,
-    user: AbstractBaseUser | None,
-) -> _AiAttempt:  # fmt: skip
-    """One metered request: exactly one ledger row, whatever the answer."""
-    with guard.charge(
-        provider=OPENAI, max_micros=max_micros, operation="lead_score", lead_id=lead.pk,
-        user_id=user.pk if user is not None else None,
-    ) as current:  # fmt: skip
+def _ask_openai(client: OpenAiScoringClient, facts: LeadFacts, meter: BillingMeter) -> AiScore:
+    """One metered request: exactly one ledger row, whatever the answer. A refusal, a cut-off
+    or a malformed answer was billed too."""
+    with meter.request(
+        provider=OPENAI, operation="lead_score", max_usage=client.max_usage(facts)
+    ) as ticket:
         try:
             answer = client.score(facts)
         except OpenAiMalformedAnswer as exc:
-            note = "AI score failed: the model's answer was not valid JSON"
-            if exc.usage is None:
-                current.fail(exc)
-                return _AiAttempt(None, _charged(current), note)
-            return _AiAttempt(None, _settle(current, client.model, exc.usage, exc.call), note)
-        except ProviderError as exc:
-            current.fail(exc)  # a row with cost 0, or the maximum if the outcome is unknown
-            return _AiAttempt(None, _charged(current), f"AI score failed: {exc.message}")
-        outcome = Outcome.SUCCESS if answer.status == "completed" else Outcome.ERROR
-        return _AiAttempt(
-            answer, _settle(current, client.model, answer.usage, answer.call, outcome)
+            if exc.usage is not None:
+                ticket.billed(usage=exc.usage, call=exc.call)
+            raise
+        unusable = answer.status != "completed"
+        ticket.billed(
+            usage=answer.usage, call=answer.call, outcome=Outcome.ERROR if unusable else None
         )
-
-
-def _settle(
-    current: guard.Charge, model: str, usage: dict[str, int], call: CallInfo,
-    outcome: str = Outcome.ERROR,
-) -> int:  # fmt: skip
-    """Charge the tokens billed (a refusal or a bad answer is billed too)."""
-    cost = openai_cost_micros(model, usage)
-    reserved = current.reservation.amount_micros
-    if cost > reserved:
-        logger.warning("openai cost %d exceeded the reservation %d", cost, reserved)
-        cost = reserved
-    units = usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
-    return current.settle(cost_micros=cost, call=call, units=units, outcome=outcome).cost_micros
-
-
-def _charged(current: guard.Charge) -> int:
-    return current.entry.cost_micros if current.entry is not None else 0
+    return answer
 
 
 def _fall_back(
@@ -256,13 +225,11 @@ def leads_rescore(
 
 def ai_rescore_estimate(*, count: int) -> int:
     """The most `count` AI scores can cost, in micro-dollars (raises UnknownPrice)."""
-    return count * openai_cost_micros(settings.OPENAI_MODEL, max_usage(WORST_CASE_FACTS))
+    return max_cost_micros(OPENAI, max_usage(WORST_CASE_FACTS), requests=count)
 
 
 def openai_budget_remaining_micros() -> int:
-    day = SpendDay.objects.filter(provider=OPENAI, day=guard.spend_day()).first()
-    committed = day.settled_micros + day.reserved_micros if day is not None else 0
-    return max(guard.cap_micros(OPENAI) - committed, 0)
+    return provider_spend_today(OPENAI).remaining_micros
 
 
 def score_reason_strings(lead: Lead) -> list[str]:

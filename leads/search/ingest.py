@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from leads.models import Lead, Source
 from leads.pipeline.services import append_to_stage
-from leads.search import normalize
+from leads.search import normalize, owner_names
 from providers.attom import OwnerName, PropertyRecord
 
 # What a new search may refresh on an existing lead.
@@ -111,11 +111,13 @@ def upsert(leads: Sequence[Lead]) -> None:
         lead.created_at = lead.created_at or now
         lead.updated_at = now
     fields = [f for f in Lead._meta.concrete_fields if not f.primary_key]
+    column_of = {f.name: str(f.column) for f in fields}
     quote = connection.ops.quote_name
-    columns = [quote(Lead._meta.get_field(name).column) for name in PROPERTY_FIELDS]
+    columns = [quote(column_of[name]) for name in PROPERTY_FIELDS]
+    inserted = ", ".join(quote(column_of[f.name]) for f in fields)
     updates = ", ".join(f"{column} = excluded.{column}" for column in columns)
     sql = (
-        f"INSERT INTO {quote(Lead._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(Lead._meta.db_table)} ({inserted}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('normalized_address')}, {quote('normalized_owner')}) "
         f"DO UPDATE SET {updates}"
@@ -142,10 +144,13 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
     owners = [(o.first, o.last) if (o.first or o.last) else o.full for o in record.owners]
     first, second = [*record.owners, None, None][:2]
     corporate = bool(record.corporate_owner) or any(
-        normalize.is_entity(o.full or o.last) for o in record.owners[:1]
+        owner_names.is_entity(o.full or o.last) for o in record.owners[:1]
     )
     mailing = normalize.parse_one_line(record.mailing_address) if record.mailing_address else None
+    normalized_address, normalized_owner = dedup_key(address, owners, corporate=corporate)
     return Lead(
+        normalized_address=normalized_address,
+        normalized_owner=normalized_owner,
         source=Source.ATTOM_SANDBOX if sandbox else Source.ATTOM,
         sandbox=sandbox,
         attom_id=record.attom_id,
@@ -160,13 +165,11 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
         county=record.county or "",
         latitude=record.latitude,
         longitude=record.longitude,
-        normalized_address=normalize.address_key(address),
-        owner_name=normalize.owner_display(owners),
+        owner_name=owner_names.owner_display(owners),
         owner_first_name=first.first if first and not corporate else "",
         owner_last_name=_last_name(first, corporate=corporate),
         owner2_first_name=second.first if second else "",
         owner2_last_name=second.last if second else "",
-        normalized_owner=normalize.owner_key(owners, corporate=corporate),
         corporate_owner=corporate,
         owns_property=True,
         mailing_address=record.mailing_address or "",
@@ -190,6 +193,30 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
         mortgage_amount_usd=record.mortgage_amount,
         estimated_equity_usd=record.estimated_equity,
     )
+
+
+def dedup_key(
+    address: normalize.NormalAddress, owners: Sequence[owner_names.Owner], *, corporate: bool
+) -> tuple[str, str]:
+    """What a lead is unique by: its normalised address (street line, unit, ZIP5) and the
+    normalised name of its primary owner."""
+    return normalize.address_key(address), owner_names.owner_key(owners, corporate=corporate)
+
+
+def stored_dedup_key(lead: Lead) -> tuple[str, str]:
+    """The key re-derived from what a lead stores (its address and primary owner), as the
+    backfill re-keys leads after the normaliser changes; ingest's key for the same record."""
+    address = normalize.normalize_address(
+        lead.street, unit=lead.unit, city=lead.city, state=lead.state, zip_code=lead.zip_code
+    )
+    return dedup_key(address, _stored_owners(lead), corporate=lead.corporate_owner)
+
+
+def _stored_owners(lead: Lead) -> list[owner_names.Owner]:
+    if lead.corporate_owner or not lead.owner_first_name:
+        name = lead.owner_last_name or lead.owner_name
+        return [name] if name else []
+    return [(lead.owner_first_name, lead.owner_last_name)]
 
 
 def _last_name(owner: OwnerName | None, *, corporate: bool) -> str:
@@ -230,7 +257,9 @@ def _fill_blanks(kept: Lead, other: Lead) -> None:
 
 def _adopt_existing_attom_keys(candidates: list[Lead]) -> None:
     """A parcel we hold under another address spelling keeps its lead (same ATTOM id)."""
-    wanted = {(c.attom_id, c.normalized_owner): c for c in candidates if c.attom_id}
+    wanted: dict[tuple[int | None, str], Lead] = {
+        (c.attom_id, c.normalized_owner): c for c in candidates if c.attom_id
+    }
     if not wanted:
         return
     rows = Lead.objects.filter(attom_id__in={k[0] for k in wanted}).values_list(
@@ -252,7 +281,9 @@ def _existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
 def _retire_previous_owners(candidates: list[Lead]) -> int:
     """Leads of the same parcel (address or ATTOM id) under another owner no longer own it."""
     owner_at = {lead.normalized_address: lead.normalized_owner for lead in candidates}
-    owner_of = {lead.attom_id: lead.normalized_owner for lead in candidates if lead.attom_id}
+    owner_of: dict[int | None, str] = {
+        lead.attom_id: lead.normalized_owner for lead in candidates if lead.attom_id
+    }
     rows = Lead.objects.filter(
         Q(normalized_address__in=owner_at.keys()) | Q(attom_id__in=owner_of.keys()),
         owns_property=True,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 
 from billing.models import LedgerEntry
-from leads.models import Lead, Stage
+from leads.models import TRACE_FIELDS, Lead, Stage
+from leads.pipeline.services import close_gap
 from leads.skiptrace.compliance import refresh_compliance
 
 STAGE_ORDER = {stage: rank for rank, stage in enumerate(Stage.values)}
@@ -44,28 +44,18 @@ def merge_leads(*, keeper: Lead, duplicate: Lead) -> Lead:
         keeper.emails.all().delete()
         duplicate.phones.update(lead=keeper)
         duplicate.emails.update(lead=keeper)
-        for field in (
-            "skip_trace_status",
-            "skip_trace_provider",
-            "skip_traced_at",
-            "litigator",
-            "deceased",
-        ):
-            setattr(keeper, field, getattr(duplicate, field))
+        for name in TRACE_FIELDS:
+            setattr(keeper, name, getattr(duplicate, name))
     keeper.skip_trace_cost_micros += duplicate.skip_trace_cost_micros
     keeper.ai_cost_micros += duplicate.ai_cost_micros
     LedgerEntry.objects.filter(lead=duplicate).update(lead=keeper)
     duplicate.delete()
     keeper.save()
-    _close_gap(keeper, *vacated)
-    return refresh_compliance(keeper)
-
-
-def _close_gap(keeper: Lead, stage: str, position: int) -> None:
-    """Board positions stay dense (0, 1, 2, ...): close the slot the merge left empty."""
-    Lead.objects.filter(stage=stage, position__gt=position).update(position=F("position") - 1)
+    stage, position = vacated
+    close_gap(stage, position)
     if keeper.stage == stage and keeper.position > position:
-        keeper.position -= 1
+        keeper.position -= 1  # moved up with the rest of its column
+    return refresh_compliance(keeper)
 
 
 def _newer_trace(candidate: Lead, current: Lead) -> bool:

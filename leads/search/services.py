@@ -9,31 +9,33 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import prefetch_related_objects
 
-from billing.guard import BillingMeter, check_affordable, record_free
+from billing.guard import check_affordable, record_free
+from billing.meter import BillingMeter
 from billing.models import Outcome
-from billing.pricing import unit_price_micros
-from leads.forms import Area
+from billing.pricing import max_cost_micros
 from leads.models import Lead
 from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
+from leads.search.areas import Area
 from leads.search.ingest import ingest_records
+from leads.search.query import PropertyFilters, SearchQuery
 from leads.selectors import leads_in_area, page_of, with_contacts
-from providers.attom import AttomClient, GeoQuery, search_max_usage
+from providers.attom import AttomClient, GeoQuery, SearchPage, search_max_usage
 from providers.modes import OFF, SANDBOX, provider_mode
 from providers.registry import ATTOM
 
 logger = logging.getLogger("leadflow.search")
 
-CACHE_VERSION = "v1"
+CACHE_VERSION = "v2"
 GEO_ID_TTL_SECONDS = 7 * 24 * 3600  # geoIdV4 ids are stable
 ATTOM_RESULT_CEILING = 10_000
-FILTER_KEYS = ("absentee", "propertyType", "minBeds", "maxBeds", "minValue", "maxValue")
 
 
 @dataclass
@@ -47,56 +49,59 @@ class SearchOutcome:
     cost_micros: int = 0
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def page_obj(self) -> Page:
+        """This page among all ATTOM (or stored) results, for the page links."""
+        return Page(self.leads, self.page, Paginator(range(self.total), self.page_size))
 
-def lead_search(*, params: dict[str, Any], user_id: int | None = None) -> SearchOutcome:
-    """`params` is a cleaned SearchForm."""
+
+def lead_search(*, query: SearchQuery, user_id: int | None = None) -> SearchOutcome:
     mode = provider_mode(ATTOM)
-    wants_attom = params.get("attom")
-    if wants_attom is False:
-        return local_search(params)
+    if not query.use_attom:
+        return local_search(query)
     if mode == OFF:
-        outcome = local_search(params)
+        outcome = local_search(query)
         outcome.notes.append(
             "ATTOM is off (no ATTOM_API_KEY is set), so these are stored leads only."
         )
         return outcome
-    return attom_search(params, user_id=user_id, sandbox=mode == SANDBOX)
+    return attom_search(query, user_id=user_id, sandbox=mode == SANDBOX)
 
 
-def local_search(params: dict[str, Any]) -> SearchOutcome:
-    leads, total = page_of(
-        leads_in_area(params["area"], params), params["page"], params["pageSize"]
+def local_search(query: SearchQuery) -> SearchOutcome:
+    page = page_of(leads_in_area(query.area, query.filters), query.page, query.page_size)
+    return SearchOutcome(
+        list(page.object_list), page.paginator.count, query.page, query.page_size, source="local"
     )
-    return SearchOutcome(leads, total, params["page"], params["pageSize"], source="local")
 
 
-def attom_search(params: dict[str, Any], *, user_id: int | None, sandbox: bool) -> SearchOutcome:
-    key = search_cache_key(params)
+def attom_search(query: SearchQuery, *, user_id: int | None, sandbox: bool) -> SearchOutcome:
+    key = search_cache_key(query)
     hit = cache.get(key)
     if hit is not None:
-        return _from_cache(hit, params, user_id=user_id, sandbox=sandbox)
+        return _from_cache(hit, query, user_id=user_id, sandbox=sandbox)
     logger.info("search cache miss key=%s", key)
     check_affordable(
         provider=ATTOM,
-        amount_micros=search_price_hint(params["pageSize"], page=params["page"])["max_micros"],
+        amount_micros=search_price_hint(query.page_size, page=query.page)["max_micros"],
         operation="property_search", user_id=user_id,
     )  # fmt: skip
     client = AttomClient.from_settings()
     meter = BillingMeter(user_id=user_id)
-    geo = _geo_query(params, client, meter)
+    geo = _geo_query(query, client, meter)
     if geo is None:
         return SearchOutcome(
             [],
             0,
-            params["page"],
-            params["pageSize"],
+            query.page,
+            query.page_size,
             source=_source(sandbox),
-            notes=[f"ATTOM does not know {params['area'].describe()}."],
+            notes=[f"ATTOM does not know {query.area.describe()}."],
         )
-    page = client.get_by_geo(geo, page=params["page"], page_size=params["pageSize"], meter=meter)
+    page = client.get_by_geo(geo, page=query.page, page_size=query.page_size, meter=meter)
     ingested = ingest_records(page.records, sandbox=sandbox)
     _score_new(ingested.leads)
-    notes = _notes(page, params)
+    notes = _notes(page)
     if page.failure is None:  # a partial page is never served again from the cache
         cache.set(
             key,
@@ -107,16 +112,16 @@ def attom_search(params: dict[str, Any], *, user_id: int | None, sandbox: bool) 
     return SearchOutcome(
         leads,
         page.total,
-        params["page"],
-        params["pageSize"],
+        query.page,
+        query.page_size,
         source=_source(sandbox),
         cost_micros=meter.total_micros,
         notes=notes,
     )
 
 
-def search_cache_key(params: dict[str, Any]) -> str:
-    area: Area = params["area"]
+def search_cache_key(query: SearchQuery) -> str:
+    area = query.area
     normalised = {
         "area": [
             area.kind,
@@ -128,16 +133,18 @@ def search_cache_key(params: dict[str, Any]) -> str:
             str(area.longitude),
             str(area.radius_miles),
         ],
-        "filters": {k: params.get(k) for k in FILTER_KEYS},
-        "page": params["page"],
-        "pageSize": params["pageSize"],
+        "filters": asdict(query.filters),
+        "page": query.page,
+        "pageSize": query.page_size,
         "mode": provider_mode(ATTOM),
     }
     digest = hashlib.sha256(json.dumps(normalised, sort_keys=True, default=str).encode())
     return f"leadflow:search:{CACHE_VERSION}:{digest.hexdigest()}"
 
 
-def _from_cache(hit: dict, params: dict, *, user_id: int | None, sandbox: bool) -> SearchOutcome:
+def _from_cache(
+    hit: dict, query: SearchQuery, *, user_id: int | None, sandbox: bool
+) -> SearchOutcome:
     logger.info("search cache hit")
     record_free(
         provider=ATTOM,
@@ -145,7 +152,7 @@ def _from_cache(hit: dict, params: dict, *, user_id: int | None, sandbox: bool) 
         outcome=Outcome.CACHED,
         user_id=user_id,
         sandbox=sandbox,
-        detail=params["area"].describe(),
+        detail=query.area.describe(),
     )
     leads = list(with_contacts(Lead.objects.filter(pk__in=hit["ids"])))
     by_id = {lead.pk: lead for lead in leads}
@@ -153,35 +160,52 @@ def _from_cache(hit: dict, params: dict, *, user_id: int | None, sandbox: bool) 
     return SearchOutcome(
         ordered,
         hit["total"],
-        params["page"],
-        params["pageSize"],
+        query.page,
+        query.page_size,
         source="cache",
         cached=True,
         notes=list(hit.get("notes", [])),
     )
 
 
-def _geo_query(params: dict, client: AttomClient, meter: BillingMeter) -> GeoQuery | None:
-    area: Area = params["area"]
-    filters = {
-        "absentee": params.get("absentee"),
-        "property_types": (params["propertyType"],) if params.get("propertyType") else (),
-        "min_beds": params.get("minBeds"),
-        "max_beds": params.get("maxBeds"),
-        "min_value": params.get("minValue"),
-        "max_value": params.get("maxValue"),
-    }
+def _geo_query(query: SearchQuery, client: AttomClient, meter: BillingMeter) -> GeoQuery | None:
+    area = query.area
     if area.kind == "zip":
-        return GeoQuery(postal_code=area.zip_code, **filters)
+        return _attom_query(query.filters, postal_code=area.zip_code)
     if area.kind == "radius":
-        return GeoQuery(
+        return _attom_query(
+            query.filters,
             latitude=area.latitude,
             longitude=area.longitude,
             radius_miles=area.radius_miles,
-            **filters,
         )
     geo_id = _geo_id(area, client, meter)
-    return GeoQuery(geo_id_v4=geo_id, **filters) if geo_id else None
+    return _attom_query(query.filters, geo_id_v4=geo_id) if geo_id else None
+
+
+def _attom_query(
+    wanted: PropertyFilters,
+    *,
+    postal_code: str | None = None,
+    geo_id_v4: str | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    radius_miles: Decimal | None = None,
+) -> GeoQuery:
+    """One geography plus the filters ATTOM applies itself."""
+    return GeoQuery(
+        postal_code=postal_code,
+        geo_id_v4=geo_id_v4,
+        latitude=latitude,
+        longitude=longitude,
+        radius_miles=radius_miles,
+        absentee=wanted.absentee,
+        property_types=(wanted.property_type,) if wanted.property_type else (),
+        min_beds=wanted.min_beds,
+        max_beds=wanted.max_beds,
+        min_value=wanted.min_value,
+        max_value=wanted.max_value,
+    )
 
 
 def _geo_id(area: Area, client: AttomClient, meter: BillingMeter) -> str | None:
@@ -212,7 +236,7 @@ def _in_order(leads: list[Lead]) -> list[Lead]:
     return leads
 
 
-def _notes(page, params: dict) -> list[str]:
+def _notes(page: SearchPage) -> list[str]:
     notes = []
     if page.failure is not None:
         notes.append(
@@ -236,10 +260,7 @@ def _source(sandbox: bool) -> str:
 
 def search_price_hint(page_size: int, *, page: int = 1) -> dict[str, int]:
     """What a search of one page may cost at most, for the form's hint and the pre-flight."""
-    usage = search_max_usage(page=page, page_size=page_size)
-    per_record = unit_price_micros("attom.records")
-    per_call = unit_price_micros("attom.calls")
     return {
-        "max_micros": usage["records"] * per_record + usage["calls"] * per_call,
-        "lookup_micros": per_call,
+        "max_micros": max_cost_micros(ATTOM, search_max_usage(page=page, page_size=page_size)),
+        "lookup_micros": max_cost_micros(ATTOM, {"calls": 1}),
     }

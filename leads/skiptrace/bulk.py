@@ -6,18 +6,21 @@ cleanly at the cap and says how many leads are left untraced.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
-from billing.guard import CapExceeded, charge
-from billing.models import Outcome
-from billing.pricing import unit_price_micros
+from billing import pricing
+from billing.guard import CapExceeded
+from billing.meter import BillingMeter
 from billing.selectors import provider_spend_today
 from leads.models import BulkTraceJob, Lead
 from leads.scoring.services import enqueue_ai_scoring
@@ -25,10 +28,10 @@ from leads.skiptrace.contacts import skip_trace_request, store_matches
 from leads.skiptrace.services import (
     after_traces,
     claim_lead,
+    ensure_skip_tracing_on,
     provider_label,
     release_leads,
     reuse_stored_trace,
-    reuse_window,
     traced_owners,
 )
 from providers.batchdata import BatchDataClient
@@ -38,6 +41,11 @@ from providers.registry import BATCH, ProviderOff
 logger = logging.getLogger("leadflow.skiptrace")
 
 BATCH_SIZE = 100  # BatchData's limit per request
+BULK_LIMIT = 5_000  # leads in one job
+# A running job reports progress at least once a batch (a BatchData request and its line-type
+# lookups take well under a minute); this long without a word, its worker has died.
+STALL_AFTER = dt.timedelta(minutes=10)
+ONE_LEAD = {"matches": 1}  # the most one lead of a batch can bill
 MAX_CAP_RACES = 3
 
 
@@ -46,7 +54,7 @@ class BulkPreview:
     count: int
     free: int  # traced within the reuse window: answered from storage at $0
     to_trace: int
-    price_micros: int
+    price_micros: int  # the most one lead can cost: one match
     max_cost_micros: int
     remaining_micros: int  # today's BatchData budget left
 
@@ -61,15 +69,14 @@ class BulkPreview:
 
 def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
     leads = Lead.objects.filter(pk__in=lead_ids)
-    free = leads.filter(skip_traced_at__gte=timezone.now() - reuse_window()).count()
+    free = leads.freshly_traced().count()
     count = leads.count()
-    price = unit_price_micros("batch.matches")
     return BulkPreview(
         count=count,
         free=free,
         to_trace=count - free,
-        price_micros=price,
-        max_cost_micros=(count - free) * price,
+        price_micros=pricing.max_cost_micros(BATCH, ONE_LEAD),
+        max_cost_micros=pricing.max_cost_micros(BATCH, {"matches": count - free}),
         remaining_micros=provider_spend_today(BATCH).remaining_micros,
     )
 
@@ -77,6 +84,8 @@ def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
 def bulk_trace_start(
     *, lead_ids: Sequence[int], user_id: int | None, max_cost_micros: int | None = None
 ) -> BulkTraceJob:
+    """Queue a bulk trace; refused up front (SkipTraceUnavailable) while BatchData is off."""
+    ensure_skip_tracing_on()
     ids = list(Lead.objects.filter(pk__in=lead_ids).order_by("pk").values_list("pk", flat=True))
     job = BulkTraceJob.objects.create(
         user_id=user_id, lead_ids=ids, total=len(ids), max_cost_micros=max_cost_micros
@@ -93,33 +102,71 @@ def run_bulk_trace(job_id: int) -> None:
 def bulk_trace_run(
     job: BulkTraceJob, *, progress: Callable[[BulkTraceJob], None] | None = None
 ) -> BulkTraceJob:
+    """Run a job to its end. Whatever stops it, it never stays "running": a refusal or a
+    failure finishes it as failed with the reason and how many leads are left."""
+    try:
+        ensure_skip_tracing_on()
+        return _run(job, progress)
+    except ProviderOff as exc:  # SkipTraceUnavailable, or turned off since that check
+        return _fail(job, exc.reason)
+    except Exception as exc:
+        _fail(job, f"Stopped by an unexpected error ({type(exc).__name__}).")
+        raise
+
+
+def visible_jobs(user: AbstractBaseUser | AnonymousUser) -> QuerySet[BulkTraceJob]:
+    """Agents see the jobs they started; staff see every job."""
+    jobs = BulkTraceJob.objects.all()
+    return jobs if user.is_staff else jobs.filter(user_id=user.pk)
+
+
+def recover_stalled_jobs() -> int:
+    """Finish as failed the jobs whose worker died mid-run (no progress for STALL_AFTER)."""
+    stalled = BulkTraceJob.objects.filter(
+        status=BulkTraceJob.Status.RUNNING, heartbeat_at__lt=timezone.now() - STALL_AFTER
+    )
+    for job in stalled:
+        _fail(job, "The worker running this job stopped.")
+    return len(stalled)
+
+
+def _fail(job: BulkTraceJob, reason: str) -> BulkTraceJob:
+    job.refresh_from_db()
+    left = job.total - job.processed
+    _set(
+        job,
+        status=BulkTraceJob.Status.FAILED,
+        finished_at=timezone.now(),
+        message=f"{reason} {left} lead(s) left untraced; start again to trace them "
+        "(leads already traced are free).",
+    )
+    return job
+
+
+def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> BulkTraceJob:
     _set(job, status=BulkTraceJob.Status.RUNNING)
     pending = _reuse_stored(job)
     _report(job, progress)
-    if not pending:
-        return _done(job)
-    try:
-        client = BatchDataClient.from_settings()
-    except ProviderOff as off:  # turned off since the job was queued
-        return _failed(job, f"{off.reason} {len(pending)} left.")
-    price = unit_price_micros("batch.matches")
+    client = BatchDataClient.from_settings()
     races = 0
     try:
         while pending:
-            size = _affordable(job, price, min(len(pending), BATCH_SIZE))
+            size = _affordable(job, min(len(pending), BATCH_SIZE))
             if size == 0 or races > MAX_CAP_RACES:
                 return _stop(job, len(pending))
-            if _trace_batch(job, client, pending[:size], price):
+            if _trace_batch(job, client, pending[:size]):
                 pending, races = pending[size:], 0
             else:
                 races += 1  # someone else spent the budget first: size the batch again
             _report(job, progress)
     except ProviderError as exc:
-        return _failed(job, f"BatchData failed: {exc.message}. {job.total - job.processed} left.")
-    return _done(job)
-
-
-def _done(job: BulkTraceJob) -> BulkTraceJob:
+        _set(
+            job,
+            status=BulkTraceJob.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
+        )
+        return job
     _set(
         job,
         status=BulkTraceJob.Status.DONE,
@@ -129,22 +176,15 @@ def _done(job: BulkTraceJob) -> BulkTraceJob:
     return job
 
 
-def _failed(job: BulkTraceJob, message: str) -> BulkTraceJob:
-    _set(job, status=BulkTraceJob.Status.FAILED, finished_at=timezone.now(), message=message)
-    return job
-
-
 def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
     """Leads with a recent trace (or a traced owner) cost nothing: answer them first."""
     leads = list(Lead.objects.filter(pk__in=job.lead_ids).order_by("pk"))
-    fresh_since = timezone.now() - reuse_window()
     owners = traced_owners(leads)  # one query instead of one per lead
     pending, reused = [], []
     for lead in leads:
-        worth_asking = (lead.skip_traced_at and lead.skip_traced_at >= fresh_since) or (
-            lead.normalized_owner,
-            lead.normalized_mailing,
-        ) in owners
+        worth_asking = (
+            lead.trace_is_fresh or (lead.normalized_owner, lead.normalized_mailing) in owners
+        )
         # Claimed like a single trace, so a concurrent trace never repeats its line checks.
         if worth_asking and claim_lead(lead.pk):
             if reuse_stored_trace(lead, job.user_id) is not None:
@@ -164,26 +204,26 @@ def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
     return pending
 
 
-def _affordable(job: BulkTraceJob, price: int, wanted: int) -> int:
-    if price == 0:
+def _affordable(job: BulkTraceJob, wanted: int) -> int:
+    """How many of `wanted` leads today's budget (and the job's own limit) can pay for."""
+    per_lead = pricing.max_cost_micros(BATCH, ONE_LEAD)
+    if per_lead == 0:
         return wanted
     budget = provider_spend_today(BATCH).remaining_micros
     if job.max_cost_micros is not None:
         budget = min(budget, job.max_cost_micros - job.cost_micros)
-    return max(min(wanted, budget // price), 0)
+    return max(min(wanted, budget // per_lead), 0)
 
 
-def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], price: int) -> bool:
+def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead]) -> bool:
     """Trace one batch; False when the cap refused it (nothing was sent)."""
     claimed = [lead for lead in leads if claim_lead(lead.pk)]  # the rest: someone else's now
     ids = [lead.pk for lead in claimed]
     try:
         # Traced since the job began (an agent's click, say): free, as anywhere in the window.
-        meanwhile = Lead.objects.filter(
-            pk__in=ids, skip_traced_at__gte=timezone.now() - reuse_window()
-        ).in_bulk()
+        meanwhile = Lead.objects.freshly_traced().filter(pk__in=ids).in_bulk()
         to_trace = [lead for lead in claimed if lead.pk not in meanwhile]
-        if to_trace and not _charge_and_store(job, client, to_trace, price):
+        if to_trace and not _charge_and_store(job, client, to_trace):
             return False
         for lead in meanwhile.values():
             reuse_stored_trace(lead, job.user_id)
@@ -200,30 +240,21 @@ def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead], 
     return True
 
 
-def _charge_and_store(
-    job: BulkTraceJob, client: BatchDataClient, claimed: list[Lead], price: int
-) -> bool:
+def _charge_and_store(job: BulkTraceJob, client: BatchDataClient, claimed: list[Lead]) -> bool:
     """One BatchData request for the claimed leads, settled with their contacts stored in
     one transaction; False when the cap refused it."""
+    meter = BillingMeter(user_id=job.user_id)
     try:
-        with charge(
-            provider=BATCH,
-            max_micros=len(claimed) * price,
-            operation="skip_trace",
-            user_id=job.user_id,
-        ) as current:
+        with meter.request(
+            provider=BATCH, operation="skip_trace", max_usage={"matches": len(claimed)}
+        ) as ticket:
             batch = client.skip_trace([skip_trace_request(lead) for lead in claimed])
-            cost = batch.match_count * price
             with transaction.atomic():
-                current.settle(
-                    cost_micros=cost,
-                    call=batch.call,
-                    units=batch.match_count,
-                    outcome=Outcome.SUCCESS if batch.match_count else Outcome.EMPTY,
-                )
+                ticket.billed(usage={"matches": batch.match_count}, call=batch.call)
+                per_match = ticket.cost_of(ONE_LEAD)
                 store_matches(
                     [
-                        (lead, match, price if match.matched and not match.error else 0)
+                        (lead, match, per_match if match.matched and not match.error else 0)
                         for lead, match in zip(claimed, batch.matches, strict=True)
                     ],
                     provider=provider_label(),
@@ -233,7 +264,7 @@ def _charge_and_store(
                     requests=F("requests") + 1,
                     matched=F("matched") + batch.match_count,
                     no_match=F("no_match") + len(claimed) - batch.match_count,
-                    cost_micros=F("cost_micros") + cost,
+                    cost_micros=F("cost_micros") + ticket.charged_micros,
                 )
     except CapExceeded:
         logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
@@ -256,12 +287,14 @@ def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
     return job
 
 
-def _set(job: BulkTraceJob, **fields) -> None:
+def _set(job: BulkTraceJob, **fields: Any) -> None:
+    fields["heartbeat_at"] = timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
     BulkTraceJob.objects.filter(pk=job.pk).update(**fields)
 
 
 def _report(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> None:
+    BulkTraceJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
     if progress is not None:
         progress(job)

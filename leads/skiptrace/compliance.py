@@ -6,9 +6,10 @@ calling: a flag the vendor did not send is unknown, never clean.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from leads.models import DoNotCall, Lead, Phone
@@ -57,12 +58,6 @@ def refresh_compliance(lead: Lead, *, save: bool = True) -> Lead:
     if save:
         lead.save(update_fields=COMPLIANCE_FIELDS)
     return lead
-
-
-def best_phone_needs_badge(lead: Lead) -> bool:
-    """The best phone's DNC status is unknown (or stale): show a "DNC unknown" badge."""
-    phone = next((p for p in lead.phones.all() if p.number == lead.best_phone), None)
-    return phone is not None and (phone.dnc is None or phone.dnc_stale)
 
 
 def apply_do_not_call_list(leads: Sequence[Lead]) -> None:
@@ -124,6 +119,6 @@ def owner_mark_do_not_call(*, lead: Lead, user_id: int | None, reason: str = "")
     return leads.count()
 
 
-def _refresh_all(leads: Iterable[Lead]) -> None:
+def _refresh_all(leads: QuerySet[Lead]) -> None:
     for lead in leads.prefetch_related("phones", "emails"):
         refresh_compliance(lead)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db.models import F
 from django.utils import timezone
 
-from leads.models import Email, Lead, Phone, SkipTraceStatus
+from leads.models import TRACE_FIELDS, Email, Lead, Phone, SkipTraceStatus
 from providers.batchdata import SkipTraceMatch, SkipTraceRequest
 
 
@@ -147,11 +147,6 @@ def copy_contacts(*, source: Lead, target: Lead) -> None:
         Email(lead=target, email=e.email, tested=e.tested, rank=e.rank) for e in source.emails.all()
     )
     Lead.objects.filter(pk=target.pk).update(
-        skip_trace_status=source.skip_trace_status,
-        skip_trace_provider=source.skip_trace_provider,
-        skip_traced_at=source.skip_traced_at,
-        litigator=source.litigator,
-        deceased=source.deceased,
-        updated_at=timezone.now(),
+        **{name: getattr(source, name) for name in TRACE_FIELDS}, updated_at=timezone.now()
     )
     target.refresh_from_db()

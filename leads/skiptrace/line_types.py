@@ -8,9 +8,8 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
-from billing.guard import CapExceeded, charge
-from billing.models import Outcome
-from billing.pricing import unit_price_micros
+from billing.guard import CapExceeded
+from billing.meter import BillingMeter
 from leads.models import Lead, Phone
 from providers.http import ProviderError
 from providers.modes import OFF, provider_mode
@@ -49,12 +48,11 @@ def check_line_types(leads: Sequence[Lead]) -> dict[int, list[str]]:
     if not unchecked:
         return notes
     client = TwilioLookupClient.from_settings()
-    price = unit_price_micros("twilio.lookups")
     waiting = [lead for lead in leads if lead.pk in unchecked]
     for index, lead in enumerate(waiting):
         try:
             for phone in unchecked[lead.pk]:
-                _check(client, phone, price, lead)
+                _check(client, phone, lead)
         except CapExceeded:
             for left in waiting[index:]:
                 notes[left.pk] = [CAP_NOTE]
@@ -65,17 +63,13 @@ def check_line_types(leads: Sequence[Lead]) -> dict[int, list[str]]:
     return notes
 
 
-def _check(client: TwilioLookupClient, phone: Phone, price: int, lead: Lead) -> None:
-    with charge(
-        provider=TWILIO, max_micros=price, operation="line_type_lookup", lead_id=lead.pk
-    ) as current:
+def _check(client: TwilioLookupClient, phone: Phone, lead: Lead) -> None:
+    meter = BillingMeter(lead_id=lead.pk)
+    with meter.request(
+        provider=TWILIO, operation="line_type_lookup", max_usage={"lookups": 1}
+    ) as ticket:
         result = client.lookup(phone.number)
-        current.settle(
-            cost_micros=price if result.billed else 0,
-            call=result.call,
-            units=1 if result.billed else 0,
-            outcome=Outcome.SUCCESS if result.billed else Outcome.EMPTY,
-        )
+        ticket.billed(usage={"lookups": 1 if result.billed else 0}, call=result.call)
     phone.valid = result.valid
     if result.line_type:
         phone.line_type = TWILIO_LINE_TYPES.get(result.line_type, result.line_type)

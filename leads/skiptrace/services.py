@@ -4,8 +4,8 @@
   `force` (a no-match too).
 - A lead whose owner (normalised name + mailing address) was traced for another property
   reuses that person's contacts, free.
-- Otherwise: reserve one match's price → call → settle `matchCount × price` (a no-match is
-  free) and store the contacts in the same transaction as the settlement.
+- Otherwise one metered BatchData request: it may bill one match; the ledger is settled with
+  the matches billed (a no-match is free) in the same transaction as the contacts are stored.
 - A claim on the lead row (a conditional UPDATE) makes concurrent requests for one lead
   produce one provider call and one charge; the others wait and get the stored result.
 """
@@ -18,14 +18,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
-from billing.guard import charge, record_free
+from billing.guard import record_free
+from billing.meter import BillingMeter
 from billing.models import Outcome
-from billing.pricing import unit_price_micros
 from leads.models import Lead, SkipTraceStatus
 from leads.scoring.services import SCORE_FIELDS, enqueue_ai_scoring, lead_score_rules
 from leads.skiptrace.compliance import COMPLIANCE_FIELDS, apply_do_not_call_list, refresh_compliance
@@ -45,6 +44,9 @@ WAIT_LIMIT_SECONDS = 60
 class SkipTraceUnavailable(ProviderOff):
     """BatchData is off: no key is set and the sandbox is off."""
 
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(BATCH, reason)
+
 
 class LeadBusy(Exception):
     """Another request is tracing this lead and did not finish in time."""
@@ -63,13 +65,14 @@ def provider_label() -> str:
     return "batchdata-sandbox" if provider_mode(BATCH) == SANDBOX else "batchdata"
 
 
-def reuse_window() -> dt.timedelta:
-    return dt.timedelta(days=settings.SKIP_TRACE_REUSE_DAYS)
+def ensure_skip_tracing_on() -> None:
+    """Refuse, with the reason, any trace while BatchData is off."""
+    if provider_mode(BATCH) == OFF:
+        raise SkipTraceUnavailable()  # the registry's reason: what to set
 
 
 def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = False) -> TraceOutcome:
-    if provider_mode(BATCH) == OFF:
-        raise SkipTraceUnavailable(BATCH)
+    ensure_skip_tracing_on()
     if not claim_lead(lead.pk):
         return _wait_for_other(lead, user_id)
     try:
@@ -115,7 +118,7 @@ def _wait_for_other(lead: Lead, user_id: int | None) -> TraceOutcome:
 
 
 def reuse_stored_trace(lead: Lead, user_id: int | None) -> TraceOutcome | None:
-    if lead.skip_traced_at and timezone.now() - lead.skip_traced_at <= reuse_window():
+    if lead.trace_is_fresh:
         _record_reuse(lead, user_id, "traced within the reuse window")
         return TraceOutcome(lead, 0, reused=True, detail="already traced — free")
     same_owner = same_owner_traced(lead)
@@ -131,11 +134,11 @@ def same_owner_traced(lead: Lead) -> Lead | None:
     if not (lead.normalized_owner and lead.normalized_mailing):
         return None
     return (
-        Lead.objects.filter(
+        Lead.objects.freshly_traced()
+        .filter(
             normalized_owner=lead.normalized_owner,
             normalized_mailing=lead.normalized_mailing,
             skip_trace_status=SkipTraceStatus.MATCHED,
-            skip_traced_at__gte=timezone.now() - reuse_window(),
         )
         .exclude(pk=lead.pk)
         .order_by("-skip_traced_at")
@@ -150,11 +153,9 @@ def traced_owners(leads: Iterable[Lead]) -> set[tuple[str, str]]:
         lead.normalized_owner for lead in leads if lead.normalized_owner and lead.normalized_mailing
     }
     return set(
-        Lead.objects.filter(
-            normalized_owner__in=owners,
-            skip_trace_status=SkipTraceStatus.MATCHED,
-            skip_traced_at__gte=timezone.now() - reuse_window(),
-        ).values_list("normalized_owner", "normalized_mailing")
+        Lead.objects.freshly_traced()
+        .filter(normalized_owner__in=owners, skip_trace_status=SkipTraceStatus.MATCHED)
+        .values_list("normalized_owner", "normalized_mailing")
     )
 
 
@@ -171,20 +172,13 @@ def _record_reuse(lead: Lead, user_id: int | None, detail: str) -> None:
 
 
 def _trace(lead: Lead, user_id: int | None) -> TraceOutcome:
-    price = unit_price_micros("batch.matches")
     client = BatchDataClient.from_settings()
-    with charge(
-        provider=BATCH, max_micros=price, operation="skip_trace", user_id=user_id, lead_id=lead.pk
-    ) as current:
+    meter = BillingMeter(user_id=user_id, lead_id=lead.pk)
+    with meter.request(provider=BATCH, operation="skip_trace", max_usage={"matches": 1}) as ticket:
         batch = client.skip_trace([skip_trace_request(lead)])
-        cost = batch.match_count * price
         with transaction.atomic():
-            current.settle(
-                cost_micros=cost,
-                call=batch.call,
-                units=batch.match_count,
-                outcome=Outcome.SUCCESS if batch.match_count else Outcome.EMPTY,
-            )
+            ticket.billed(usage={"matches": batch.match_count}, call=batch.call)
+            cost = ticket.charged_micros
             store_match(lead, batch.matches[0], cost_micros=cost, provider=provider_label())
     return TraceOutcome(lead, cost, reused=False)
 

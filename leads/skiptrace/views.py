@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing.api import cap_message
-from billing.guard import CapExceeded
-from billing.pricing import unit_price_micros
+from billing.pricing import max_cost_micros
 from billing.selectors import provider_spend_today
+from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm
-from leads.models import BulkTraceJob, Lead
+from leads.models import Lead
 from leads.selectors import leads_filtered, with_contacts
-from leads.skiptrace.bulk import bulk_preview, bulk_trace_start
-from leads.skiptrace.compliance import owner_mark_do_not_call, phone_mark_do_not_call
-from leads.skiptrace.services import (
-    LeadBusy,
-    SkipTraceUnavailable,
-    lead_skip_trace,
-    reuse_window,
-    same_owner_traced,
+from leads.skiptrace.bulk import (
+    BULK_LIMIT,
+    bulk_preview,
+    bulk_trace_start,
+    recover_stalled_jobs,
+    visible_jobs,
 )
-from providers.http import ProviderError
+from leads.skiptrace.compliance import owner_mark_do_not_call, phone_mark_do_not_call
+from leads.skiptrace.services import lead_skip_trace, same_owner_traced
 from providers.registry import BATCH
-
-BULK_LIMIT = 5_000
 
 
 def _lead(lead_id: int) -> Lead:
@@ -40,13 +32,14 @@ def _lead(lead_id: int) -> Lead:
 @login_required
 def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _lead(lead_id)
-    fresh = lead.skip_traced_at and timezone.now() - lead.skip_traced_at <= reuse_window()
+    fresh = lead.trace_is_fresh
     context = {
         "lead": lead,
         "fresh": fresh,
         "same_owner": None if fresh else same_owner_traced(lead),
-        "price_micros": unit_price_micros("batch.matches"),
+        "price_micros": max_cost_micros(BATCH, {"matches": 1}),
         "budget": provider_spend_today(BATCH),
+        **_row_on_page(request.GET.get("row", "")),
     }
     return render(request, "leads/skiptrace_modal.html#confirm", context)
 
@@ -55,35 +48,28 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def skiptrace_run(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _lead(lead_id)
-    context: dict = {"lead": lead, **_row_on_page(request)}
+    context: dict = {"lead": lead, **_row_on_page(request.POST.get("row", ""))}
     status = 200
     try:
         outcome = lead_skip_trace(
             lead=lead, user_id=request.user.pk, force=request.POST.get("force") == "1"
         )
         context.update(outcome=outcome, lead=_lead(lead_id))
-    except CapExceeded as exc:
-        context["error"], status = cap_message(exc), 429
-    except (SkipTraceUnavailable, LeadBusy) as exc:
-        context["error"], status = str(exc), 409
-    except ProviderError as exc:
-        context["error"], status = f"BatchData could not answer: {exc.message}", 502
+    except SERVICE_ERRORS as exc:
+        answer = error_answer(exc)
+        context["error"], status = answer.message, answer.status
     return render(request, "leads/skiptrace_modal.html#result", context, status=status)
 
 
-def _row_on_page(request: HttpRequest) -> dict:
-    """The lead's table row on the page the modal was opened over, to swap in updated.
+# The page the modal opened over names the table row to update (a lead list row has a
+# checkbox, a search row has none); the detail page names none.
+ROW_KINDS = {"selectable": True, "plain": False}
 
-    The lead list's rows have a checkbox and the search's do not; the detail page has no
-    row, and an out-of-band swap with no target is an htmx error.
-    """
-    current = request.htmx.current_url_abs_path if request.htmx else None
-    path = urlsplit(current).path if current else None
-    if path == reverse("lead-list"):
-        return {"row_on_page": True, "selectable": True}
-    if path == reverse("search"):
-        return {"row_on_page": True, "selectable": False}
-    return {"row_on_page": False}
+
+def _row_on_page(row: str) -> dict:
+    if row not in ROW_KINDS:
+        return {"row_on_page": False}
+    return {"row_on_page": True, "selectable": ROW_KINDS[row], "row": row}
 
 
 @login_required
@@ -110,7 +96,8 @@ def _selected_ids(request: HttpRequest) -> tuple[list[int], str | None]:
         form = LeadFilterForm(QueryDict(request.POST.get("filter", "")))
         if not form.is_valid():
             return [], "The filter is not valid."
-        ids = list(leads_filtered(form.cleaned_data).values_list("pk", flat=True)[: BULK_LIMIT + 1])
+        matching = leads_filtered(form.lead_filters()).values_list("pk", flat=True)
+        ids = list(matching[: BULK_LIMIT + 1])
     else:
         try:
             ids = [int(v) for v in request.POST.getlist("lead")]
@@ -139,14 +126,20 @@ def bulk_skiptrace_start(request: HttpRequest) -> HttpResponse:
     ids, error = _selected_ids(request)
     if error:
         return render(request, "leads/bulk_modal.html#error", {"error": error}, status=400)
-    job = bulk_trace_start(lead_ids=ids, user_id=request.user.pk)
+    try:
+        job = bulk_trace_start(lead_ids=ids, user_id=request.user.pk)
+    except SERVICE_ERRORS as exc:
+        answer = error_answer(exc)
+        context = {"error": answer.message}
+        return render(request, "leads/bulk_modal.html#error", context, status=answer.status)
     job.refresh_from_db()  # a worker (or an immediate backend) may have run it already
     return render(request, "leads/bulk_modal.html#progress", {"job": job})
 
 
 @login_required
 def bulk_skiptrace_progress(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(BulkTraceJob, pk=job_id)
+    recover_stalled_jobs()
+    job = get_object_or_404(visible_jobs(request.user), pk=job_id)
     response = render(request, "leads/bulk_modal.html#progress", {"job": job})
     if job.finished:
         response["HX-Trigger"] = "bulk-trace-finished"

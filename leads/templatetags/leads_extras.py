@@ -5,11 +5,6 @@ from django import template
 register = template.Library()
 
 
-@register.filter
-def page_count(total: int, page_size: int) -> int:
-    return max(-(-int(total) // int(page_size)), 1) if page_size else 1
-
-
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """The current query string with some parameters replaced."""

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from leads.models import Lead
+from leads.search.ingest import stored_dedup_key
 from leads.search.merge import keeper_of, merge_leads
-from leads.search.normalize import address_key, normalize_address, owner_key
 
 
 class Command(BaseCommand):
@@ -41,22 +41,8 @@ class Command(BaseCommand):
     def _groups(self) -> dict[tuple[str, str], list[Lead]]:
         groups: dict[tuple[str, str], list[Lead]] = defaultdict(list)
         for lead in Lead.objects.order_by("pk").iterator(chunk_size=2000):
-            groups[self._keys(lead)].append(lead)
+            groups[stored_dedup_key(lead)].append(lead)
         return groups
-
-    def _keys(self, lead: Lead) -> tuple[str, str]:
-        address = normalize_address(
-            lead.street, unit=lead.unit, city=lead.city, state=lead.state, zip_code=lead.zip_code
-        )
-        if lead.corporate_owner or not lead.owner_first_name:
-            owners = (
-                [lead.owner_last_name or lead.owner_name]
-                if (lead.owner_last_name or lead.owner_name)
-                else []
-            )
-        else:
-            owners = [(lead.owner_first_name, lead.owner_last_name)]
-        return address_key(address), owner_key(owners, corporate=lead.corporate_owner)
 
     def _needs_work(self, key: tuple[str, str], leads: list[Lead]) -> bool:
         return len(leads) > 1 or (leads[0].normalized_address, leads[0].normalized_owner) != key

@@ -10,7 +10,8 @@ from billing.models import DailyCap, LedgerEntry
 from billing.money import cents_to_micros, format_dollars
 from billing.reconcile import reconcile
 from billing.selectors import provider_spend_today
-from leads.forms import SearchForm
+from leads.search.forms import SearchForm
+from leads.search.query import SearchQuery
 from leads.search.services import lead_search
 from leads.skiptrace.services import lead_skip_trace
 from providers.http import ProviderError
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         )
         first_row = LedgerEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with temporary_caps(cap):
-            leads = self._search(form.cleaned_data)
+            leads = self._search(form.search_query())
             self._trace(leads[: max(traces, 0)])
         self._report(first_row)
 
@@ -58,14 +59,14 @@ class Command(BaseCommand):
             raise CommandError("--cap-cents must be more than 0")
         return micros
 
-    def _search(self, params: dict) -> list:
+    def _search(self, query: SearchQuery) -> list:
         try:
-            outcome = lead_search(params=params)
+            outcome = lead_search(query=query)
         except (CapExceeded, ProviderError) as exc:
             self.stdout.write(f"Search stopped: {exc}")
             return []
         self.stdout.write(
-            f"Search {params['area'].describe()}: {len(outcome.leads)} of {outcome.total} "
+            f"Search {query.area.describe()}: {len(outcome.leads)} of {outcome.total} "
             f"({outcome.source}), cost {format_dollars(outcome.cost_micros)}."
         )
         return outcome.leads

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.guard import CapExceeded
-from leads.forms import SearchForm
 from leads.models import Lead
+from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.skiptrace.services import lead_skip_trace
 from providers.modes import SANDBOX, provider_mode
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         form = SearchForm(params)
         if not form.is_valid():
             raise CommandError(f"demo search {params} is invalid: {form.errors.as_text()}")
-        outcome = lead_search(params=form.cleaned_data)
+        outcome = lead_search(query=form.search_query())
         self.stdout.write(
             f"Demo search {form.cleaned_data['area'].describe()}: "
             f"{len(outcome.leads)} leads of {outcome.total}."

@@ -6,6 +6,7 @@ import pytest
 
 from leads.models import Lead, Stage
 from leads.pipeline.services import MoveRejected, append_to_stage, board_columns, lead_move
+from leads.selectors import NO_FILTERS
 from leads.tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
@@ -56,20 +57,20 @@ def test_it_refuses_an_unknown_stage():
     lead = make_lead()
     with pytest.raises(MoveRejected) as refused:
         lead_move(lead_id=lead.pk, stage="won", position=0)
-    assert refused.value.status == 400
+    assert refused.value.code == "unknown_stage"
 
 
 def test_it_refuses_an_unknown_lead():
     with pytest.raises(MoveRejected) as refused:
         lead_move(lead_id=999_999, stage=Stage.NEW, position=0)
-    assert refused.value.status == 404
+    assert refused.value.code == "not_found"
 
 
 def test_it_refuses_a_negative_position():
     lead = make_lead()
     with pytest.raises(MoveRejected) as refused:
         lead_move(lead_id=lead.pk, stage=Stage.NEW, position=-1)
-    assert refused.value.status == 400
+    assert refused.value.code == "invalid_position"
 
 
 def test_it_refuses_a_card_moved_meanwhile_by_someone_else():
@@ -83,7 +84,7 @@ def test_it_refuses_a_card_moved_meanwhile_by_someone_else():
             expected_stage=Stage.NEW,
             expected_position=0,
         )
-    assert refused.value.status == 409
+    assert refused.value.code == "stale"
     assert Lead.objects.get(pk=leads[0].pk).stage == Stage.DEAD
 
 
@@ -110,7 +111,7 @@ def test_it_reads_the_board_in_a_constant_number_of_queries(django_assert_max_nu
     make_column(Stage.NEW, 40)
     make_column(Stage.CONTACTED, 3)
     with django_assert_max_num_queries(1 + len(Stage.values)):
-        columns = board_columns({}, per_column=25)
+        columns = board_columns(NO_FILTERS, per_column=25)
     by_stage = {c.stage: c for c in columns}
     assert by_stage[Stage.NEW].count == 40 and len(by_stage[Stage.NEW].cards) == 25
     assert by_stage[Stage.NEW].more == 15

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import threading
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -32,7 +33,7 @@ def person(first: str, last: str) -> OwnerName:
 
 
 def record(**changes) -> PropertyRecord:
-    fields = {
+    fields: dict[str, Any] = {
         "attom_id": 184713191,
         "fips": "04013",
         "apn": "123-45-678",

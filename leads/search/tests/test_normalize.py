@@ -3,16 +3,13 @@ from __future__ import annotations
 import pytest
 
 from leads.search import normalize
-from leads.search.normalize import (
-    NormalAddress,
-    address_key,
+from leads.search.normalize import NormalAddress, address_key, normalize_address, parse_one_line
+from leads.search.owner_names import (
     is_entity,
-    normalize_address,
     normalize_entity_name,
     normalize_person_name,
     owner_display,
     owner_key,
-    parse_one_line,
 )
 
 
@@ -128,12 +125,6 @@ def test_it_splits_zip_plus_four():
     addr = normalize_address("4529 WINONA CT", zip_code="80212-2512")
 
     assert (addr.zip5, addr.zip4) == ("80212", "2512")
-
-
-def test_it_writes_the_one_line_form():
-    addr = normalize_address("4529 winona court #4", city="denver", state="co", zip_code="80212")
-
-    assert addr.one_line == "4529 WINONA CT UNIT 4, DENVER, CO 80212"
 
 
 @pytest.mark.parametrize(

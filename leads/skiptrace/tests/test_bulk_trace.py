@@ -13,8 +13,14 @@ from django.utils import timezone
 from billing.guard import spend_day
 from billing.models import LedgerEntry, Outcome, SpendDay
 from leads.models import BulkTraceJob, Lead, SkipTraceStatus
-from leads.skiptrace.bulk import bulk_preview, bulk_trace_run, bulk_trace_start
-from leads.skiptrace.services import lead_skip_trace
+from leads.skiptrace.bulk import (
+    STALL_AFTER,
+    bulk_preview,
+    bulk_trace_run,
+    bulk_trace_start,
+    recover_stalled_jobs,
+)
+from leads.skiptrace.services import SkipTraceUnavailable, lead_skip_trace
 from leads.skiptrace.tests.test_skiptrace import PRICE, sandbox_lead, set_cap
 from leads.tests.factories import make_lead
 from providers.sandbox import faults
@@ -209,18 +215,6 @@ def test_it_fails_the_job_when_batchdata_fails(settings):
     assert day().settled_micros == ledger_sum() == 0
 
 
-def test_it_fails_the_job_when_batchdata_was_turned_off_after_queueing(settings):
-    traced = make_lead(skip_traced_at=timezone.now(), skip_trace_status=SkipTraceStatus.MATCHED)
-    settings.SANDBOX_PROVIDERS, settings.BATCHDATA_API_KEY = False, ""
-
-    job, _ = run_job([traced.pk, *make_leads(2)])
-
-    assert job.status == BulkTraceJob.Status.FAILED and job.finished_at
-    assert "Skip tracing is off: set BATCHDATA_API_KEY" in job.message and "2 left" in job.message
-    assert job.reused == 1  # what was free is still answered
-    assert faults.request_count("batch") == 0 and not batch_ledger().exclude(outcome="reused")
-
-
 def test_it_checks_line_types_until_the_twilio_cap(settings):
     set_cap(settings, "twilio", 2 * 8_000)  # two lookups
     lead_ids = [sandbox_lead(phones=2).pk, sandbox_lead(phones=2).pk, sandbox_lead().pk]
@@ -256,6 +250,56 @@ def test_it_enqueues_the_job_after_commit(settings, agent, django_capture_on_com
     assert (job.total, job.processed, job.user_id) == (5, 5, agent.pk)
     assert faults.request_count("batch") == 1
     assert set(batch_ledger().values_list("user_id", flat=True)) == {agent.pk}
+
+
+def test_it_refuses_to_start_while_batchdata_is_off(settings, agent):
+    settings.SANDBOX_PROVIDERS, settings.BATCHDATA_API_KEY = False, ""
+    with pytest.raises(SkipTraceUnavailable, match="BATCHDATA_API_KEY"):
+        bulk_trace_start(lead_ids=make_leads(2), user_id=agent.pk)
+    assert not BulkTraceJob.objects.exists()
+
+
+def test_it_fails_a_queued_job_with_the_reason_when_batchdata_was_turned_off(settings):
+    lead_ids = make_leads(3)
+    settings.SANDBOX_PROVIDERS, settings.BATCHDATA_API_KEY = False, ""
+
+    job, _ = run_job(lead_ids)
+
+    assert job.status == BulkTraceJob.Status.FAILED and job.finished_at is not None
+    assert "Skip tracing is off" in job.message and "3 lead(s) left" in job.message
+    assert faults.request_count("batch") == 0
+
+
+def test_it_never_leaves_a_job_running_when_an_error_stops_it(no_line_types):
+    job = BulkTraceJob.objects.create(lead_ids=make_leads(3), total=3)
+
+    def broken_progress(current: BulkTraceJob) -> None:
+        raise RuntimeError("the progress display broke")
+
+    with pytest.raises(RuntimeError):
+        bulk_trace_run(job, progress=broken_progress)
+
+    job.refresh_from_db()
+    assert job.status == BulkTraceJob.Status.FAILED
+    assert "unexpected error (RuntimeError)" in job.message
+
+
+def test_it_finishes_as_failed_a_job_whose_worker_died():
+    long_ago = timezone.now() - STALL_AFTER - dt.timedelta(seconds=1)
+    dead = BulkTraceJob.objects.create(
+        lead_ids=make_leads(2), total=2, status=BulkTraceJob.Status.RUNNING, heartbeat_at=long_ago
+    )
+    alive = BulkTraceJob.objects.create(
+        lead_ids=[], total=0, status=BulkTraceJob.Status.RUNNING, heartbeat_at=timezone.now()
+    )
+
+    assert recover_stalled_jobs() == 1
+
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == BulkTraceJob.Status.FAILED and "worker" in dead.message
+    assert "2 lead(s) left untraced" in dead.message
+    assert alive.status == BulkTraceJob.Status.RUNNING
 
 
 # -- the command ---------------------------------------------------------------------------

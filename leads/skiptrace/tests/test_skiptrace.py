@@ -169,7 +169,9 @@ def ledger_sum(provider: str = "batch") -> int:
 
 
 def sent_items(mock: responses.RequestsMock, index: int = 0) -> list[dict[str, Any]]:
-    return json.loads(mock.calls[index].request.body)["requests"]
+    body = mock.calls[index].request.body
+    assert body is not None
+    return json.loads(body)["requests"]
 
 
 # -- writing what was found ----------------------------------------------------------------

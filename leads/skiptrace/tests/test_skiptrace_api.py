@@ -11,6 +11,7 @@ from django.test import Client
 
 from accounts.models import ApiToken
 from billing.models import LedgerEntry, Outcome, SpendDay
+from leads.models import BulkTraceJob
 from leads.skiptrace.tests.test_skiptrace import BATCH_URL, JANE, PRICE, answer, go_live, set_cap
 from leads.tests.factories import make_lead
 
@@ -221,3 +222,65 @@ def test_it_only_accepts_post(agent_client, wire):
     response = agent_client.get(url(make_lead().pk))
 
     assert response.status_code == 405
+
+
+# -- bulk traces ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bulk_sandbox(settings):
+    settings.SANDBOX_PROVIDERS = True
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def test_it_previews_a_bulk_trace_in_cents(agent_client, bulk_sandbox):
+    ids = [make_lead().pk for _ in range(3)]
+    response = agent_client.post(
+        "/api/bulk-traces/preview", {"leadIds": ids}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["count"], body["free"], body["toTrace"]) == (3, 0, 3)
+    assert body["maxCostCents"] == 21 and body["budgetLeftCents"] == 2000
+
+
+def test_it_queues_a_bulk_trace_and_shows_its_progress(agent_client, bulk_sandbox):
+    ids = [make_lead().pk for _ in range(2)]
+    response = agent_client.post(
+        "/api/bulk-traces", {"leadIds": ids}, content_type="application/json"
+    )
+    assert response.status_code == 202
+    job = response.json()
+    assert (job["status"], job["total"], job["processed"]) == ("queued", 2, 0)
+    progress = agent_client.get(f"/api/bulk-traces/{job['id']}")
+    assert progress.status_code == 200 and progress.json()["id"] == job["id"]
+
+
+def test_it_refuses_a_bulk_trace_while_batchdata_is_off(agent_client, settings):
+    settings.SANDBOX_PROVIDERS, settings.BATCHDATA_API_KEY = False, ""
+    ids = [make_lead().pk]
+    response = agent_client.post(
+        "/api/bulk-traces", {"leadIds": ids}, content_type="application/json"
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "provider_off" and "BATCHDATA_API_KEY" in body["message"]
+    assert not BulkTraceJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "lead_ids", [None, [], "1,2", [1, "2"], [True], [0], [2**64], list(range(1, 5_002))]
+)
+def test_it_refuses_bad_lead_ids(agent_client, bulk_sandbox, lead_ids):
+    response = agent_client.post(
+        "/api/bulk-traces", {"leadIds": lead_ids}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "leadIds" in response.json()["fields"]
+
+
+def test_it_shows_an_agent_only_their_own_bulk_traces(agent_client, django_user_model):
+    other = django_user_model.objects.create_user("other-agent", password="x-pass-123")
+    job = BulkTraceJob.objects.create(user=other, total=0)
+    assert agent_client.get(f"/api/bulk-traces/{job.pk}").status_code == 404
+    assert agent_client.get(f"/leads/bulk-skiptrace/{job.pk}/").status_code == 404

@@ -97,6 +97,27 @@ def test_it_runs_a_trace_and_shows_the_contacts_with_badges(agent_client, wire):
     assert len(wire.calls) == 1
 
 
+@pytest.mark.parametrize(("row", "checkbox"), [("selectable", True), ("plain", False)])
+def test_it_updates_the_row_the_modal_was_opened_from(agent_client, wire, row, checkbox):
+    lead = make_lead()
+    modal = agent_client.get(f"/leads/{lead.pk}/skiptrace/?row={row}", **HTMX).text
+    assert f'name="row" value="{row}"' in modal
+
+    html = agent_client.post(f"/leads/{lead.pk}/skiptrace/run/", {"row": row}, **HTMX).text
+
+    assert f'<tr id="lead-{lead.pk}" hx-swap-oob="true">' in html
+    assert ('class="row-select"' in html) is checkbox
+
+
+@pytest.mark.parametrize("row", ["", "nonsense"])
+def test_it_swaps_no_row_when_the_page_has_none(agent_client, wire, row):
+    lead = make_lead()
+
+    html = agent_client.post(f"/leads/{lead.pk}/skiptrace/run/", {"row": row}, **HTMX).text
+
+    assert "hx-swap-oob" not in html and "+16025550142" in html
+
+
 def test_it_shows_a_stored_result_for_free(agent_client, wire):
     lead = traced_lead()
 
@@ -273,8 +294,9 @@ def test_it_starts_a_bulk_trace_and_shows_its_progress(
     assert f'hx-get="/leads/bulk-skiptrace/{job.pk}/"' in html  # the partial polls
 
 
-def test_it_reports_a_finished_job(agent_client):
+def test_it_reports_a_finished_job(agent_client, agent):
     job = BulkTraceJob.objects.create(
+        user=agent,
         total=3,
         processed=3,
         matched=2,
@@ -296,8 +318,10 @@ def test_it_reports_a_finished_job(agent_client):
     assert "hx-get" not in html  # nothing left to poll
 
 
-def test_it_keeps_polling_a_running_job(agent_client):
-    job = BulkTraceJob.objects.create(total=300, processed=100, status="running")
+def test_it_keeps_polling_a_running_job(agent_client, agent):
+    job = BulkTraceJob.objects.create(
+        user=agent, total=300, processed=100, status="running", heartbeat_at=timezone.now()
+    )
 
     response = agent_client.get(f"/leads/bulk-skiptrace/{job.pk}/", **HTMX)
 
@@ -322,3 +346,16 @@ def test_it_answers_404_when_tracing_an_unknown_lead(agent_client, wire):
 
     assert response.status_code == 404
     assert len(wire.calls) == 0
+
+
+def test_it_refuses_a_bulk_trace_while_batchdata_is_off_and_says_why(agent_client, settings):
+    settings.SANDBOX_PROVIDERS, settings.BATCHDATA_API_KEY = False, ""
+    leads = [make_lead() for _ in range(2)]
+
+    response = agent_client.post(
+        "/leads/bulk-skiptrace/", {"lead": [lead.pk for lead in leads]}, **HTMX
+    )
+
+    assert response.status_code == 409
+    assert "Skip tracing is off" in response.content.decode()
+    assert not BulkTraceJob.objects.exists()

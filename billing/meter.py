@@ -1,0 +1,92 @@
+"""Paying for a provider call: the one path from "this request may bill so much" to a ledger row.
+
+`BillingMeter` is the spend guard behind the `providers.metering.Meter` protocol. A caller
+(or a client given the meter) opens `request()` with the most the request can bill, in the
+vendor's billing units (`{"matches": 1}`, `{"lookups": 1}`, OpenAI's token usage); the meter
+reserves what that costs and refuses with `CapExceeded` before anything is sent. Once the
+answer is in, the caller tells the ticket what the vendor billed (`billed(usage=..., call=...)`),
+inside its own `transaction.atomic()` when it stores what it bought, so that the charge and
+the goods commit together. Billing alone turns usage into money and an outcome; a
+`ProviderError` leaving the block releases the reservation, or charges the maximum when the
+outcome is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from billing.guard import Charge, charge
+from billing.models import LedgerEntry, Outcome
+from billing.pricing import TOKEN_BILLED, billable_units, cost_micros, max_cost_micros
+from providers.http import CallInfo
+
+
+class BillingMeter:
+    """Meters the requests of one piece of work (a search, a trace, a score) for one user
+    and lead; `total_micros` is what they were charged."""
+
+    def __init__(self, *, user_id: int | None = None, lead_id: int | None = None) -> None:
+        self.user_id = user_id
+        self.lead_id = lead_id
+        self.charges: list[Charge] = []
+
+    @contextmanager
+    def request(
+        self, *, provider: str, operation: str, max_usage: Mapping[str, int]
+    ) -> Iterator[BillingTicket]:
+        with charge(
+            provider=provider,
+            max_micros=max_cost_micros(provider, max_usage),
+            operation=operation,
+            user_id=self.user_id,
+            lead_id=self.lead_id,
+        ) as current:
+            self.charges.append(current)
+            yield BillingTicket(provider, current)
+
+    @property
+    def total_micros(self) -> int:
+        """What the ledger charged for this meter's requests so far."""
+        return sum(c.entry.cost_micros for c in self.charges if c.entry is not None)
+
+
+class BillingTicket:
+    """One request in flight: it turns the usage the vendor billed into money and an outcome."""
+
+    def __init__(self, provider: str, current: Charge) -> None:
+        self.provider = provider
+        self.charge = current
+
+    def billed(
+        self, *, usage: Mapping[str, int], call: CallInfo, outcome: str | None = None
+    ) -> None:
+        """Settle what `usage` costs, with the request's ledger row. The outcome is the call's,
+        "empty" when a successful call billed nothing; pass one for an answer that was billed
+        but is of no use (a refusal). A token-billed call may cost more than was reserved: it
+        is charged in full and its row records the overrun."""
+        if outcome is None:
+            billed_nothing = call.outcome == Outcome.SUCCESS and not any(usage.values())
+            outcome = Outcome.EMPTY if billed_nothing else call.outcome
+        self.charge.settle(
+            cost_micros=cost_micros(self.provider, usage),
+            call=call,
+            units=billable_units(self.provider, usage),
+            outcome=outcome,
+            allow_overrun=self.provider in TOKEN_BILLED,
+        )
+
+    @property
+    def entry(self) -> LedgerEntry | None:
+        """The request's ledger row, once settled (or charged the maximum on failure)."""
+        return self.charge.entry
+
+    @property
+    def charged_micros(self) -> int:
+        """What the ledger charged for this request: 0 until settled, or when released."""
+        return self.charge.entry.cost_micros if self.charge.entry is not None else 0
+
+    def cost_of(self, usage: Mapping[str, int]) -> int:
+        """What `usage` costs at the prices this request settles at (e.g. one match of a batch,
+        for the lead it belongs to)."""
+        return cost_micros(self.provider, usage)

@@ -1,0 +1,41 @@
+"""Forms of the pipeline board: its filters and a card move."""
+
+from __future__ import annotations
+
+from django import forms
+
+from leads.forms import TriStateField, lead_filters_from
+from leads.models import Source, Stage, Temperature
+from leads.selectors import NO_FILTERS, LeadFilters
+
+
+class BoardFilterForm(forms.Form):
+    temperature = forms.ChoiceField(
+        required=False, choices=[("", "Any temperature"), *Temperature.choices]
+    )
+    contactable = TriStateField(required=False, options=("Any", "Contactable", "Not contactable"))
+    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
+
+    def lead_filters(self) -> LeadFilters:
+        """The board's filters; an invalid one shows the whole board (with the error)."""
+        return lead_filters_from(self.cleaned_data) if self.is_valid() else NO_FILTERS
+
+
+class MoveForm(forms.Form):
+    """A card move from the board: where to, and where the mover saw it."""
+
+    lead = forms.IntegerField(min_value=1)
+    stage = forms.ChoiceField(choices=Stage.choices)
+    position = forms.IntegerField(min_value=0, required=False)
+    expected_stage = forms.ChoiceField(choices=Stage.choices, required=False)
+    expected_position = forms.IntegerField(min_value=0, required=False)
+
+    def move_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "lead_id": data["lead"],
+            "stage": data["stage"],
+            "position": data["position"] if data["position"] is not None else 0,
+            "expected_stage": data["expected_stage"] or None,
+            "expected_position": data["expected_position"],
+        }

@@ -1,0 +1,37 @@
+"""The search API: `GET /api/search`."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from accounts.auth import api_login_required
+from billing.money import micros_to_cents
+from leads.errors import SERVICE_ERRORS, error_json, invalid_request
+from leads.search.forms import SearchForm
+from leads.search.services import lead_search
+from leads.serializers import lead_json
+
+
+@require_GET
+@api_login_required
+def search(request: HttpRequest) -> JsonResponse:
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return invalid_request(form)
+    try:
+        outcome = lead_search(query=form.search_query(), user_id=request.user.pk)
+    except SERVICE_ERRORS as exc:
+        return error_json(exc)
+    return JsonResponse(
+        {
+            "leads": [lead_json(lead) for lead in outcome.leads],
+            "total": outcome.total,
+            "page": outcome.page,
+            "pageSize": outcome.page_size,
+            "source": outcome.source,
+            "cached": outcome.cached,
+            "costCents": micros_to_cents(outcome.cost_micros),
+            "notes": outcome.notes,
+        }
+    )

@@ -1,0 +1,57 @@
+"""The search page: area and filters in, leads with their source and cost out."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
+
+from billing.pricing import max_cost_micros
+from leads.errors import SERVICE_ERRORS, error_answer
+from leads.htmx import partial_template
+from leads.search.forms import SearchForm
+from leads.search.services import lead_search, search_price_hint
+from providers.modes import OFF, provider_mode
+from providers.registry import ATTOM
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    context = _search_context(request, form)
+    status = 200
+    if form.is_bound and not form.is_valid():
+        context["invalid"], status = True, 400
+    elif form.is_bound:
+        try:
+            query = form.search_query()
+            outcome = lead_search(query=query, user_id=request.user.pk)
+            context.update(outcome=outcome, area_label=query.area.describe())
+        except SERVICE_ERRORS as exc:
+            answer = error_answer(exc)
+            context["error"], status = answer.message, answer.status
+    return render(
+        request, partial_template(request, "leads/search.html", "results"), context, status=status
+    )
+
+
+def _search_context(request: HttpRequest, form: SearchForm) -> dict:
+    page_size = 25
+    if form.is_bound and form.is_valid():
+        page_size = form.cleaned_data["pageSize"]
+    hint = search_price_hint(page_size)
+    attom_param = request.GET.getlist("attom")
+    return {
+        "form": form,
+        "attom_checked": provider_mode(ATTOM) != OFF
+        and (not attom_param or attom_param[-1] == "true"),
+        "price": {
+            "record_micros": max_cost_micros(ATTOM, {"records": 1}),
+            "max_micros": hint["max_micros"],
+            "page_size": page_size,
+        },
+        "cache_minutes": settings.CACHE_TTL_SECONDS // 60,
+    }
