@@ -19,6 +19,14 @@ def cents_to_micros(cents: Decimal | int | str) -> int:
     return int(micros)
 
 
+def dollars_to_micros(dollars: Decimal | int | str) -> int:
+    """Exact dollars (e.g. a price of "0.075") as micro-dollars; refuses what would round."""
+    micros = Decimal(dollars) * MICROS_PER_DOLLAR
+    if micros != micros.to_integral_value():
+        raise ValueError(f"${dollars} is not exact to the micro-dollar")
+    return int(micros)
+
+
 def micros_to_cents(micros: int) -> int | float:
     """Cents as a JSON number: an int when whole, else a float exact to 4 decimals."""
     if micros % MICROS_PER_CENT == 0:

@@ -19,13 +19,18 @@ class ProviderSpend:
     refusals: int
 
     @property
+    def committed_micros(self) -> int:
+        """Spent or held for calls in flight: what the guard compares with the cap."""
+        return self.settled_micros + self.reserved_micros
+
+    @property
     def remaining_micros(self) -> int:
         """Today's budget left: the one answer to "how much more may we spend today"."""
-        return max(self.cap_micros - self.settled_micros - self.reserved_micros, 0)
+        return max(self.cap_micros - self.committed_micros, 0)
 
     def covers(self, amount_micros: int) -> bool:
         """Whether a reservation of this amount would be admitted now (the guard's test)."""
-        return self.settled_micros + self.reserved_micros + amount_micros <= self.cap_micros
+        return self.committed_micros + amount_micros <= self.cap_micros
 
 
 def provider_spend_today(provider: str) -> ProviderSpend:

@@ -19,7 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 # Plain Python, both: safe to import before Django is set up.
-from billing.money import cents_to_micros
+from billing.money import cents_to_micros, dollars_to_micros
 from providers.registry import PRICED_UNITS, VENDORS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def _openai_prices(name: str, default: str) -> dict[str, dict[str, int]]:
             parts = [Decimal(p) for p in rates.split("/")]
             if len(parts) == 2:
                 parts.append(parts[0])
-            input_, output, cached = (int(p * 1_000_000) for p in parts)
+            input_, output, cached = (dollars_to_micros(p) for p in parts)
         except (ValueError, InvalidOperation):
             raise ImproperlyConfigured(
                 f"{name}: {item!r} is not model=input/output[/cached] in dollars per 1M tokens"

@@ -76,3 +76,10 @@ def test_it_keeps_the_sandbox_off_by_default_in_production():
     code = "from django.conf import settings; print(settings.SANDBOX_PROVIDERS, settings.DEBUG)"
     result = manage("shell", "-c", code, **PRODUCTION)
     assert result.stdout.strip().splitlines()[-1] == "False False", result.stderr
+
+
+def test_it_refuses_an_openai_price_that_is_not_exact_to_the_micro_dollar():
+    # $0.0000001 per 1M tokens would truncate to 0 micro-dollars: free tokens, an under-report.
+    result = manage("check", **PRODUCTION, OPENAI_PRICES="gpt-4o-mini=0.0000001/0.60")
+    assert result.returncode != 0
+    assert "OPENAI_PRICES" in result.stderr

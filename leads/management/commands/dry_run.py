@@ -111,9 +111,7 @@ def temporary_caps(extra_micros: int):
     try:
         for provider in PROVIDERS_UNDER_TEST:
             spend = provider_spend_today(provider)
-            limit = min(
-                cap_micros(provider), spend.settled_micros + spend.reserved_micros + extra_micros
-            )
+            limit = min(cap_micros(provider), spend.committed_micros + extra_micros)
             DailyCap.objects.update_or_create(provider=provider, defaults={"cap_micros": limit})
         yield
     finally:
