@@ -21,6 +21,7 @@ test-postgres: setup-dev
 lint: setup-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy accounts billing leadflow leads providers bench
 
 format: setup-dev
 	.venv/bin/ruff format .

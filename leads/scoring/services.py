@@ -52,7 +52,7 @@ EQUITY_PERCENT_LIMIT = 999  # a tiny AVM must not turn into an absurd percentage
 
 @dataclass(frozen=True)
 class ScoreOutcome:
-    score: int
+    score: int | None  # None: not scored (no facts to score on)
     temperature: str
     scored_by: str
     note: str = ""

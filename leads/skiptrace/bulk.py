@@ -117,7 +117,9 @@ def bulk_trace_run(
 def visible_jobs(user: AbstractBaseUser | AnonymousUser) -> QuerySet[BulkTraceJob]:
     """Agents see the jobs they started; staff see every job."""
     jobs = BulkTraceJob.objects.all()
-    return jobs if user.is_staff else jobs.filter(user_id=user.pk)
+    if getattr(user, "is_staff", False):
+        return jobs
+    return jobs.filter(user_id=user.pk) if user.pk is not None else jobs.none()
 
 
 def recover_stalled_jobs() -> int:

@@ -200,7 +200,7 @@ def after_traces(leads: Sequence[Lead], *, enqueue_ai: bool = True) -> dict[int,
     notes = check_line_types(leads)
     apply_do_not_call_list(leads)
     for lead in leads:
-        lead._prefetched_objects_cache = {}  # the phones changed since any earlier prefetch
+        vars(lead).pop("_prefetched_objects_cache", None)  # its phones changed since
     prefetch_related_objects(list(leads), "phones", "emails")
     for lead in leads:
         refresh_compliance(lead, save=False)
