@@ -17,7 +17,7 @@ from leads.selectors import leads_filtered, page_of, with_contacts
 @login_required
 @vary_on_headers("HX-Request")
 def lead_list(request: HttpRequest) -> HttpResponse:
-    form = LeadFilterForm(request.GET)
+    form = LeadFilterForm(request.GET, user=request.user)
     context: dict = {"form": form}
     status = 200
     if form.is_valid():

@@ -26,8 +26,8 @@ from leads.selectors import with_contacts
 from leads.serializers import lead_json
 
 
-def _board_context(query: QueryDict) -> dict:
-    form = BoardFilterForm(query)
+def _board_context(query: QueryDict, user) -> dict:
+    form = BoardFilterForm(query, user=user)
     return {
         "form": form,
         "columns": board_columns(form.lead_filters()),
@@ -39,7 +39,7 @@ def _board_context(query: QueryDict) -> dict:
 @login_required
 @vary_on_headers("HX-Request")
 def pipeline(request: HttpRequest) -> HttpResponse:
-    context = _board_context(request.GET)
+    context = _board_context(request.GET, request.user)
     status = 400 if context["form"].errors else 200
     template = partial_template(request, "leads/pipeline.html", "board")
     return render(request, template, context, status=status)
@@ -49,7 +49,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
     if stage not in Stage.values:
         return HttpResponse("Unknown stage.", status=404)
-    filters = BoardFilterForm(request.GET).lead_filters()
+    filters = BoardFilterForm(request.GET, user=request.user).lead_filters()
     try:
         offset = max(int(request.GET.get("offset", CARDS_PER_COLUMN)), 0)
     except ValueError:
@@ -91,7 +91,8 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
             messages.error(request, error)
         return redirect(f"{reverse('pipeline')}?{request.POST.get('filter', '')}")
     # The board the mover was looking at: its filter travels in the form, not the URL.
-    context = _board_context(QueryDict(request.POST.get("filter", ""))) | {"error": error}
+    filter_query = QueryDict(request.POST.get("filter", ""))
+    context = _board_context(filter_query, request.user) | {"error": error}
     return render(request, "leads/pipeline.html#board", context, status=status)
 
 

@@ -18,6 +18,7 @@ from django.db.models import F, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
+from accounts.permissions import SKIP_TRACE, ensure_permitted
 from billing import pricing
 from billing.guard import CapExceeded
 from billing.meter import BillingMeter
@@ -84,8 +85,10 @@ def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
 def bulk_trace_start(
     *, lead_ids: Sequence[int], user_id: int | None, max_cost_micros: int | None = None
 ) -> BulkTraceJob:
-    """Queue a bulk trace; refused up front (SkipTraceUnavailable) while BatchData is off."""
+    """Queue a bulk trace; refused up front while BatchData is off (SkipTraceUnavailable) or
+    the user may not skip trace (PermissionRefused)."""
     ensure_skip_tracing_on()
+    ensure_permitted(user_id, SKIP_TRACE)
     ids = list(Lead.objects.filter(pk__in=lead_ids).order_by("pk").values_list("pk", flat=True))
     job = BulkTraceJob.objects.create(
         user_id=user_id, lead_ids=ids, total=len(ids), max_cost_micros=max_cost_micros
@@ -194,7 +197,7 @@ def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
         pending.append(lead)
     try:
         for start in range(0, len(reused), BATCH_SIZE):
-            after_traces(reused[start : start + BATCH_SIZE], enqueue_ai=False)
+            after_traces(reused[start : start + BATCH_SIZE], enqueue_ai=False, user_id=job.user_id)
     finally:
         release_leads(lead.pk for lead in reused)
     BulkTraceJob.objects.filter(pk=job.pk).update(
@@ -232,7 +235,8 @@ def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead]) 
             reused=F("reused") + len(meanwhile),
         )
         # Under the claims, as for one lead: nobody re-checks (and pays for) these phones.
-        after_traces(list(Lead.objects.filter(pk__in=ids).order_by("pk")), enqueue_ai=False)
+        traced = list(Lead.objects.filter(pk__in=ids).order_by("pk"))
+        after_traces(traced, enqueue_ai=False, user_id=job.user_id)
     finally:
         release_leads(ids)
     enqueue_ai_scoring(ids)
@@ -258,6 +262,7 @@ def _charge_and_store(job: BulkTraceJob, client: BatchDataClient, claimed: list[
                         for lead, match in zip(claimed, batch.matches, strict=True)
                     ],
                     provider=provider_label(),
+                    user_id=job.user_id,
                 )
                 BulkTraceJob.objects.filter(pk=job.pk).update(
                     processed=F("processed") + len(claimed),

@@ -92,7 +92,7 @@ def mark_do_not_call(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 def _selected_ids(request: HttpRequest) -> tuple[list[int], str | None]:
     if request.POST.get("all_matching") == "1":
-        form = LeadFilterForm(QueryDict(request.POST.get("filter", "")))
+        form = LeadFilterForm(QueryDict(request.POST.get("filter", "")), user=request.user)
         if not form.is_valid():
             return [], "The filter is not valid."
         matching = leads_filtered(form.lead_filters()).values_list("pk", flat=True)
