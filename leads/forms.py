@@ -58,6 +58,11 @@ def assignee_choices() -> list[tuple[str, str]]:
     ]
 
 
+def active_agents() -> list[Any]:
+    """Everyone a lead or a task can be given to."""
+    return list(get_user_model().objects.filter(is_active=True).order_by("username"))
+
+
 def active_user_id(username: str) -> int | None:
     return (
         get_user_model()
@@ -85,14 +90,12 @@ def resolve_assignee(value: str, user: AbstractBaseUser | AnonymousUser | None) 
 
 
 class AssigneeFilterMixin(forms.Form):
-    """`assignee` (me, none, a username) and `notExportedSince`: every lead filter has them.
-
-    `me` is the user the form is bound for (`user=`), resolved here into a user id."""
+    """`assignee`: me, none or a username. `me` is the user the form is bound for (`user=`),
+    resolved here into a user id."""
 
     assignee = forms.CharField(
         required=False, max_length=150, widget=forms.Select(choices=assignee_choices)
     )
-    notExportedSince = forms.DateField(required=False, label="Not exported since")
 
     def __init__(
         self, *args: Any, user: AbstractBaseUser | AnonymousUser | None = None, **kwargs: Any
@@ -104,11 +107,19 @@ class AssigneeFilterMixin(forms.Form):
         return resolve_assignee(self.cleaned_data.get("assignee") or "", self.user)
 
 
+class TeamFilterMixin(AssigneeFilterMixin):
+    """What every lead filter has besides its own fields: `assignee` and `notExportedSince`."""
+
+    notExportedSince = forms.DateField(
+        required=False, label="Not exported since", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 def whole_number_field(label: str, **kwargs) -> forms.IntegerField:
     return forms.IntegerField(required=False, min_value=0, label=label, **kwargs)
 
 
-class LeadFilterForm(AssigneeFilterMixin):
+class LeadFilterForm(TeamFilterMixin):
     """Filters of the stored-lead list, the board, the export and `/api/leads`."""
 
     stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])

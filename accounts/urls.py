@@ -1,0 +1,8 @@
+from django.urls import path
+
+from accounts import api
+
+urlpatterns = [
+    path("api/users/<str:username>/permissions", api.user_permissions, name="api-user-permissions"),
+    path("api/users/<str:username>/limits", api.user_limits, name="api-user-limits"),
+]
