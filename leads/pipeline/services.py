@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
 
-from leads.models import Lead, Stage
+from leads.activity.services import lead_activity_record
+from leads.models import ActivityKind, Lead, Stage
 from leads.selectors import LeadFilters, leads_filtered
 
 CARDS_PER_COLUMN = 25
@@ -35,10 +36,13 @@ def lead_move(
     position: int,
     expected_stage: str | None = None,
     expected_position: int | None = None,
+    user_id: int | None = None,
+    reason: str = "",
 ) -> Lead:
     """Move a lead to `stage` at `position` (0 = top; past the end = last).
 
-    `expected_*` is where the mover saw the card; if it has moved meanwhile, refuse.
+    `expected_*` is where the mover saw the card; if it has moved meanwhile, refuse. A change
+    of stage goes on the lead's timeline (`reason` says why, e.g. a call's disposition).
     """
     if stage not in Stage.values:
         raise MoveRejected(f"Unknown stage {stage!r}.", code="unknown_stage")
@@ -50,10 +54,18 @@ def lead_move(
         if lead is None:
             raise MoveRejected(f"No lead {lead_id}.", code="not_found")
         _check_expected(lead, expected_stage, expected_position)
+        before = lead.stage
         close_gap(lead.stage, lead.position, leaving=lead.pk)
         lead.position = _open_slot(stage, position, lead)
         lead.stage = stage
         lead.save(update_fields=["stage", "position", "updated_at"])
+        if before != stage:
+            text = f"Moved from {Stage(before).label} to {Stage(stage).label}"
+            lead_activity_record(
+                lead_id=lead.pk, kind=ActivityKind.MOVED, user_id=user_id,
+                text=f"{text} ({reason})" if reason else text,
+                data={"from": before, "to": stage},
+            )  # fmt: skip
     return lead
 
 

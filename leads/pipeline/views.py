@@ -82,7 +82,7 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
         )
     else:
         try:
-            lead_move(**form.move_arguments())
+            lead_move(**form.move_arguments(), user_id=request.user.pk)
         except SERVICE_ERRORS as exc:
             answer = error_answer(exc)
             error, status = answer.message, answer.status
@@ -107,7 +107,7 @@ def api_move(request: HttpRequest, lead_id: int) -> JsonResponse:
     if not isinstance(stage, str) or not isinstance(position, int) or isinstance(position, bool):
         return invalid_fields({"stage": ["A stage name."], "position": ["A whole number ≥ 0."]})
     try:
-        lead_move(lead_id=lead_id, stage=stage, position=position)
+        lead_move(lead_id=lead_id, stage=stage, position=position, user_id=request.user.pk)
     except SERVICE_ERRORS as exc:
         return error_json(exc)
     return JsonResponse(lead_json(with_contacts(Lead.objects.filter(pk=lead_id)).get()))

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.permissions import SKIP_TRACE, ensure_permitted
 from billing import pricing
 from billing.guard import CapExceeded
+from billing.limits import user_spend_today
 from billing.meter import BillingMeter
 from billing.selectors import provider_spend_today
 from leads.models import BulkTraceJob, Lead
@@ -213,6 +214,9 @@ def _affordable(job: BulkTraceJob, wanted: int) -> int:
     if per_lead == 0:
         return wanted
     budget = provider_spend_today("batch").remaining_micros
+    if job.user_id is not None:
+        agent_left = user_spend_today(job.user_id, "batch").remaining_micros
+        budget = budget if agent_left is None else min(budget, agent_left)
     if job.max_cost_micros is not None:
         budget = min(budget, job.max_cost_micros - job.cost_micros)
     return max(min(wanted, budget // per_lead), 0)
@@ -282,6 +286,10 @@ def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
         job.max_cost_micros - job.cost_micros < provider_spend_today("batch").remaining_micros
     )
     reason = "Stopped at this job's cost limit" if own_limit else "Stopped at today's BatchData cap"
+    if not own_limit and job.user_id is not None:
+        agent_left = user_spend_today(job.user_id, "batch").remaining_micros
+        if agent_left is not None and agent_left < provider_spend_today("batch").remaining_micros:
+            reason = "Stopped at your daily BatchData limit"
     _set(
         job,
         status=BulkTraceJob.Status.STOPPED,
