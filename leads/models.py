@@ -363,3 +363,4 @@ class BulkTraceJob(models.Model):
 
 # The timeline and tasks live in their own module; importing them here registers them.
 from leads.activity.models import Activity, ActivityKind, FollowUpTask  # noqa: E402, F401
+from leads.export.models import DispositionImport, DispositionRule, ExportRecord  # noqa: E402, F401
