@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from accounts.auth import api_login_required
-from billing import analytics
+from billing import analytics, team_analytics
 from billing.forms import PeriodForm
 from billing.money import micros_to_cents
 from billing.selectors import spend_today
@@ -60,6 +60,14 @@ def spend(request: HttpRequest) -> JsonResponse:
             else micros_to_cents(cost_per_lead),
             "successRate": analytics.success_rate(days),
             "cacheHitRate": analytics.cache_hit_rate(days),
+            "byUser": [
+                {
+                    "username": row.username,
+                    "provider": row.provider,
+                    "spentCents": micros_to_cents(row.spent_micros),
+                }
+                for row in team_analytics.spend_by_agent_today()
+            ],
         }
     )
 
