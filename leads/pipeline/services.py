@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
 
+from leads.activity.followups import next_tasks
 from leads.activity.services import lead_activity_record
 from leads.models import ActivityKind, Lead, Stage
 from leads.selectors import LeadFilters, leads_filtered
@@ -143,17 +144,32 @@ def board_columns(filters: LeadFilters, *, per_column: int = CARDS_PER_COLUMN) -
     """
     leads = leads_filtered(filters)
     counts = dict(leads.values_list("stage").annotate(n=Count("pk")).order_by())
-    return [
+    columns = [
         Column(
             stage,
             label,
             counts.get(stage, 0),
-            column_cards(stage, filters, offset=0, limit=per_column) if counts.get(stage) else [],
+            _cards(stage, filters, offset=0, limit=per_column) if counts.get(stage) else [],
         )
         for stage, label in Stage.choices
     ]
+    with_next_task([card for column in columns for card in column.cards])
+    return columns
 
 
 def column_cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
-    leads = leads_filtered(filters).filter(stage=stage).order_by("position", "pk")
-    return list(leads[offset : offset + limit])
+    """A column's cards from `offset`, each with its assignee and its next due task."""
+    return with_next_task(_cards(stage, filters, offset=offset, limit=limit))
+
+
+def _cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
+    leads = leads_filtered(filters).filter(stage=stage).select_related("assigned_to")
+    return list(leads.order_by("position", "pk")[offset : offset + limit])
+
+
+def with_next_task(cards: list[Lead]) -> list[Lead]:
+    """Give each card its `next_task` (soonest open task, or None): one query for them all."""
+    upcoming = next_tasks(card.pk for card in cards)
+    for card in cards:
+        card.next_task = upcoming.get(card.pk)  # type: ignore[attr-defined]
+    return cards

@@ -127,3 +127,18 @@ def test_it_assigns_one_lead_from_its_page(agent_client, bob):
     assert response["Location"] == f"/leads/{lead.pk}/"
     lead.refresh_from_db()
     assert lead.assigned_to_id == bob.pk
+
+
+def test_it_assigns_the_ticked_cards_from_the_board(agent_client, bob):
+    leads = [make_lead() for _ in range(2)]
+    response = agent_client.post(
+        "/pipeline/assign/",
+        {"lead": [str(lead.pk) for lead in leads], "assignee": "bob", "filter": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Assigned 2 leads." in html and "Agent: bob" in html
+    assert Lead.objects.filter(assigned_to=bob).count() == 2
+    refused = agent_client.post("/pipeline/assign/", {"assignee": "bob"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400
