@@ -94,7 +94,9 @@ class AssigneeFilterMixin(forms.Form):
     resolved here into a user id."""
 
     assignee = forms.CharField(
-        required=False, max_length=150, widget=forms.Select(choices=assignee_choices)
+        required=False,
+        max_length=150,
+        widget=forms.Select(choices=assignee_choices),  # type: ignore[arg-type]  # read when rendered
     )
 
     def __init__(

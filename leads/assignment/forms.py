@@ -11,7 +11,9 @@ class AssignForm(forms.Form):
     """Who gets the chosen leads: a username or `me`; `none` (or blank) takes them back."""
 
     assignee = forms.CharField(
-        required=False, max_length=150, widget=forms.Select(choices=assignee_choices)
+        required=False,
+        max_length=150,
+        widget=forms.Select(choices=assignee_choices),  # type: ignore[arg-type]  # read when rendered
     )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:

@@ -19,7 +19,7 @@ from leads.labels import normalize_label
 
 FIELDS = ("phone", "disposition", "time", "agent", "notes")
 REQUIRED = ("phone", "disposition")
-GENERIC = {field: (field,) for field in FIELDS}
+GENERIC: dict[str, tuple[str, ...]] = {field: (field,) for field in FIELDS}
 
 # The names each dialer's call-results export gives the fields (see dialers-and-lists.md).
 IMPORT_PRESETS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from leads.export.scrub import dnc_status
 from leads.phones import ten_digit
 
-PHONE_PER_ROW, LEAD_PER_ROW = "phone", "lead"
-E164, TEN_DIGIT = "e164", "ten_digit"
+PHONE_PER_ROW: Final = "phone"
+LEAD_PER_ROW: Final = "lead"
+E164: Final = "e164"
+TEN_DIGIT: Final = "ten_digit"
 
 Cell = Callable[[Any, Any, list[str]], str]  # (lead, phone, e-mails) → text
 

@@ -75,8 +75,9 @@ def dnc_status(phone: Any) -> str:
     return {DNC_UNKNOWN: "unknown", DNC_STALE: "stale"}.get(reason, "false")
 
 
-def judged_phones(now: dt.datetime | None = None) -> QuerySet[Phone]:
-    """Phones with their `scrub_reason`."""
+def judged_phones(now: dt.datetime | None = None) -> QuerySet[Any]:
+    """Phones with their `scrub_reason` (typed Any: django-stubs cannot see an annotation
+    through a function's return type)."""
     return Phone.objects.annotate(scrub_reason=scrub_reason(now))
 
 

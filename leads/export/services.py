@@ -121,7 +121,7 @@ def _zip_of_parts(plan: ExportPlan, rows: Iterator[list[str]], *, bom: bool) -> 
     sink = _Sink()
     stem = export_filename(plan).removesuffix(".zip")
     assert plan.rows_per_file
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         number = 0
         while True:
             part = list(islice(rows, plan.rows_per_file))
@@ -155,6 +155,9 @@ class _Sink:
         return self.position
 
     def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
         pass
 
     def take(self) -> bytes:

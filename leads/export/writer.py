@@ -169,8 +169,8 @@ def export_rows(
     apiece: the queries of `prefetch_related` with `iterator(chunk_size)`, so memory holds
     one chunk however many leads match.
     """
-    rows = leads.values_list(*LEAD_FIELDS, named=True).iterator(chunk_size=chunk_size)
-    for chunk in batched(rows, chunk_size):
+    stored = leads.values_list(*LEAD_FIELDS, named=True).iterator(chunk_size=chunk_size)
+    for chunk in batched(stored, chunk_size):
         lead_ids = [lead.id for lead in chunk]
         phones = _phones_by_lead(lead_ids)
         emails = _emails_by_lead(lead_ids)

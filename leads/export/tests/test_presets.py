@@ -6,6 +6,7 @@ imports"; each test names its row of that table (and the source that row cites).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 
@@ -117,9 +118,7 @@ def test_generic_is_one_lead_per_row_in_e164_with_each_numbers_dnc_status(agent_
     as dialer.io requires; numbered phone columns) and twilio-openai-compliance.md, Calling
     compliance: a status older than 31 days is shown as stale, never as clean."""
     lead = traced_lead()
-    lead.phones.filter(number=THIRD).update(
-        dnc_checked_at=timezone.now() - timezone.timedelta(days=40)
-    )
+    lead.phones.filter(number=THIRD).update(dnc_checked_at=timezone.now() - dt.timedelta(days=40))
     header, rows = rows_of(agent_client.get(f"{API}?preset=generic"))
     row = dict(zip(header, rows[0], strict=True))
     assert (row["lead_id"], row["phone_1"], row["phone_1_dnc"]) == (str(lead.pk), BEST, "false")
