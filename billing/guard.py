@@ -89,21 +89,22 @@ def reserve(
                 reserved_micros=F("reserved_micros") + amount_micros, requests=F("requests") + 1
             )
         )
-        agent_refused = bool(admitted) and user_id is not None and not reserve_user(
+        user_counted = bool(admitted) and user_id is not None and reserve_user(
             user_id=user_id, provider=provider, day=day, amount_micros=amount_micros,
             limit_micros=limit,
         )  # fmt: skip
+        # Without a limit the agent's counter only keeps count (it has no row for a user
+        # deleted a moment ago); with one, a refusal undoes the team's reservation too.
+        agent_refused = bool(admitted) and limit is not None and not user_counted
         if agent_refused:
             transaction.set_rollback(True)  # the team's counter stays as it was
     if not admitted:
         refuse(provider, day, cap, amount_micros, operation, user_id, lead_id)
-    if agent_refused:
-        assert user_id is not None and limit is not None
+    if agent_refused and user_id is not None and limit is not None:
         refuse_user(provider, day, limit, amount_micros, operation, user_id, lead_id)
     return Reservation(
-        provider, day, amount_micros, operation, user_id, lead_id,
-        user_counted=user_id is not None,
-    )  # fmt: skip
+        provider, day, amount_micros, operation, user_id, lead_id, user_counted=user_counted
+    )
 
 
 def check_affordable(

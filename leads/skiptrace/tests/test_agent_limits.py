@@ -38,3 +38,15 @@ def test_it_meters_line_type_checks_to_the_agent(agent):
     assert (
         not Lead.objects.get(pk=lead.pk).phones.filter(line_type_checked_at__isnull=False).exists()
     )
+
+
+def test_the_bulk_command_filters_by_assignee(agent, settings):
+    from leads.skiptrace.tests.test_bulk_trace import command
+    from leads.tests.factories import make_lead
+
+    set_cap(settings, "twilio", 0)
+    mine = make_lead(assigned_to=agent)
+    make_lead()
+    out = command("--assignee", "agent", "--dry-run")
+    assert out.startswith("1 lead(s):")
+    assert Lead.objects.get(pk=mine.pk).skip_traced_at is None
