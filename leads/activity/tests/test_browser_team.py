@@ -76,7 +76,22 @@ def test_it_works_a_lead_from_note_to_dialer_and_back(agent_page: Page, leads, t
     expect(page.locator("#assign-status")).to_contain_text("Assigned 2 leads.")
     expect(page.locator(f"#lead-{lead.pk}")).to_contain_text("Agent: agent")
 
-    # A CallTools export with scrub: the counts first, then the file.
+    export_for_calltools(page)
+    import_results(page, tmp_path)
+
+    # The calls are on the timeline, the moves on the board.
+    page.goto(f"/leads/{lead.pk}/")
+    expect(page.locator("#timeline")).to_contain_text("Called +16025550101: Interested")
+    page.goto("/pipeline/")
+    follow_up = page.locator(f'ul[data-sortable-stage="{Stage.FOLLOW_UP}"]')
+    dead = page.locator(f'ul[data-sortable-stage="{Stage.DEAD}"]')
+    expect(follow_up.locator(f'li.kcard[data-lead-id="{lead.pk}"]')).to_have_count(1)
+    expect(dead.locator(f'li.kcard[data-lead-id="{other.pk}"]')).to_have_count(1)
+    expect(follow_up.locator(f'li.kcard[data-lead-id="{lead.pk}"]')).to_contain_text("Next:")
+
+
+def export_for_calltools(page: Page) -> None:
+    """A CallTools export with scrub, from the Leads table: the counts first, then the file."""
     page.get_by_role("link", name="Export for a dialer…").click()
     page.get_by_label("Dialer preset").select_option("calltools")
     page.get_by_label("Scrub (leave out numbers not to dial)").select_option("true")
@@ -90,7 +105,9 @@ def test_it_works_a_lead_from_note_to_dialer_and_back(agent_page: Page, leads, t
     assert rows[0] == ["first name", "last name", "address", "city", "state", "zip", "phone"]
     assert sorted(row[-1] for row in rows[1:]) == ["6025550101", "6025550102", "6025550104"]
 
-    # The dialer's results come back.
+
+def import_results(page: Page, tmp_path) -> None:
+    """The dialer's results come back."""
     results = tmp_path / "calls.csv"
     results.write_text(
         "phone,disposition,time,agent,notes\n"
@@ -102,13 +119,3 @@ def test_it_works_a_lead_from_note_to_dialer_and_back(agent_page: Page, leads, t
     page.get_by_role("button", name="Import").click()
     expect(page.locator("#import-result")).to_contain_text("Imported 2 of 2 calls")
     expect(page.locator("#result-moves")).to_contain_text("2 leads moved")
-
-    # The calls are on the timeline, the moves on the board.
-    page.goto(f"/leads/{lead.pk}/")
-    expect(page.locator("#timeline")).to_contain_text("Called +16025550101: Interested")
-    page.goto("/pipeline/")
-    follow_up = page.locator(f'ul[data-sortable-stage="{Stage.FOLLOW_UP}"]')
-    dead = page.locator(f'ul[data-sortable-stage="{Stage.DEAD}"]')
-    expect(follow_up.locator(f'li.kcard[data-lead-id="{lead.pk}"]')).to_have_count(1)
-    expect(dead.locator(f'li.kcard[data-lead-id="{other.pk}"]')).to_have_count(1)
-    expect(follow_up.locator(f'li.kcard[data-lead-id="{lead.pk}"]')).to_contain_text("Next:")

@@ -239,32 +239,6 @@ def test_it_marks_numbers_that_must_not_be_dialled_without_scrub(agent_client):
     ]
 
 
-def test_it_never_says_false_for_a_dnc_check_that_is_missing_or_too_old(agent_client):
-    """Issue 10 item 4: a check older than 31 days reads "stale", a missing one "unknown"."""
-    make_leads(phones=[STALE, NEVER_CHECKED, UNKNOWN, CLEAN, WRONG])
-    row = only_row(agent_client.get(PAGE))
-    assert [row[f"Phone {n} DNC"] for n in range(1, 6)] == [
-        "stale",
-        "unknown",
-        "unknown",
-        "false",
-        "true",
-    ]
-
-
-def test_it_scrubs_every_number_that_must_not_be_dialled_or_is_not_known_clean(agent_client):
-    make_leads(
-        phones=[ON_DNC, CLEAN, LITIGATOR, UNKNOWN, LISTED, STALE, NEVER_CHECKED, WRONG],
-        best_phone=CLEAN["number"],
-    )
-    response = agent_client.get(f"{PAGE}?scrub=true")
-    row = only_row(response)
-    assert row["best_phone"] == CLEAN["number"]
-    assert row["all_phones"] == CLEAN["number"]
-    assert [row["Phone 1"], row["Phone 2"], row["Phone 1 DNC"]] == [CLEAN["number"], "", "false"]
-    assert (response["X-Scrubbed-Numbers"], response["X-Scrubbed-Leads"]) == ("7", "0")
-
-
 @pytest.mark.parametrize("owner_flag", [{"litigator": True}, {"do_not_call": True}])
 def test_it_scrubs_every_number_of_a_litigator_or_do_not_call_owner(agent_client, owner_flag):
     make_leads(phones=[CLEAN], best_phone=CLEAN["number"], **owner_flag)
@@ -273,13 +247,6 @@ def test_it_scrubs_every_number_of_a_litigator_or_do_not_call_owner(agent_client
     assert (scrubbed["X-Scrubbed-Numbers"], scrubbed["X-Scrubbed-Leads"]) == ("1", "1")
     kept = only_row(agent_client.get(f"{PAGE}?scrub=false"))
     assert kept["Phone 1"] == CLEAN["number"]
-
-
-def test_it_keeps_a_lead_without_phones_in_the_full_export_with_scrub(agent_client):
-    make_leads()
-    response = agent_client.get(f"{PAGE}?scrub=true")
-    assert len(csv_rows(response)) == 1
-    assert (response["X-Scrubbed-Numbers"], response["X-Scrubbed-Leads"]) == ("0", "0")
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,19 @@ from django.utils import timezone
 
 from accounts.models import AgentPermissions
 from leads.export.models import ExportRecord
+from leads.export.tests.test_export import (
+    CLEAN,
+    LISTED,
+    LITIGATOR,
+    NEVER_CHECKED,
+    ON_DNC,
+    STALE,
+    UNKNOWN,
+    WRONG,
+    csv_rows,
+    make_leads,
+    only_row,
+)
 from leads.models import ActivityKind, DoNotCall, Lead, WrongNumber
 from leads.tests.factories import make_lead, make_phone
 
@@ -126,3 +139,39 @@ def test_it_keeps_leads_not_exported_since_a_day(agent_client):
     assert ids(today + dt.timedelta(days=1)) == {exported.pk, fresh.pk}
     assert ids(today - dt.timedelta(days=30)) == {fresh.pk}
     assert agent_client.get("/api/leads?notExportedSince=yesterday").status_code == 400
+
+
+PAGE = "/leads/export.csv"
+
+
+def test_it_never_says_false_for_a_dnc_check_that_is_missing_or_too_old(agent_client):
+    """Issue 10 item 4: a check older than 31 days reads "stale", a missing one "unknown"."""
+    make_leads(phones=[STALE, NEVER_CHECKED, UNKNOWN, CLEAN, WRONG])
+    row = only_row(agent_client.get(PAGE))
+    assert [row[f"Phone {n} DNC"] for n in range(1, 6)] == [
+        "stale",
+        "unknown",
+        "unknown",
+        "false",
+        "true",
+    ]
+
+
+def test_it_scrubs_every_number_that_must_not_be_dialled_or_is_not_known_clean(agent_client):
+    make_leads(
+        phones=[ON_DNC, CLEAN, LITIGATOR, UNKNOWN, LISTED, STALE, NEVER_CHECKED, WRONG],
+        best_phone=CLEAN["number"],
+    )
+    response = agent_client.get(f"{PAGE}?scrub=true")
+    row = only_row(response)
+    assert row["best_phone"] == CLEAN["number"]
+    assert row["all_phones"] == CLEAN["number"]
+    assert [row["Phone 1"], row["Phone 2"], row["Phone 1 DNC"]] == [CLEAN["number"], "", "false"]
+    assert (response["X-Scrubbed-Numbers"], response["X-Scrubbed-Leads"]) == ("7", "0")
+
+
+def test_it_keeps_a_lead_without_phones_in_the_full_export_with_scrub(agent_client):
+    make_leads()
+    response = agent_client.get(f"{PAGE}?scrub=true")
+    assert len(csv_rows(response)) == 1
+    assert (response["X-Scrubbed-Numbers"], response["X-Scrubbed-Leads"]) == ("0", "0")
