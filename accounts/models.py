@@ -20,3 +20,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.name}".strip()
+
+
+class AgentPermissions(models.Model):
+    """What an agent may do that costs money or takes data out. A user without a row may do
+    everything: a new agent works until an admin says otherwise."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_permissions"
+    )
+    may_search_attom = models.BooleanField("may search ATTOM", default=True)
+    may_skip_trace = models.BooleanField("may skip trace", default=True)
+    may_export = models.BooleanField("may export", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "agent permissions"
+        verbose_name_plural = "agent permissions"
+
+    def __str__(self) -> str:
+        return f"permissions of {self.user}"

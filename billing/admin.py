@@ -5,7 +5,14 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 
-from billing.models import DailyCap, LedgerEntry, PriceOverride, SpendDay
+from billing.models import (
+    DailyCap,
+    LedgerEntry,
+    PriceOverride,
+    SpendDay,
+    UserDailyLimit,
+    UserSpendDay,
+)
 from billing.money import MICROS_PER_CENT, format_dollars
 
 
@@ -53,6 +60,21 @@ class PriceOverrideAdmin(admin.ModelAdmin):
     @admin.display(description="price")
     def price(self, obj: PriceOverride) -> str:
         return format_dollars(obj.price_micros)
+
+
+@admin.register(UserDailyLimit)
+class UserDailyLimitAdmin(admin.ModelAdmin):
+    """An agent's own daily limit per provider, on top of the team's cap."""
+
+    form = _cents_form("limit_micros", "Daily limit (cents)")
+    fields = ["user", "provider", "cents"]
+    list_display = ["user", "provider", "limit", "updated_at"]
+    list_filter = ["provider"]
+    list_select_related = ["user"]
+
+    @admin.display(description="limit")
+    def limit(self, obj: UserDailyLimit) -> str:
+        return format_dollars(obj.limit_micros)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -106,3 +128,19 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="cost")
     def cost(self, obj: LedgerEntry) -> str:
         return format_dollars(obj.cost_micros)
+
+
+@admin.register(UserSpendDay)
+class UserSpendDayAdmin(ReadOnlyAdmin):
+    list_display = ["day", "user", "provider", "settled", "reserved", "requests", "refusals"]
+    list_filter = ["provider"]
+    list_select_related = ["user"]
+    date_hierarchy = "day"
+
+    @admin.display(description="settled")
+    def settled(self, obj: UserSpendDay) -> str:
+        return format_dollars(obj.settled_micros)
+
+    @admin.display(description="reserved")
+    def reserved(self, obj: UserSpendDay) -> str:
+        return format_dollars(obj.reserved_micros)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.auth import api_login_required
-from billing import analytics
+from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
+from accounts.users import managed_user, unknown_keys
+from billing import analytics, team_analytics
 from billing.forms import PeriodForm
+from billing.limits import limits_json, limits_update
 from billing.money import micros_to_cents
 from billing.selectors import spend_today
 from providers.modes import OFF, PROVIDERS, provider_mode
 from providers.registry import ATTOM, BATCH, OPENAI, TWILIO
+
+MAX_LIMIT_CENTS = Decimal(100_000_000)  # $1,000,000 a day: past this it is a typo
 
 
 @require_GET
@@ -61,6 +67,14 @@ def spend(request: HttpRequest) -> JsonResponse:
             else micros_to_cents(cost_per_lead),
             "successRate": analytics.success_rate(days),
             "cacheHitRate": analytics.cache_hit_rate(days),
+            "byUser": [
+                {
+                    "username": row.username,
+                    "provider": row.provider,
+                    "spentCents": micros_to_cents(row.spent_micros),
+                }
+                for row in team_analytics.spend_by_agent_today()
+            ],
         }
     )
 
@@ -80,3 +94,42 @@ def _day_json(day: dict) -> dict:
         "date": day["date"].isoformat(),
         **{provider: micros_to_cents(day[provider]) for provider in PROVIDERS},
     }
+
+
+@csrf_exempt_for_tokens
+@require_http_methods(["GET", "PUT"])
+@api_login_required
+def user_limits(request: HttpRequest, username: str) -> JsonResponse:
+    user, refusal = managed_user(request, username)
+    if refusal:
+        return refusal
+    if request.method == "GET":
+        return JsonResponse(limits_json(user.pk))
+    body, error = json_body(request)
+    if error:
+        return error
+    fields = unknown_keys(body, set(PROVIDERS)) | {
+        key: [problem]
+        for key, value in body.items()
+        if key in PROVIDERS and (problem := _limit_problem(value))
+    }
+    if fields:
+        return JsonResponse({"error": "invalid_request", "fields": fields}, status=400)
+    return JsonResponse(limits_update(user_id=user.pk, cents=body))
+
+
+def _limit_problem(value: object) -> str:
+    """Why `value` is no daily limit in cents ("" when it is one, or None for no limit)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "Daily cents as a number, or null for no limit."
+    try:
+        cents = Decimal(str(value))
+    except InvalidOperation:
+        return "Daily cents as a number, or null for no limit."
+    if not cents.is_finite() or cents < 0 or cents > MAX_LIMIT_CENTS:
+        return f"From 0 to {MAX_LIMIT_CENTS:,} cents."
+    if cents * 10_000 != (cents * 10_000).to_integral_value():
+        return "At most 4 decimals of a cent."
+    return ""

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from billing.guard import CapExceeded
+from billing.guard import CapExceeded, UserCapExceeded
 from billing.money import format_dollars, micros_to_cents
 from providers.modes import PROVIDER_LABELS
 
 
 def cap_refusal_body(error: CapExceeded) -> dict[str, object]:
+    """The 429 body; an agent's own limit answers `user_cap_exceeded` with its own figures."""
     return {
-        "error": "daily_cap_exceeded",
+        "error": "user_cap_exceeded"
+        if isinstance(error, UserCapExceeded)
+        else "daily_cap_exceeded",
         "provider": error.provider,
         "capCents": micros_to_cents(error.cap_micros),
         "spentCents": micros_to_cents(error.spent_micros),
@@ -31,6 +34,12 @@ def retry_after_seconds(error: CapExceeded) -> int:
 
 def cap_message(error: CapExceeded) -> str:
     name = PROVIDER_LABELS.get(error.provider, error.provider)
+    if isinstance(error, UserCapExceeded):
+        return (
+            f"Your daily {name} limit is spent ({format_dollars(error.spent_micros)} "
+            f"of {format_dollars(error.cap_micros)}). It resets at "
+            f"{error.resets_at:%H:%M} on {error.resets_at:%b %d}; an admin can raise it."
+        )
     return (
         f"Today's {name} budget is spent ({format_dollars(error.spent_micros)} "
         f"of {format_dollars(error.cap_micros)}"

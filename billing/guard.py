@@ -20,33 +20,25 @@ from dataclasses import dataclass, field, replace
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from billing.caps import cap_micros, day_resets_at, spend_day
+from billing.caps import cap_micros, spend_day
+from billing.limits import (
+    ensure_user_day,
+    reserve_user,
+    settle_user,
+    user_limit_micros,
+    user_spend_today,
+)
 from billing.models import LedgerEntry, Outcome, SpendDay
 from billing.money import format_dollars
+
+# CapExceeded is raised here for every caller; its home is the refusals module.
+from billing.refusals import CapExceeded as CapExceeded
+from billing.refusals import UserCapExceeded as UserCapExceeded
+from billing.refusals import refuse, refuse_user
 from billing.selectors import provider_spend_today
 from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError
 
 logger = logging.getLogger("leadflow.billing")
-
-
-class CapExceeded(Exception):
-    def __init__(
-        self,
-        *,
-        provider: str,
-        cap_micros: int,
-        spent_micros: int,
-        reserved_micros: int,
-        needed_micros: int,
-        resets_at: dt.datetime,
-    ) -> None:
-        super().__init__(f"daily cap for {provider} reached")
-        self.provider = provider
-        self.cap_micros = cap_micros
-        self.spent_micros = spent_micros
-        self.reserved_micros = reserved_micros
-        self.needed_micros = needed_micros
-        self.resets_at = resets_at
 
 
 @dataclass
@@ -58,6 +50,7 @@ class Reservation:
     user_id: int | None = None
     lead_id: int | None = None
     closed: bool = field(default=False)
+    user_counted: bool = False  # also held on the agent's counter (see billing.limits)
 
 
 def _ensure_day(provider: str, day: dt.date) -> None:
@@ -83,15 +76,35 @@ def reserve(
     day = spend_day()
     cap = cap_micros(provider)
     _ensure_day(provider, day)
-    admitted = (
-        SpendDay.objects.filter(provider=provider, day=day)
-        .alias(committed=F("settled_micros") + F("reserved_micros"))
-        .filter(committed__lte=cap - amount_micros)
-        .update(reserved_micros=F("reserved_micros") + amount_micros, requests=F("requests") + 1)
-    )
+    limit = None
+    if user_id is not None:
+        ensure_user_day(user_id, provider, day)
+        limit = user_limit_micros(user_id, provider)
+    with transaction.atomic():
+        admitted = (
+            SpendDay.objects.filter(provider=provider, day=day)
+            .alias(committed=F("settled_micros") + F("reserved_micros"))
+            .filter(committed__lte=cap - amount_micros)
+            .update(
+                reserved_micros=F("reserved_micros") + amount_micros, requests=F("requests") + 1
+            )
+        )
+        user_counted = bool(admitted) and user_id is not None and reserve_user(
+            user_id=user_id, provider=provider, day=day, amount_micros=amount_micros,
+            limit_micros=limit,
+        )  # fmt: skip
+        # Without a limit the agent's counter only keeps count (it has no row for a user
+        # deleted a moment ago); with one, a refusal undoes the team's reservation too.
+        agent_refused = bool(admitted) and limit is not None and not user_counted
+        if agent_refused:
+            transaction.set_rollback(True)  # the team's counter stays as it was
     if not admitted:
-        _refuse(provider, day, cap, amount_micros, operation, user_id, lead_id)
-    return Reservation(provider, day, amount_micros, operation, user_id, lead_id)
+        refuse(provider, day, cap, amount_micros, operation, user_id, lead_id)
+    if agent_refused and user_id is not None and limit is not None:
+        refuse_user(provider, day, limit, amount_micros, operation, user_id, lead_id)
+    return Reservation(
+        provider, day, amount_micros, operation, user_id, lead_id, user_counted=user_counted
+    )
 
 
 def check_affordable(
@@ -106,47 +119,12 @@ def check_affordable(
     if not spend.covers(amount_micros):
         day = spend_day()
         _ensure_day(provider, day)
-        _refuse(provider, day, spend.cap_micros, amount_micros, operation, user_id, None)
-
-
-def _refuse(
-    provider: str,
-    day: dt.date,
-    cap: int,
-    amount: int,
-    operation: str,
-    user_id: int | None,
-    lead_id: int | None,
-) -> None:
-    with transaction.atomic():
-        SpendDay.objects.filter(provider=provider, day=day).update(refusals=F("refusals") + 1)
-        LedgerEntry.objects.create(
-            provider=provider,
-            operation=operation,
-            outcome=Outcome.REFUSED,
-            day=day,
-            user_id=user_id,
-            lead_id=lead_id,
-            detail=f"needed {amount} micros; cap {cap}",
-        )
-    row = SpendDay.objects.get(provider=provider, day=day)
-    logger.warning(
-        "cap refused provider=%s operation=%s needed=%d cap=%d settled=%d reserved=%d",
-        provider,
-        operation,
-        amount,
-        cap,
-        row.settled_micros,
-        row.reserved_micros,
-    )
-    raise CapExceeded(
-        provider=provider,
-        cap_micros=cap,
-        spent_micros=row.settled_micros,
-        reserved_micros=row.reserved_micros,
-        needed_micros=amount,
-        resets_at=day_resets_at(day),
-    )
+        refuse(provider, day, spend.cap_micros, amount_micros, operation, user_id, None)
+    if user_id is not None and not user_spend_today(user_id, provider).covers(amount_micros):
+        day = spend_day()
+        ensure_user_day(user_id, provider, day)
+        limit = user_limit_micros(user_id, provider) or 0
+        refuse_user(provider, day, limit, amount_micros, operation, user_id, None)
 
 
 def settle(
@@ -180,6 +158,7 @@ def settle(
             reserved_micros=F("reserved_micros") - reservation.amount_micros,
             settled_micros=F("settled_micros") + cost_micros,
         )
+        _settle_user(reservation, cost_micros)
         entry = _ledger_row(reservation, cost_micros, call, units, outcome, detail)
     reservation.closed = True
     return entry
@@ -205,9 +184,21 @@ def release(reservation: Reservation, *, call: CallInfo | None = None, detail: s
         SpendDay.objects.filter(provider=reservation.provider, day=reservation.day).update(
             reserved_micros=F("reserved_micros") - reservation.amount_micros,
         )
+        _settle_user(reservation, 0)
         if call is not None and call.attempts:
             _ledger_row(reservation, 0, call, 0, None, detail)
     reservation.closed = True
+
+
+def _settle_user(reservation: Reservation, cost_micros: int) -> None:
+    if reservation.user_counted and reservation.user_id is not None:
+        settle_user(
+            user_id=reservation.user_id,
+            provider=reservation.provider,
+            day=reservation.day,
+            reserved_micros=reservation.amount_micros,
+            cost_micros=cost_micros,
+        )
 
 
 def _ledger_row(

@@ -114,3 +114,51 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.operation} {self.outcome}"
+
+
+class UserDailyLimit(models.Model):
+    """An admin's daily limit for one agent on one paid provider, on top of the team's cap."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_limits"
+    )
+    provider = models.CharField(max_length=10, choices=PROVIDER_CHOICES)
+    limit_micros = models.BigIntegerField(help_text="Micro-dollars per day (1 cent = 10,000).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "agent daily limit"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider"], name="user_limit_unique"),
+            models.CheckConstraint(condition=Q(limit_micros__gte=0), name="user_limit_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.provider} daily limit"
+
+
+class UserSpendDay(models.Model):
+    """One agent's spend with one provider on one day: the per-agent twin of `SpendDay`.
+
+    Kept for every metered call made for a user (limited or not), so a limit set mid-day
+    counts what was already spent. Invariant, by a conditional UPDATE in the transaction that
+    reserves on the team's counter: settled + reserved <= the agent's limit.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=10, choices=PROVIDER_CHOICES)
+    day = models.DateField()
+    settled_micros = models.BigIntegerField(default=0)
+    reserved_micros = models.BigIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    refusals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider", "day"], name="userspendday_unique"),
+            models.CheckConstraint(condition=Q(reserved_micros__gte=0), name="user_reserved_gte_0"),
+            models.CheckConstraint(condition=Q(settled_micros__gte=0), name="user_settled_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.provider} {self.day}"

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from billing.caps import spend_day
-from billing.models import LedgerEntry, Outcome, SpendDay
+from billing.models import LedgerEntry, Outcome, SpendDay, UserSpendDay
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,10 @@ def _orphan_rows(ledger: dict, days) -> list[DayCheck]:
 def release_stale_reservations() -> int:
     """Give back money held on past days; returns how many counters changed."""
     with transaction.atomic():
+        # An agent's counter holds the same reservations as the team's: give both back.
+        UserSpendDay.objects.filter(day__lt=spend_day(), reserved_micros__gt=0).update(
+            reserved_micros=0
+        )
         return SpendDay.objects.filter(day__lt=spend_day(), reserved_micros__gt=0).update(
             reserved_micros=0
         )

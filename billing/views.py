@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from billing import analytics
+from billing import analytics, team_analytics
 from billing.chart import spend_chart
 from billing.forms import LedgerFilterForm, PeriodForm
 from providers.modes import PROVIDERS
@@ -42,6 +42,12 @@ def spend_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "billing/spend.html#ledger", context, status=status)
     context.update(_dashboard_context(analytics.dashboard(days)))
+    calls = team_analytics.call_figures(days)
+    context.update(
+        agent_spend=team_analytics.spend_by_agent_today(),
+        calls=calls,
+        right_party_rate=_percent(calls.right_party_rate),
+    )
     return render(request, "billing/spend.html", context, status=status)
 
 

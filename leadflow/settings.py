@@ -155,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "leadflow.context_processors.providers",
+                "leadflow.context_processors.team",
             ],
         },
     },

@@ -17,7 +17,7 @@ from leads.serializers import lead_json
 @require_GET
 @api_login_required
 def lead_index(request: HttpRequest) -> JsonResponse:
-    form = LeadFilterForm(request.GET)
+    form = LeadFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         return invalid_request(form)
     data = form.cleaned_data

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.http import JsonResponse
 
+from accounts.permissions import PermissionRefused
 from billing.errors import cap_message, cap_refusal_body, retry_after_seconds
 from billing.guard import CapExceeded
 from leadflow.forms import form_errors
@@ -44,6 +45,15 @@ def _cap_exceeded(exc: CapExceeded) -> ErrorAnswer:
         message=cap_message(exc),
         headers={"Retry-After": str(retry_after_seconds(exc))},
     )
+
+
+def _permission_refused(exc: PermissionRefused) -> ErrorAnswer:
+    body = {
+        "error": "permission_denied",
+        "permission": exc.permission.api_name,
+        "message": exc.message,
+    }
+    return ErrorAnswer(403, body=body, message=exc.message)
 
 
 def _provider_off(exc: ProviderOff) -> ErrorAnswer:
@@ -79,7 +89,8 @@ def _provider_error(exc: ProviderError) -> ErrorAnswer:
 
 # Most specific first: the first class an error is an instance of decides its answer.
 _ANSWERS: tuple[tuple[type[Exception], Callable[[Any], ErrorAnswer]], ...] = (
-    (CapExceeded, _cap_exceeded),
+    (CapExceeded, _cap_exceeded),  # an agent's own limit too: UserCapExceeded is one
+    (PermissionRefused, _permission_refused),
     (ProviderOff, _provider_off),  # SkipTraceUnavailable among them
     (LeadBusy, _busy),
     (MoveRejected, _move_rejected),

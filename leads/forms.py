@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from leads.models import Source, Stage, Temperature
 from leads.selectors import LeadFilters
@@ -41,11 +43,85 @@ class TriStateField(forms.CharField):
         raise forms.ValidationError("Use true or false.")
 
 
+ME, NOBODY = "me", "none"
+Assignee = int | str | None  # a user id, NOBODY, or None for anyone
+
+
+def assignee_choices() -> list[tuple[str, str]]:
+    """The assignee filter's options, read only when a page renders the select."""
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    return [
+        ("", "Anyone"),
+        (ME, "Me"),
+        (NOBODY, "Unassigned"),
+        *((u.get_username(), u.get_username()) for u in users),
+    ]
+
+
+def active_agents() -> list[Any]:
+    """Everyone a lead or a task can be given to."""
+    return list(get_user_model().objects.filter(is_active=True).order_by("username"))
+
+
+def active_user_id(username: str) -> int | None:
+    return (
+        get_user_model()
+        .objects.filter(username=username, is_active=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def resolve_assignee(value: str, user: AbstractBaseUser | AnonymousUser | None) -> Assignee:
+    """`me` → the asking user's id, `none` → NOBODY, a username → that user's id."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.lower() == ME:
+        if user is None or not user.is_authenticated:
+            raise forms.ValidationError("“me” needs a logged-in user.")
+        return int(user.pk)
+    if value.lower() == NOBODY:
+        return NOBODY
+    user_id = active_user_id(value)
+    if user_id is None:
+        raise forms.ValidationError(f"No active user named {value!r}.")
+    return user_id
+
+
+class AssigneeFilterMixin(forms.Form):
+    """`assignee`: me, none or a username. `me` is the user the form is bound for (`user=`),
+    resolved here into a user id."""
+
+    assignee = forms.CharField(
+        required=False,
+        max_length=150,
+        widget=forms.Select(choices=assignee_choices),  # type: ignore[arg-type]  # read when rendered
+    )
+
+    def __init__(
+        self, *args: Any, user: AbstractBaseUser | AnonymousUser | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_assignee(self) -> Assignee:
+        return resolve_assignee(self.cleaned_data.get("assignee") or "", self.user)
+
+
+class TeamFilterMixin(AssigneeFilterMixin):
+    """What every lead filter has besides its own fields: `assignee` and `notExportedSince`."""
+
+    notExportedSince = forms.DateField(
+        required=False, label="Not exported since", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 def whole_number_field(label: str, **kwargs) -> forms.IntegerField:
     return forms.IntegerField(required=False, min_value=0, label=label, **kwargs)
 
 
-class LeadFilterForm(forms.Form):
+class LeadFilterForm(TeamFilterMixin):
     """Filters of the stored-lead list, the board, the export and `/api/leads`."""
 
     stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
@@ -78,6 +154,7 @@ class LeadFilterForm(forms.Form):
 
 def lead_filters_from(data: dict[str, Any]) -> LeadFilters:
     """The filters a valid lead-filter form (or its board subset) asked for."""
+    assignee = data.get("assignee")
     return LeadFilters(
         stage=data.get("stage") or "",
         temperature=data.get("temperature") or "",
@@ -85,6 +162,9 @@ def lead_filters_from(data: dict[str, Any]) -> LeadFilters:
         source=data.get("source") or "",
         zip_code=data.get("zip") or "",
         text=data.get("q") or "",
+        assigned_to_id=assignee if isinstance(assignee, int) else None,
+        unassigned=assignee == NOBODY,
+        not_exported_since=data.get("notExportedSince"),
     )
 
 

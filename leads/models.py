@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from leads.phones import normalize_phone
 
 DNC_FRESH_FOR = dt.timedelta(days=31)
 # What a trace stores on the lead itself; copied whole when contacts move between leads.
@@ -155,8 +158,6 @@ class Lead(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    notes = models.TextField(blank=True)
-
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -210,6 +211,7 @@ class Phone(models.Model):
     litigator = models.BooleanField(null=True, blank=True)
     dnc_checked_at = models.DateTimeField(null=True, blank=True)
     do_not_call = models.BooleanField(default=False, help_text="On the internal do-not-call list.")
+    wrong_number = models.BooleanField(default=False, help_text="A call found someone else.")
     valid = models.BooleanField(null=True, blank=True)  # from line-type lookup
     line_type_checked_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=30, blank=True)
@@ -272,10 +274,47 @@ class DoNotCall(models.Model):
                 | (~Q(number="") & Q(normalized_owner="")),
                 name="dnc_number_xor_owner",
             ),
+            models.UniqueConstraint(
+                fields=["number"], condition=~Q(number=""), name="dnc_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["normalized_owner", "normalized_mailing"],
+                condition=Q(number=""),
+                name="dnc_unique_owner",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number or self.normalized_owner
+
+    def clean(self) -> None:
+        """Numbers are kept in E.164, the form stored phones have, or they never match."""
+        if self.number:
+            e164 = normalize_phone(self.number)
+            if e164 is None:
+                raise ValidationError({"number": "Enter a phone number, e.g. (602) 555-0101."})
+            self.number = e164
+
+
+class WrongNumber(models.Model):
+    """A number a call showed is not this lead's owner: never its best phone again, left out
+    by scrub, and re-applied whenever a trace stores the lead's phones anew."""
+
+    lead = models.ForeignKey(Lead, related_name="wrong_numbers", on_delete=models.CASCADE)
+    number = models.CharField(max_length=16)  # E.164
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "number"], name="wrong_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} (lead {self.lead_id})"
 
 
 class BulkTraceJob(models.Model):
@@ -320,3 +359,8 @@ class BulkTraceJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.STOPPED, self.Status.FAILED}
+
+
+# The timeline and tasks live in their own module; importing them here registers them.
+from leads.activity.models import Activity, ActivityKind, FollowUpTask  # noqa: E402, F401
+from leads.export.models import DispositionImport, DispositionRule, ExportRecord  # noqa: E402, F401

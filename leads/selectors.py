@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from leads.models import Lead
+from leads.models import Activity, ActivityKind, Lead
 from leads.scoring.temperature import score_range
 from leads.search.areas import Area, city_zip_codes, county_zip_codes
 from leads.search.query import PropertyFilters
@@ -92,6 +94,9 @@ class LeadFilters:
     source: str = ""
     zip_code: str = ""
     text: str = ""  # owner, street or city
+    assigned_to_id: int | None = None
+    unassigned: bool = False
+    not_exported_since: dt.date | None = None  # keep leads not exported on or after this day
 
 
 NO_FILTERS = LeadFilters()
@@ -116,7 +121,26 @@ def leads_filtered(filters: LeadFilters = NO_FILTERS) -> QuerySet[Lead]:
         leads = leads.filter(
             Q(owner_name__icontains=text) | Q(street__icontains=text) | Q(city__icontains=text)
         )
-    return leads.order_by(BEST_SCORE_FIRST, "pk")
+    return _team_filtered(leads, filters).order_by(BEST_SCORE_FIRST, "pk")
+
+
+def _team_filtered(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
+    if filters.assigned_to_id is not None:
+        leads = leads.filter(assigned_to_id=filters.assigned_to_id)
+    elif filters.unassigned:
+        leads = leads.filter(assigned_to__isnull=True)
+    if filters.not_exported_since is not None:
+        since = local_midnight(filters.not_exported_since)
+        exported = Activity.objects.filter(
+            lead_id=OuterRef("pk"), kind=ActivityKind.EXPORTED, at__gte=since
+        )
+        leads = leads.exclude(Exists(exported))
+    return leads
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The first instant of `day` in TIME_ZONE."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def page_of(leads: QuerySet[Lead], number: int, page_size: int) -> Page:

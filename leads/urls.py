@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("leads.skiptrace.urls")),
     path("", include("leads.pipeline.urls")),
     path("", include("leads.export.urls")),
+    path("", include("leads.activity.urls")),
+    path("", include("leads.assignment.urls")),
 ]

@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.vary import vary_on_headers
 
-from leads.forms import LeadFilterForm
+from leads.activity.context import lead_work_context
+from leads.forms import LeadFilterForm, active_agents
 from leads.htmx import partial_template
 from leads.models import Lead
 from leads.scoring.services import score_reason_strings
@@ -17,12 +18,13 @@ from leads.selectors import leads_filtered, page_of, with_contacts
 @login_required
 @vary_on_headers("HX-Request")
 def lead_list(request: HttpRequest) -> HttpResponse:
-    form = LeadFilterForm(request.GET)
-    context: dict = {"form": form}
+    form = LeadFilterForm(request.GET, user=request.user)
+    context: dict = {"form": form, "agents": active_agents()}
     status = 200
     if form.is_valid():
         data = form.cleaned_data
-        page = page_of(leads_filtered(form.lead_filters()), data["page"], data["pageSize"])
+        leads = leads_filtered(form.lead_filters()).select_related("assigned_to")
+        page = page_of(leads, data["page"], data["pageSize"])
         context.update(leads=page.object_list, page_obj=page)
     else:
         status = 400
@@ -34,6 +36,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = get_object_or_404(with_contacts(Lead.objects.all()), pk=lead_id)
-    return render(
-        request, "leads/detail.html", {"lead": lead, "score_reasons": score_reason_strings(lead)}
-    )
+    context = {
+        "score_reasons": score_reason_strings(lead),
+        **lead_work_context(lead),
+    }
+    return render(request, "leads/detail.html", context)

@@ -37,6 +37,7 @@ def test_it_returns_exactly_the_documented_keys(agent_client):
         "costPerContactableLeadCents",
         "successRate",
         "cacheHitRate",
+        "byUser",
     }
     assert list(body["today"]) == PROVIDERS
     for provider in body["today"].values():

@@ -11,14 +11,16 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import batched
 from typing import Any
 
 from django.db.models import QuerySet
 
 from billing.money import plain_dollars
-from leads.models import Email, Lead, Phone
+from leads.export.presets import DialerPreset
+from leads.export.scrub import dnc_status, judged_phones
+from leads.models import Email, Lead
 
 CHUNK_SIZE = 2000
 LINES_PER_YIELD = 100  # about 30 KB a write
@@ -152,37 +154,61 @@ def safe_cell(value: str) -> str:
 
 
 def export_rows(
-    leads: QuerySet[Lead], *, scrub: bool, chunk_size: int = CHUNK_SIZE
+    leads: QuerySet[Lead],
+    *,
+    scrub: bool,
+    chunk_size: int = CHUNK_SIZE,
+    preset: DialerPreset | None = None,
 ) -> Iterator[list[str]]:
-    """One row of cells per lead, in EXPORT_COLUMNS order.
+    """One row of cells per lead in EXPORT_COLUMNS order, or a dialer preset's rows.
 
-    With `scrub`, numbers that must not be dialled (DNC, litigator, internal do-not-call)
-    are left out, and a litigator's or do-not-call owner's lead keeps no phone at all.
+    With `scrub`, every number the scrub rule leaves out (`leads.export.scrub`) is left out
+    of the cells; which leads are in the file at all is the caller's queryset.
 
     Leads are read a chunk at a time, and each chunk's phones and e-mails in one query
     apiece: the queries of `prefetch_related` with `iterator(chunk_size)`, so memory holds
     one chunk however many leads match.
     """
-    rows = leads.values_list(*LEAD_FIELDS, named=True).iterator(chunk_size=chunk_size)
-    for chunk in batched(rows, chunk_size):
+    stored = leads.values_list(*LEAD_FIELDS, named=True).iterator(chunk_size=chunk_size)
+    for chunk in batched(stored, chunk_size):
         lead_ids = [lead.id for lead in chunk]
         phones = _phones_by_lead(lead_ids)
         emails = _emails_by_lead(lead_ids)
         for lead in chunk:
-            row = _lead_row(lead, phones.get(lead.id, []), emails.get(lead.id, []), scrub=scrub)
-            # The first-character test keeps the regex off all but a few cells per row.
-            yield [safe_cell(cell) if cell and cell[0] in FORMULA_STARTS else cell for cell in row]
+            mine, addresses = phones.get(lead.id, []), emails.get(lead.id, [])
+            if scrub:
+                mine = [phone for phone in mine if not phone.scrub_reason]
+            rows = (
+                preset.rows(lead, _best_first(lead, mine), addresses)
+                if preset is not None
+                else [_lead_row(lead, mine, addresses, scrub=scrub)]
+            )
+            for row in rows:
+                # The first-character test keeps the regex off all but a few cells per row.
+                yield [
+                    safe_cell(cell) if cell and cell[0] in FORMULA_STARTS else cell for cell in row
+                ]
 
 
 def csv_stream(
-    leads: QuerySet[Lead], *, scrub: bool, bom: bool, chunk_size: int = CHUNK_SIZE
+    leads: QuerySet[Lead],
+    *,
+    scrub: bool,
+    bom: bool,
+    chunk_size: int = CHUNK_SIZE,
+    preset: DialerPreset | None = None,
 ) -> Iterator[str]:
     """The CSV text: the header line first (after a UTF-8 BOM if asked), then rows in batches."""
+    rows = export_rows(leads, scrub=scrub, chunk_size=chunk_size, preset=preset)
+    return csv_text(rows, header=preset.headings if preset else list(EXPORT_COLUMNS), bom=bom)
+
+
+def csv_text(rows: Iterable[list[str]], *, header: list[str], bom: bool) -> Iterator[str]:
     line = _LineWriter()
     writer = csv.writer(line)
-    yield (BOM if bom else "") + writer.writerow(EXPORT_COLUMNS)
+    yield (BOM if bom else "") + writer.writerow(header)
     batch: list[str] = []
-    for row in export_rows(leads, scrub=scrub, chunk_size=chunk_size):
+    for row in rows:
         batch.append(writer.writerow(row))
         if len(batch) == LINES_PER_YIELD:
             yield "".join(batch)
@@ -205,11 +231,10 @@ def _phones_by_lead(lead_ids: list[int]) -> dict[int, list[Any]]:
     """
     by_lead: dict[int, list[Any]] = defaultdict(list)
     phones = (
-        Phone.objects.filter(lead__id__in=lead_ids)
+        judged_phones()
+        .filter(lead__id__in=lead_ids)
         .order_by("rank", "id")
-        .values_list(
-            "lead_id", "number", "line_type", "dnc", "litigator", "do_not_call", named=True
-        )
+        .values_list("lead_id", "number", "line_type", "scrub_reason", named=True)
     )
     for phone in phones:
         by_lead[phone.lead_id].append(phone)
@@ -228,9 +253,12 @@ def _emails_by_lead(lead_ids: list[int]) -> dict[int, list[str]]:
     return by_lead
 
 
+def _best_first(lead: Any, phones: list[Any]) -> list[Any]:
+    """A dialer calls the first number first: the best phone, then the rest in rank order."""
+    return sorted(phones, key=lambda phone: phone.number != lead.best_phone)
+
+
 def _lead_row(lead: Any, phones: list[Any], emails: list[str], *, scrub: bool) -> list[str]:
-    if scrub:
-        phones = _dialable(lead, phones)
     numbers = [phone.number for phone in phones]
     best = lead.best_phone if not scrub or lead.best_phone in numbers else ""
     owner1_first, owner1_last = _owner1(lead)
@@ -290,16 +318,6 @@ def _lead_row(lead: Any, phones: list[Any], emails: list[str], *, scrub: bool) -
     ]
 
 
-def _dialable(lead: Any, phones: list[Any]) -> list[Any]:
-    if lead.litigator is True or lead.do_not_call:
-        return []
-    return [phone for phone in phones if not _blocked(phone)]
-
-
-def _blocked(phone: Any) -> bool:
-    return phone.dnc is True or phone.litigator is True or phone.do_not_call
-
-
 def _owner1(lead: Any) -> tuple[str, str]:
     if lead.corporate_owner:
         # Dialers file an entity under its name as the last name.
@@ -308,18 +326,12 @@ def _owner1(lead: Any) -> tuple[str, str]:
 
 
 def _phone_cells(phones: list[Any]) -> list[str]:
+    # A number on any do-not-dial list reads "true", so a dialer honouring this column never
+    # calls what the scrub would have removed; a missing or old check is "unknown" or "stale".
     cells: list[str] = []
     for phone in phones[:PHONE_SLOTS]:
-        cells += (phone.number, phone.line_type, _phone_dnc(phone))
+        cells += (phone.number, phone.line_type, dnc_status(phone))
     return cells + [""] * (3 * PHONE_SLOTS - len(cells))
-
-
-def _phone_dnc(phone: Any) -> str:
-    # A number on any do-not-dial list reads "true", so a dialer honouring this column never
-    # calls what the scrub would have removed.
-    if _blocked(phone):
-        return "true"
-    return "false" if phone.dnc is False else "unknown"
 
 
 def _email_cells(emails: list[str]) -> list[str]:

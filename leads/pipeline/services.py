@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
 
-from leads.models import Lead, Stage
+from leads.activity.followups import next_tasks
+from leads.activity.services import lead_activity_record
+from leads.models import ActivityKind, Lead, Stage
 from leads.selectors import LeadFilters, leads_filtered
 
 CARDS_PER_COLUMN = 25
@@ -35,10 +37,13 @@ def lead_move(
     position: int,
     expected_stage: str | None = None,
     expected_position: int | None = None,
+    user_id: int | None = None,
+    reason: str = "",
 ) -> Lead:
     """Move a lead to `stage` at `position` (0 = top; past the end = last).
 
-    `expected_*` is where the mover saw the card; if it has moved meanwhile, refuse.
+    `expected_*` is where the mover saw the card; if it has moved meanwhile, refuse. A change
+    of stage goes on the lead's timeline (`reason` says why, e.g. a call's disposition).
     """
     if stage not in Stage.values:
         raise MoveRejected(f"Unknown stage {stage!r}.", code="unknown_stage")
@@ -50,10 +55,18 @@ def lead_move(
         if lead is None:
             raise MoveRejected(f"No lead {lead_id}.", code="not_found")
         _check_expected(lead, expected_stage, expected_position)
+        before = lead.stage
         close_gap(lead.stage, lead.position, leaving=lead.pk)
         lead.position = _open_slot(stage, position, lead)
         lead.stage = stage
         lead.save(update_fields=["stage", "position", "updated_at"])
+        if before != stage:
+            text = f"Moved from {Stage(before).label} to {Stage(stage).label}"
+            lead_activity_record(
+                lead_id=lead.pk, kind=ActivityKind.MOVED, user_id=user_id,
+                text=f"{text} ({reason})" if reason else text,
+                data={"from": before, "to": stage},
+            )  # fmt: skip
     return lead
 
 
@@ -131,17 +144,32 @@ def board_columns(filters: LeadFilters, *, per_column: int = CARDS_PER_COLUMN) -
     """
     leads = leads_filtered(filters)
     counts = dict(leads.values_list("stage").annotate(n=Count("pk")).order_by())
-    return [
+    columns = [
         Column(
             stage,
             label,
             counts.get(stage, 0),
-            column_cards(stage, filters, offset=0, limit=per_column) if counts.get(stage) else [],
+            _cards(stage, filters, offset=0, limit=per_column) if counts.get(stage) else [],
         )
         for stage, label in Stage.choices
     ]
+    with_next_task([card for column in columns for card in column.cards])
+    return columns
 
 
 def column_cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
-    leads = leads_filtered(filters).filter(stage=stage).order_by("position", "pk")
-    return list(leads[offset : offset + limit])
+    """A column's cards from `offset`, each with its assignee and its next due task."""
+    return with_next_task(_cards(stage, filters, offset=offset, limit=limit))
+
+
+def _cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
+    leads = leads_filtered(filters).filter(stage=stage).select_related("assigned_to")
+    return list(leads.order_by("position", "pk")[offset : offset + limit])
+
+
+def with_next_task(cards: list[Lead]) -> list[Lead]:
+    """Give each card its `next_task` (soonest open task, or None): one query for them all."""
+    upcoming = next_tasks(card.pk for card in cards)
+    for card in cards:
+        card.next_task = upcoming.get(card.pk)  # type: ignore[attr-defined]
+    return cards

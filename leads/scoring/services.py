@@ -23,7 +23,8 @@ from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import UnknownPrice, max_cost_micros
 from billing.selectors import provider_spend_today
-from leads.models import Lead
+from leads.activity.services import lead_activity_record
+from leads.models import ActivityKind, Lead
 from leads.scoring import rules
 from leads.scoring.temperature import temperature_for
 from providers.http import ProviderError
@@ -175,6 +176,10 @@ def _store_ai(lead: Lead, answer: AiScore, cost_micros: int) -> ScoreOutcome:
     lead.ai_cost_micros += cost_micros
     lead.ai_scored_at = timezone.now()
     lead.save(update_fields=SCORE_FIELDS)
+    lead_activity_record(
+        lead_id=lead.pk, kind=ActivityKind.SCORED, cost_micros=cost_micros,
+        text=f"Scored {answer.score} ({lead.get_temperature_tag_display()}) by {answer.model}",
+    )  # fmt: skip
     return ScoreOutcome(
         score=answer.score, temperature=lead.temperature_tag, scored_by=lead.scored_by,
         cost_micros=cost_micros, ai=True,

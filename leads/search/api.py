@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from accounts.auth import api_login_required
+from accounts.permissions import SEARCH_ATTOM, permitted
 from billing.money import micros_to_cents
 from leads.errors import SERVICE_ERRORS, error_json, invalid_request
 from leads.search.forms import SearchForm
@@ -20,7 +21,8 @@ def search(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return invalid_request(form)
     try:
-        outcome = lead_search(query=form.search_query(), user_id=request.user.pk)
+        query = form.search_query(attom_by_default=permitted(request.user.pk, SEARCH_ATTOM))
+        outcome = lead_search(query=query, user_id=request.user.pk)
     except SERVICE_ERRORS as exc:
         return error_json(exc)
     return JsonResponse(

@@ -92,9 +92,11 @@ class SearchForm(forms.Form):
         data["pageSize"] = data.get("pageSize") or DEFAULT_PAGE_SIZE
         return data
 
-    def search_query(self) -> SearchQuery:
-        """The valid search as a domain value: the API's spellings stop here."""
+    def search_query(self, *, attom_by_default: bool = True) -> SearchQuery:
+        """The valid search as a domain value: the API's spellings stop here. Without an
+        `attom` value it asks ATTOM unless `attom_by_default` is off (a user who may not)."""
         data = self.cleaned_data
+        attom = data.get("attom")
         return SearchQuery(
             area=data["area"],
             filters=PropertyFilters(
@@ -107,7 +109,7 @@ class SearchForm(forms.Form):
             ),
             page=data["page"],
             page_size=data["pageSize"],
-            use_attom=data.get("attom") is not False,
+            use_attom=attom_by_default if attom is None else attom,
         )
 
     def _check_ranges(self, data: dict) -> None:

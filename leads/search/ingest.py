@@ -17,7 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from leads.models import Lead, Source
+from leads.activity.services import leads_activity_record
+from leads.models import ActivityKind, Lead, Source
 from leads.pipeline.services import append_to_stage
 from leads.search import normalize, owner_names
 from providers.attom import OwnerName, PropertyRecord
@@ -95,8 +96,17 @@ def ingest_records(records: Iterable[PropertyRecord], *, sandbox: bool) -> Inges
         changes = _retire_previous_owners(candidates)
         upsert(candidates)
         stored = _fetch(keys)
+        _record_found(stored, existing)
     leads = [stored[key] for key in keys]
     return IngestResult(leads, len(set(keys) - existing), duplicates, changes)
+
+
+def _record_found(stored: dict[tuple[str, str], Lead], existing: set) -> None:
+    """Each lead's timeline says it was created, or found again, by this search."""
+    created = [lead.pk for key, lead in stored.items() if key not in existing]
+    again = [lead.pk for key, lead in stored.items() if key in existing]
+    leads_activity_record(lead_ids=created, kind=ActivityKind.CREATED, text="Found by a search")
+    leads_activity_record(lead_ids=again, kind=ActivityKind.FOUND_AGAIN, text="Found again")
 
 
 def upsert(leads: Sequence[Lead]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from billing.models import LedgerEntry
-from leads.models import TRACE_FIELDS, Lead, Stage
+from leads.activity.services import move_leads_activity
+from leads.models import TRACE_FIELDS, ActivityKind, FollowUpTask, Lead, Stage
 from leads.pipeline.services import close_gap
 from leads.skiptrace.compliance import refresh_compliance
 
@@ -15,7 +16,7 @@ STAGE_ORDER = {stage: rank for rank, stage in enumerate(Stage.values)}
 def _work_done(lead: Lead) -> tuple:
     return (
         lead.stage != Stage.NEW,
-        bool(lead.notes),
+        lead.activities.filter(kind=ActivityKind.NOTE).exists(),
         lead.skip_traced_at is not None,
         lead.assigned_to_id is not None,
         -lead.pk,
@@ -29,10 +30,11 @@ def keeper_of(leads: list[Lead]) -> Lead:
 
 @transaction.atomic
 def merge_leads(*, keeper: Lead, duplicate: Lead) -> Lead:
-    """Fold `duplicate` into `keeper`: notes, contacts, trace, flags and ledger rows move;
-    the duplicate is deleted. Nothing an agent wrote is lost."""
-    if duplicate.notes and duplicate.notes not in keeper.notes:
-        keeper.notes = "\n\n".join(filter(None, (keeper.notes, duplicate.notes)))
+    """Fold `duplicate` into `keeper`: the timeline (notes included), tasks, contacts, trace,
+    flags and ledger rows move; the duplicate is deleted. Nothing an agent wrote is lost."""
+    move_leads_activity(keeper_id=keeper.pk, duplicate_id=duplicate.pk)
+    FollowUpTask.objects.filter(lead=duplicate).update(lead=keeper)
+    _move_wrong_numbers(keeper, duplicate)
     vacated = (duplicate.stage, duplicate.position)
     if keeper.stage == Stage.NEW and duplicate.stage != Stage.NEW:
         vacated = (keeper.stage, keeper.position)
@@ -56,6 +58,12 @@ def merge_leads(*, keeper: Lead, duplicate: Lead) -> Lead:
     if keeper.stage == stage and keeper.position > position:
         keeper.position -= 1  # moved up with the rest of its column
     return refresh_compliance(keeper)
+
+
+def _move_wrong_numbers(keeper: Lead, duplicate: Lead) -> None:
+    known = keeper.wrong_numbers.values("number")
+    duplicate.wrong_numbers.filter(number__in=known).delete()
+    duplicate.wrong_numbers.update(lead=keeper)
 
 
 def _newer_trace(candidate: Lead, current: Lead) -> bool:

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import prefetch_related_objects
 
+from accounts.permissions import SEARCH_ATTOM, ensure_permitted
 from billing.guard import check_affordable, record_free
 from billing.meter import BillingMeter
 from billing.models import Outcome
@@ -59,6 +60,8 @@ def lead_search(*, query: SearchQuery, user_id: int | None = None) -> SearchOutc
     mode = provider_mode(ATTOM)
     if not query.use_attom:
         return local_search(query)
+    if mode != OFF:
+        ensure_permitted(user_id, SEARCH_ATTOM)
     if mode == OFF:
         outcome = local_search(query)
         outcome.notes.append(

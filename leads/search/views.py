@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.permissions import SEARCH_ATTOM, permitted
 from billing.pricing import max_cost_micros
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.htmx import partial_template
@@ -27,7 +28,8 @@ def search(request: HttpRequest) -> HttpResponse:
         context["invalid"], status = True, 400
     elif form.is_bound:
         try:
-            query = form.search_query()
+            may_attom = permitted(request.user.pk, SEARCH_ATTOM)
+            query = form.search_query(attom_by_default=may_attom)
             outcome = lead_search(query=query, user_id=request.user.pk)
             context.update(outcome=outcome, area_label=query.area.describe())
         except SERVICE_ERRORS as exc:
@@ -47,6 +49,7 @@ def _search_context(request: HttpRequest, form: SearchForm) -> dict:
     return {
         "form": form,
         "attom_checked": provider_mode(ATTOM) != OFF
+        and permitted(request.user.pk, SEARCH_ATTOM)
         and (not attom_param or attom_param[-1] == "true"),
         "price": {
             "record_micros": max_cost_micros(ATTOM, {"records": 1}),

@@ -18,8 +18,10 @@ from django.db.models import F, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
+from accounts.permissions import SKIP_TRACE, ensure_permitted
 from billing import pricing
 from billing.guard import CapExceeded
+from billing.limits import user_spend_today
 from billing.meter import BillingMeter
 from billing.selectors import provider_spend_today
 from leads.models import BulkTraceJob, Lead
@@ -84,8 +86,10 @@ def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
 def bulk_trace_start(
     *, lead_ids: Sequence[int], user_id: int | None, max_cost_micros: int | None = None
 ) -> BulkTraceJob:
-    """Queue a bulk trace; refused up front (SkipTraceUnavailable) while BatchData is off."""
+    """Queue a bulk trace; refused up front while BatchData is off (SkipTraceUnavailable) or
+    the user may not skip trace (PermissionRefused)."""
     ensure_skip_tracing_on()
+    ensure_permitted(user_id, SKIP_TRACE)
     ids = list(Lead.objects.filter(pk__in=lead_ids).order_by("pk").values_list("pk", flat=True))
     job = BulkTraceJob.objects.create(
         user_id=user_id, lead_ids=ids, total=len(ids), max_cost_micros=max_cost_micros
@@ -196,7 +200,7 @@ def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
         pending.append(lead)
     try:
         for start in range(0, len(reused), BATCH_SIZE):
-            after_traces(reused[start : start + BATCH_SIZE], enqueue_ai=False)
+            after_traces(reused[start : start + BATCH_SIZE], enqueue_ai=False, user_id=job.user_id)
     finally:
         release_leads(lead.pk for lead in reused)
     BulkTraceJob.objects.filter(pk=job.pk).update(
@@ -212,6 +216,9 @@ def _affordable(job: BulkTraceJob, wanted: int) -> int:
     if per_lead == 0:
         return wanted
     budget = provider_spend_today(BATCH).remaining_micros
+    if job.user_id is not None:
+        agent_left = user_spend_today(job.user_id, BATCH).remaining_micros
+        budget = budget if agent_left is None else min(budget, agent_left)
     if job.max_cost_micros is not None:
         budget = min(budget, job.max_cost_micros - job.cost_micros)
     return max(min(wanted, budget // per_lead), 0)
@@ -234,7 +241,8 @@ def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead]) 
             reused=F("reused") + len(meanwhile),
         )
         # Under the claims, as for one lead: nobody re-checks (and pays for) these phones.
-        after_traces(list(Lead.objects.filter(pk__in=ids).order_by("pk")), enqueue_ai=False)
+        traced = list(Lead.objects.filter(pk__in=ids).order_by("pk"))
+        after_traces(traced, enqueue_ai=False, user_id=job.user_id)
     finally:
         release_leads(ids)
     enqueue_ai_scoring(ids)
@@ -260,6 +268,7 @@ def _charge_and_store(job: BulkTraceJob, client: BatchDataClient, claimed: list[
                         for lead, match in zip(claimed, batch.matches, strict=True)
                     ],
                     provider=provider_label(),
+                    user_id=job.user_id,
                 )
                 BulkTraceJob.objects.filter(pk=job.pk).update(
                     processed=F("processed") + len(claimed),
@@ -279,6 +288,10 @@ def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
         job.max_cost_micros - job.cost_micros < provider_spend_today(BATCH).remaining_micros
     )
     reason = "Stopped at this job's cost limit" if own_limit else "Stopped at today's BatchData cap"
+    if not own_limit and job.user_id is not None:
+        agent_left = user_spend_today(job.user_id, BATCH).remaining_micros
+        if agent_left is not None and agent_left < provider_spend_today(BATCH).remaining_micros:
+            reason = "Stopped at your daily BatchData limit"
     _set(
         job,
         status=BulkTraceJob.Status.STOPPED,

@@ -9,19 +9,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from leads.models import DoNotCall, Lead, Phone
+from leads.activity.services import leads_activity_record
+from leads.models import ActivityKind, DoNotCall, Lead, Phone, WrongNumber
+from leads.phones import normalize_phone
 
 # What `refresh_compliance` recomputes.
 COMPLIANCE_FIELDS = ["best_phone", "dnc_flag", "contactable", "updated_at"]
 
 
 def callable_phone(phone: Phone) -> bool:
-    """Never DNC, never a litigator's, never invalid, never marked do-not-call."""
+    """Never DNC, never a litigator's, never invalid, never marked do-not-call or wrong."""
     return not (
-        phone.dnc is True or phone.litigator is True or phone.valid is False or phone.do_not_call
+        phone.dnc is True
+        or phone.litigator is True
+        or phone.valid is False
+        or phone.do_not_call
+        or phone.wrong_number
     )
 
 
@@ -61,16 +67,19 @@ def refresh_compliance(lead: Lead, *, save: bool = True) -> Lead:
 
 
 def apply_do_not_call_list(leads: Sequence[Lead]) -> None:
-    """Carry the internal list onto leads' (new) phones and owners; survives re-traces.
+    """Carry the internal list and the wrong-number marks onto leads' (new) phones and owners.
 
-    A few queries for any number of leads (a bulk trace passes a batch of 100).
+    Call it in the transaction that stores the phones, so no reader ever sees a listed number
+    unmarked. A few queries for any number of leads (a bulk trace passes a batch of 100).
     """
     ids = [lead.pk for lead in leads]
     listed_numbers = DoNotCall.objects.exclude(number="").values("number")
     Phone.objects.filter(lead_id__in=ids, number__in=listed_numbers).update(do_not_call=True)
+    wrong = WrongNumber.objects.filter(lead_id=OuterRef("lead_id"), number=OuterRef("number"))
+    Phone.objects.filter(lead_id__in=ids).filter(Exists(wrong)).update(wrong_number=True)
     owners = {lead.normalized_owner for lead in leads if lead.normalized_owner}
     listed_owners = set(
-        DoNotCall.objects.filter(normalized_owner__in=owners).values_list(
+        DoNotCall.objects.filter(normalized_owner__in=owners, number="").values_list(
             "normalized_owner", "normalized_mailing"
         )
     )
@@ -90,15 +99,71 @@ def apply_do_not_call_list(leads: Sequence[Lead]) -> None:
 
 
 def phone_mark_do_not_call(*, number: str, user_id: int | None, reason: str = "") -> int:
-    """Put a number on the internal list; every lead holding it stops using it."""
+    """Put a number on the internal list; every lead holding it stops using it at once."""
+    e164 = normalize_phone(number)
+    if e164 is None:
+        raise ValueError(f"{number!r} is not a phone number")
     with transaction.atomic():
         DoNotCall.objects.get_or_create(
-            number=number, defaults={"reason": reason, "created_by_id": user_id}
+            number=e164, defaults={"reason": reason[:200], "created_by_id": user_id}
         )
-        Phone.objects.filter(number=number).update(do_not_call=True)
-        leads = Lead.objects.filter(phones__number=number).distinct()
+        return _mark_listed(e164, user_id=user_id, reason=reason)
+
+
+def _mark_listed(number: str, *, user_id: int | None, reason: str) -> int:
+    Phone.objects.filter(number=number).update(do_not_call=True)
+    leads = Lead.objects.filter(phones__number=number).distinct()
+    _refresh_all(leads)
+    text = f"{number} on the do-not-call list" + (f" ({reason})" if reason else "")
+    ids = list(leads.values_list("pk", flat=True))
+    leads_activity_record(
+        lead_ids=ids, kind=ActivityKind.DO_NOT_CALL, user_id=user_id, text=text,
+        data={"number": number},
+    )  # fmt: skip
+    return len(ids)
+
+
+def do_not_call_entry_saved(entry: DoNotCall, *, user_id: int | None) -> int:
+    """An entry added in admin (already normalised by its form) reaches the stored phones."""
+    with transaction.atomic():
+        if entry.number:
+            return _mark_listed(entry.number, user_id=user_id, reason=entry.reason)
+        leads = Lead.objects.filter(
+            normalized_owner=entry.normalized_owner, normalized_mailing=entry.normalized_mailing
+        )
+        leads.update(do_not_call=True)
         _refresh_all(leads)
-    return leads.count()
+        return leads.count()
+
+
+def do_not_call_entry_removed(entry: DoNotCall) -> None:
+    """Taken off the list (admin): its phones may be called again, if nothing else forbids."""
+    with transaction.atomic():
+        if entry.number:
+            Phone.objects.filter(number=entry.number).update(do_not_call=False)
+            leads = Lead.objects.filter(phones__number=entry.number).distinct()
+        else:
+            leads = Lead.objects.filter(
+                normalized_owner=entry.normalized_owner,
+                normalized_mailing=entry.normalized_mailing,
+            )
+            leads.update(do_not_call=False)
+        _refresh_all(leads)
+
+
+def phone_mark_wrong(*, lead: Lead, number: str, user_id: int | None, reason: str = "") -> bool:
+    """The number reached someone else: never this lead's best phone again, whatever later
+    traces say. False when the lead holds no such phone (nothing is marked)."""
+    e164 = normalize_phone(number)
+    if e164 is None:
+        return False
+    with transaction.atomic():
+        WrongNumber.objects.get_or_create(
+            lead=lead, number=e164, defaults={"reason": reason[:200], "created_by_id": user_id}
+        )
+        marked = Phone.objects.filter(lead=lead, number=e164).update(wrong_number=True)
+        _refresh_all(Lead.objects.filter(pk=lead.pk))
+    return bool(marked)
 
 
 def owner_mark_do_not_call(*, lead: Lead, user_id: int | None, reason: str = "") -> int:
@@ -116,7 +181,12 @@ def owner_mark_do_not_call(*, lead: Lead, user_id: int | None, reason: str = "")
         )
         leads.update(do_not_call=True)
         _refresh_all(leads)
-    return leads.count()
+        ids = list(leads.values_list("pk", flat=True))
+        leads_activity_record(
+            lead_ids=ids, kind=ActivityKind.DO_NOT_CALL, user_id=user_id,
+            text="Owner on the do-not-call list" + (f" ({reason})" if reason else ""),
+        )  # fmt: skip
+    return len(ids)
 
 
 def _refresh_all(leads: QuerySet[Lead]) -> None:

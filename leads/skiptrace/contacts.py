@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from django.db.models import F
 from django.utils import timezone
 
-from leads.models import TRACE_FIELDS, Email, Lead, Phone, SkipTraceStatus
+from leads.activity.services import leads_activity_record
+from leads.models import TRACE_FIELDS, ActivityKind, Email, Lead, Phone, SkipTraceStatus
+from leads.skiptrace.compliance import apply_do_not_call_list
 from providers.batchdata import SkipTraceMatch, SkipTraceRequest
 
 
@@ -30,14 +32,30 @@ def skip_trace_request(lead: Lead) -> SkipTraceRequest:
     )
 
 
-def store_match(lead: Lead, match: SkipTraceMatch, *, cost_micros: int, provider: str) -> None:
+def store_match(
+    lead: Lead,
+    match: SkipTraceMatch,
+    *,
+    cost_micros: int,
+    provider: str,
+    user_id: int | None = None,
+) -> None:
     """Replace the lead's traced contacts with this answer (call inside a transaction)."""
-    store_matches([(lead, match, cost_micros)], provider=provider)
+    store_matches([(lead, match, cost_micros)], provider=provider, user_id=user_id)
     lead.refresh_from_db()
 
 
-def store_matches(answers: Sequence[tuple[Lead, SkipTraceMatch, int]], *, provider: str) -> None:
+def store_matches(
+    answers: Sequence[tuple[Lead, SkipTraceMatch, int]],
+    *,
+    provider: str,
+    user_id: int | None = None,
+) -> None:
     """Replace each lead's traced contacts with its answer (call inside a transaction).
+
+    The internal do-not-call list and the wrong-number marks are applied to the new phones
+    in the same transaction: no reader ever sees a listed number unmarked, and no crash
+    between the two leaves one unmarked.
 
     `answers` are (lead, match, cost in micro-dollars). The queries are per batch, not per
     lead, so a bulk trace stores a 100-lead answer in a handful of them. The given Lead
@@ -57,6 +75,7 @@ def store_matches(answers: Sequence[tuple[Lead, SkipTraceMatch, int]], *, provid
     Email.objects.filter(lead_id__in=ids).delete()
     found = [(lead, match) for lead, match, _ in answers if match.matched and not match.error]
     Phone.objects.bulk_create(phone for lead, match in found for phone in _phones(lead, match, now))
+    apply_do_not_call_list([lead for lead, _ in found])
     Email.objects.bulk_create(
         Email(lead=lead, email=e.email, tested=e.tested, rank=rank)
         for lead, match in found
@@ -76,6 +95,24 @@ def store_matches(answers: Sequence[tuple[Lead, SkipTraceMatch, int]], *, provid
             deceased=deceased,
             updated_at=now,
         )
+    _record_traced(answers, user_id=user_id)
+
+
+def _record_traced(
+    answers: Sequence[tuple[Lead, SkipTraceMatch, int]], *, user_id: int | None
+) -> None:
+    groups: dict[str, list[int]] = defaultdict(list)
+    costs = {}
+    for lead, match, cost_micros in answers:
+        phones = len({phone.number for phone in match.phones})
+        summary = f"{phones} phone(s)" if match.matched else "no match"
+        groups[summary].append(lead.pk)
+        costs[lead.pk] = cost_micros
+    for summary, lead_ids in groups.items():
+        leads_activity_record(
+            lead_ids=lead_ids, kind=ActivityKind.TRACED, user_id=user_id,
+            text=f"Skip traced: {summary}", costs=costs,
+        )  # fmt: skip
 
 
 def _status(match: SkipTraceMatch) -> str:
@@ -146,6 +183,7 @@ def copy_contacts(*, source: Lead, target: Lead) -> None:
     Email.objects.bulk_create(
         Email(lead=target, email=e.email, tested=e.tested, rank=e.rank) for e in source.emails.all()
     )
+    apply_do_not_call_list([target])
     Lead.objects.filter(pk=target.pk).update(
         **{name: getattr(source, name) for name in TRACE_FIELDS}, updated_at=timezone.now()
     )

@@ -30,7 +30,7 @@ TWILIO_LINE_TYPES = {
 CAP_NOTE = "Line-type checks stopped: today's Twilio cap is reached."
 
 
-def check_line_types(leads: Sequence[Lead]) -> dict[int, list[str]]:
+def check_line_types(leads: Sequence[Lead], *, user_id: int | None = None) -> dict[int, list[str]]:
     """Look up each phone of these leads not checked yet. Returns, per lead, why any of its
     phones were left unchecked.
 
@@ -52,7 +52,7 @@ def check_line_types(leads: Sequence[Lead]) -> dict[int, list[str]]:
     for index, lead in enumerate(waiting):
         try:
             for phone in unchecked[lead.pk]:
-                _check(client, phone, lead)
+                _check(client, phone, lead, user_id)
         except CapExceeded:
             for left in waiting[index:]:
                 notes[left.pk] = [CAP_NOTE]
@@ -63,8 +63,8 @@ def check_line_types(leads: Sequence[Lead]) -> dict[int, list[str]]:
     return notes
 
 
-def _check(client: TwilioLookupClient, phone: Phone, lead: Lead) -> None:
-    meter = BillingMeter(lead_id=lead.pk)
+def _check(client: TwilioLookupClient, phone: Phone, lead: Lead, user_id: int | None) -> None:
+    meter = BillingMeter(user_id=user_id, lead_id=lead.pk)
     with meter.request(
         provider=TWILIO, operation="line_type_lookup", max_usage={"lookups": 1}
     ) as ticket:

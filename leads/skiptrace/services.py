@@ -22,10 +22,12 @@ from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
+from accounts.permissions import SKIP_TRACE, ensure_permitted
 from billing.guard import record_free
 from billing.meter import BillingMeter
 from billing.models import Outcome
-from leads.models import Lead, SkipTraceStatus
+from leads.activity.services import lead_activity_record
+from leads.models import ActivityKind, Lead, SkipTraceStatus
 from leads.scoring.services import SCORE_FIELDS, enqueue_ai_scoring, lead_score_rules
 from leads.skiptrace.compliance import COMPLIANCE_FIELDS, apply_do_not_call_list, refresh_compliance
 from leads.skiptrace.contacts import copy_contacts, skip_trace_request, store_match
@@ -73,6 +75,7 @@ def ensure_skip_tracing_on() -> None:
 
 def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = False) -> TraceOutcome:
     ensure_skip_tracing_on()
+    ensure_permitted(user_id, SKIP_TRACE)
     if not claim_lead(lead.pk):
         return _wait_for_other(lead, user_id)
     try:
@@ -81,7 +84,7 @@ def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = Fal
         outcome = reused or _trace(lead, user_id)
         # Under the claim: a caller arriving meanwhile must neither pay for the same
         # line-type lookups again nor see the contacts before the best phone is chosen.
-        outcome.notes = after_trace(outcome.lead)
+        outcome.notes = after_trace(outcome.lead, user_id=user_id)
     finally:
         release_lead(lead.pk)
     return outcome
@@ -126,6 +129,12 @@ def reuse_stored_trace(lead: Lead, user_id: int | None) -> TraceOutcome | None:
         with transaction.atomic():
             copy_contacts(source=same_owner, target=lead)
             _record_reuse(lead, user_id, f"same owner as lead {same_owner.pk}")
+            lead_activity_record(
+                lead_id=lead.pk,
+                kind=ActivityKind.TRACED,
+                user_id=user_id,
+                text=f"Skip traced: the owner's contacts from lead {same_owner.pk}, free",
+            )
         return TraceOutcome(lead, 0, reused=True, detail="owner already traced — free")
     return None
 
@@ -179,25 +188,33 @@ def _trace(lead: Lead, user_id: int | None) -> TraceOutcome:
         with transaction.atomic():
             ticket.billed(usage={"matches": batch.match_count}, call=batch.call)
             cost = ticket.charged_micros
-            store_match(lead, batch.matches[0], cost_micros=cost, provider=provider_label())
+            store_match(
+                lead,
+                batch.matches[0],
+                cost_micros=cost,
+                provider=provider_label(),
+                user_id=user_id,
+            )
     return TraceOutcome(lead, cost, reused=False)
 
 
-def after_trace(lead: Lead, *, enqueue_ai: bool = True) -> list[str]:
+def after_trace(lead: Lead, *, enqueue_ai: bool = True, user_id: int | None = None) -> list[str]:
     """Line types (optional), the do-not-call list, compliance and the score follow a trace.
 
     Returns notes on anything left undone (e.g. line-type checks stopped at their cap).
     """
-    return after_traces([lead], enqueue_ai=enqueue_ai)[lead.pk]
+    return after_traces([lead], enqueue_ai=enqueue_ai, user_id=user_id)[lead.pk]
 
 
-def after_traces(leads: Sequence[Lead], *, enqueue_ai: bool = True) -> dict[int, list[str]]:
+def after_traces(
+    leads: Sequence[Lead], *, enqueue_ai: bool = True, user_id: int | None = None
+) -> dict[int, list[str]]:
     """`after_trace` for a batch (a bulk trace passes up to 100 leads): the reads and the
     do-not-call marks take a few queries per batch, the rest one UPDATE per lead (plus one
     metered request per unchecked phone). Updates the given instances; returns each lead's
     notes.
     """
-    notes = check_line_types(leads)
+    notes = check_line_types(leads, user_id=user_id)
     apply_do_not_call_list(leads)
     for lead in leads:
         vars(lead).pop("_prefetched_objects_cache", None)  # its phones changed since

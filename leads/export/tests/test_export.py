@@ -90,7 +90,12 @@ def test_it_puts_phones_and_emails_in_their_cells(agent_client):
     traced_at = timezone.now().replace(microsecond=0)
     lead = make_leads(
         phones=[
-            {"number": "+16025550101", "line_type": "mobile", "dnc": False},
+            {
+                "number": "+16025550101",
+                "line_type": "mobile",
+                "dnc": False,
+                "dnc_checked_at": timezone.now(),
+            },
             {"number": "+16025550102", "line_type": "landline", "dnc": None},
         ],
         emails=["pat@example.com"],
@@ -208,11 +213,17 @@ def test_it_exports_only_the_leads_matching_the_filters(agent_client, query, exp
     assert {row["street"] for row in rows} == expected
 
 
-CLEAN = {"number": "+16025550101", "dnc": False}
+# A clean number was checked within the 31 days the registry rule allows; every other kind
+# of number is left out by scrub.
+CHECKED = timezone.now()
+CLEAN = {"number": "+16025550101", "dnc": False, "dnc_checked_at": CHECKED}
 UNKNOWN = {"number": "+16025550102", "dnc": None}
-ON_DNC = {"number": "+16025550103", "dnc": True}
-LITIGATOR = {"number": "+16025550104", "dnc": False, "litigator": True}
-LISTED = {"number": "+16025550105", "dnc": False, "do_not_call": True}
+ON_DNC = {"number": "+16025550103", "dnc": True, "dnc_checked_at": CHECKED}
+LITIGATOR = {"number": "+16025550104", "dnc": False, "litigator": True, "dnc_checked_at": CHECKED}
+LISTED = {"number": "+16025550105", "dnc": False, "do_not_call": True, "dnc_checked_at": CHECKED}
+STALE = {"number": "+16025550106", "dnc": False, "dnc_checked_at": CHECKED - dt.timedelta(days=32)}
+NEVER_CHECKED = {"number": "+16025550107", "dnc": False}
+WRONG = {"number": "+16025550108", "dnc": False, "wrong_number": True, "dnc_checked_at": CHECKED}
 
 
 def test_it_marks_numbers_that_must_not_be_dialled_without_scrub(agent_client):
@@ -228,24 +239,12 @@ def test_it_marks_numbers_that_must_not_be_dialled_without_scrub(agent_client):
     ]
 
 
-def test_it_scrubs_dnc_litigator_and_do_not_call_numbers(agent_client):
-    make_leads(phones=[ON_DNC, CLEAN, LITIGATOR, UNKNOWN, LISTED], best_phone=CLEAN["number"])
-    row = only_row(agent_client.get(f"{PAGE}?scrub=true"))
-    assert row["best_phone"] == CLEAN["number"]
-    assert row["all_phones"] == f"{CLEAN['number']};{UNKNOWN['number']}"
-    assert [row["Phone 1"], row["Phone 2"], row["Phone 3"]] == [
-        CLEAN["number"],
-        UNKNOWN["number"],
-        "",
-    ]
-    assert [row["Phone 1 DNC"], row["Phone 2 DNC"]] == ["false", "unknown"]
-
-
 @pytest.mark.parametrize("owner_flag", [{"litigator": True}, {"do_not_call": True}])
 def test_it_scrubs_every_number_of_a_litigator_or_do_not_call_owner(agent_client, owner_flag):
     make_leads(phones=[CLEAN], best_phone=CLEAN["number"], **owner_flag)
-    scrubbed = only_row(agent_client.get(f"{PAGE}?scrub=true"))
-    assert scrubbed["best_phone"] == scrubbed["all_phones"] == scrubbed["Phone 1"] == ""
+    scrubbed = agent_client.get(f"{PAGE}?scrub=true")
+    assert csv_rows(scrubbed) == []  # no number left: the lead is left out entirely
+    assert (scrubbed["X-Scrubbed-Numbers"], scrubbed["X-Scrubbed-Leads"]) == ("1", "1")
     kept = only_row(agent_client.get(f"{PAGE}?scrub=false"))
     assert kept["Phone 1"] == CLEAN["number"]
 

@@ -21,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--stage", default="")
         parser.add_argument("--temperature", default="")
         parser.add_argument("--source", default="")
+        parser.add_argument("--assignee", default="", help="A username, or none.")
         parser.add_argument("--ids", default="", help="Comma-separated lead ids.")
         parser.add_argument("--untraced", action="store_true", help="Only never-traced leads.")
         parser.add_argument("--limit", type=int, default=None, help="At most this many leads.")
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(job.message)
 
     def _lead_ids(self, options: dict) -> list[int]:
-        leads = leads_from_options(options, ("zip", "stage", "temperature", "source"))
+        leads = leads_from_options(options, ("zip", "stage", "temperature", "source", "assignee"))
         if options["untraced"]:
             leads = leads.filter(skip_traced_at__isnull=True)
         ids = list(leads.values_list("pk", flat=True))

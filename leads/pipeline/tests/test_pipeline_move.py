@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
+from django.utils import timezone
 
-from leads.models import Lead, Stage
+from leads.models import FollowUpTask, Lead, Stage
 from leads.pipeline.services import MoveRejected, append_to_stage, board_columns, lead_move
 from leads.selectors import NO_FILTERS
 from leads.tests.factories import make_lead
@@ -110,9 +112,24 @@ def test_it_appends_new_leads_at_the_bottom_of_the_column():
 def test_it_reads_the_board_in_a_constant_number_of_queries(django_assert_max_num_queries):
     make_column(Stage.NEW, 40)
     make_column(Stage.CONTACTED, 3)
-    with django_assert_max_num_queries(1 + len(Stage.values)):
+    with django_assert_max_num_queries(2 + len(Stage.values)):  # counts, columns, next tasks
         columns = board_columns(NO_FILTERS, per_column=25)
     by_stage = {c.stage: c for c in columns}
     assert by_stage[Stage.NEW].count == 40 and len(by_stage[Stage.NEW].cards) == 25
     assert by_stage[Stage.NEW].more == 15
     assert [c.pk for c in by_stage[Stage.CONTACTED].cards] == column(Stage.CONTACTED)
+
+
+def test_it_reads_every_cards_next_task_in_one_query(django_assert_max_num_queries, agent):
+    today = timezone.localdate()
+    for stage in Stage.values:
+        for lead in make_column(stage, 5):
+            Lead.objects.filter(pk=lead.pk).update(assigned_to=agent)
+            FollowUpTask.objects.create(lead=lead, title="later", due=today + dt.timedelta(days=9))
+            FollowUpTask.objects.create(lead=lead, title="first", due=today)
+            FollowUpTask.objects.create(lead=lead, title="done", due=today, done=True)
+    with django_assert_max_num_queries(2 + len(Stage.values)):
+        columns = board_columns(NO_FILTERS, per_column=25)
+        cards = [card for column in columns for card in column.cards]
+        assert {getattr(card, "next_task").title for card in cards} == {"first"}  # noqa: B009
+        assert {card.assigned_to.get_username() for card in cards if card.assigned_to} == {"agent"}

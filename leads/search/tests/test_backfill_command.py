@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from billing.models import LedgerEntry, Outcome
-from leads.models import Lead, Stage
+from leads.activity.services import note_add
+from leads.models import ActivityKind, Lead, Stage
 from leads.search.ingest import ingest_records
 from leads.tests.factories import make_email, make_lead, make_phone
 from providers.attom import OwnerName, PropertyRecord, parse_items
@@ -35,7 +36,9 @@ def backfill(*args: str) -> str:
 
 
 def stale_lead(street: str, old_key: str, **fields) -> Lead:
-    """A lead stored before today's normaliser: its keys are in an older form."""
+    """A lead stored before today's normaliser: its keys are in an older form; `notes` are
+    added to its timeline."""
+    notes = fields.pop("notes", "")
     defaults = {
         "street": street,
         "zip_code": "85034",
@@ -45,7 +48,14 @@ def stale_lead(street: str, old_key: str, **fields) -> Lead:
         "owner_name": "JOHN SMITH",
         "normalized_owner": "john smith",
     }
-    return make_lead(**{**defaults, **fields})
+    lead = make_lead(**{**defaults, **fields})
+    if notes:
+        note_add(lead_id=lead.pk, user_id=None, text=notes)
+    return lead
+
+
+def note_texts(lead: Lead) -> list[str]:
+    return [a.text for a in lead.activities.filter(kind=ActivityKind.NOTE).order_by("at", "pk")]
 
 
 def ledger_row(lead: Lead) -> LedgerEntry:
@@ -103,8 +113,7 @@ def test_it_merges_duplicates_keeping_agent_work_and_ledger_rows():
     assert kept.pk == worked.pk  # the lead an agent moved on wins
     assert keys(kept) == ("123 MAIN ST|UNIT 4|85034", "SMITH JOHN")
     assert kept.stage == Stage.CONTACTED
-    assert "Left a voicemail." in kept.notes
-    assert "Owner wants to sell in spring." in kept.notes
+    assert set(note_texts(kept)) == {"Left a voicemail.", "Owner wants to sell in spring."}
     assert [p.number for p in kept.phones.all()] == ["+16025550101"]
     assert [e.email for e in kept.emails.all()] == ["john@example.com"]
     assert (kept.skip_trace_status, kept.skip_trace_cost_micros) == ("matched", 70_000)
@@ -121,7 +130,7 @@ def test_it_merges_into_a_lead_that_already_holds_the_new_key():
     backfill()
 
     [kept] = Lead.objects.all()
-    assert kept.notes == "Asked for an offer."
+    assert note_texts(kept) == ["Asked for an offer."]
     assert keys(kept) == ("123 MAIN ST||85034", "SMITH JOHN")
     row.refresh_from_db()
     assert row.lead_id == kept.pk

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
+from leads.activity.services import note_add
 from leads.models import Lead, Source, Stage
 from leads.search.ingest import ingest_records
 from leads.tests.factories import make_email, make_lead, make_phone
@@ -217,8 +218,9 @@ def test_it_fills_blanks_of_a_duplicate_from_its_twin():
 def test_it_refreshes_property_data_and_never_agent_work():
     [lead] = ingest(record()).leads
     traced_at = timezone.now() - dt.timedelta(days=3)
+    note_add(lead_id=lead.pk, user_id=None, text="Call after 5pm.")
     Lead.objects.filter(pk=lead.pk).update(
-        stage=Stage.NEGOTIATING, position=7, notes="Call after 5pm.", do_not_call=True,
+        stage=Stage.NEGOTIATING, position=7, do_not_call=True,
         skip_trace_status="matched", skip_trace_provider="batchdata", skip_traced_at=traced_at,
         skip_trace_cost_micros=70_000, best_phone="+16025550101", dnc_flag=True,
         contactable=False, litigator=False, ai_score=91, temperature_tag="ON_FIRE",
@@ -233,7 +235,8 @@ def test_it_refreshes_property_data_and_never_agent_work():
     again.refresh_from_db()
     assert again.pk == lead.pk
     assert (again.avm_value_usd, again.beds, again.absentee) == (275_000, 3, False)
-    assert (again.stage, again.position, again.notes) == (Stage.NEGOTIATING, 7, "Call after 5pm.")
+    assert (again.stage, again.position) == (Stage.NEGOTIATING, 7)
+    assert [a.text for a in again.activities.filter(kind="note")] == ["Call after 5pm."]
     assert (again.do_not_call, again.dnc_flag, again.best_phone) == (True, True, "+16025550101")
     assert (again.skip_trace_status, again.skip_trace_provider) == ("matched", "batchdata")
     assert (again.skip_traced_at, again.skip_trace_cost_micros) == (traced_at, 70_000)

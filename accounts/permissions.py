@@ -1,0 +1,82 @@
+"""Per-user permissions: may search ATTOM, may skip trace, may export.
+
+Services ask `ensure_permitted(user_id, action)` before the paid or data-exporting work, so
+every caller (page, API, bulk job) is refused the same way: `PermissionRefused`, which the
+error table answers with 403 and the reason. Pages ask `user_may` to hide what is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from accounts.models import AgentPermissions
+
+SEARCH_ATTOM, SKIP_TRACE, EXPORT = "search_attom", "skip_trace", "export"
+
+
+@dataclass(frozen=True)
+class Permission:
+    action: str
+    field: str  # on AgentPermissions
+    api_name: str  # in the users API
+    refusal: str  # what the person is told
+
+
+PERMISSIONS = (
+    Permission(SEARCH_ATTOM, "may_search_attom", "searchAttom", "You may not search ATTOM."),
+    Permission(SKIP_TRACE, "may_skip_trace", "skipTrace", "You may not skip trace leads."),
+    Permission(EXPORT, "may_export", "export", "You may not export leads."),
+)
+BY_ACTION = {p.action: p for p in PERMISSIONS}
+
+
+class PermissionRefused(Exception):
+    def __init__(self, permission: Permission) -> None:
+        super().__init__(f"{permission.refusal} Ask an admin for the permission.")
+        self.permission = permission
+        self.message = str(self)
+
+
+def permissions_of(user_id: int) -> AgentPermissions:
+    """The user's row, or the defaults (everything allowed) when an admin never set one."""
+    found = AgentPermissions.objects.filter(user_id=user_id).first()
+    return found or AgentPermissions(user_id=user_id)
+
+
+def permitted(user_id: int | None, action: str) -> bool:
+    """Work without a user (an operator's command) is never refused here."""
+    if user_id is None:
+        return True
+    if get_user_model().objects.filter(pk=user_id, is_superuser=True).exists():
+        return True
+    return bool(getattr(permissions_of(user_id), BY_ACTION[action].field))
+
+
+def ensure_permitted(user_id: int | None, action: str) -> None:
+    if not permitted(user_id, action):
+        raise PermissionRefused(BY_ACTION[action])
+
+
+def user_may(user: AbstractBaseUser | AnonymousUser) -> dict[str, bool]:
+    """{"search_attom": True, …} for templates; everything False for anonymous visitors."""
+    if not user.is_authenticated:
+        return {p.action: False for p in PERMISSIONS}
+    if getattr(user, "is_superuser", False):
+        return {p.action: True for p in PERMISSIONS}
+    row = permissions_of(int(user.pk))
+    return {p.action: bool(getattr(row, p.field)) for p in PERMISSIONS}
+
+
+def permissions_json(user_id: int) -> dict[str, bool]:
+    row = permissions_of(user_id)
+    return {p.api_name: bool(getattr(row, p.field)) for p in PERMISSIONS}
+
+
+def permissions_update(*, user_id: int, changes: dict[str, bool]) -> dict[str, bool]:
+    """`changes` by API name (searchAttom, skipTrace, export); returns the whole object."""
+    fields = {p.field: changes[p.api_name] for p in PERMISSIONS if p.api_name in changes}
+    AgentPermissions.objects.update_or_create(user_id=user_id, defaults=fields)
+    return permissions_json(user_id)

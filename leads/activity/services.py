@@ -1,0 +1,90 @@
+"""The timeline: one row per thing that happened to a lead, written by the service that did it.
+
+`lead_activity_record` is for one lead, `leads_activity_record` for a batch (a bulk trace, an
+export, an import) in a few INSERTs. Both join the caller's transaction, so an event is on the
+timeline exactly when what it describes was committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from itertools import batched
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from leads.activity.models import Activity, ActivityKind
+
+INSERT_BATCH = 1000
+TIMELINE_LIMIT = 200
+
+
+def lead_activity_record(
+    *,
+    lead_id: int,
+    kind: ActivityKind | str,
+    user_id: int | None = None,
+    text: str = "",
+    cost_micros: int = 0,
+    data: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> Activity:
+    return Activity.objects.create(
+        lead_id=lead_id,
+        kind=kind,
+        user_id=user_id,
+        text=text,
+        cost_micros=cost_micros,
+        data=dict(data or {}),
+        at=at or timezone.now(),
+    )
+
+
+def leads_activity_record(
+    *,
+    lead_ids: Iterable[int],
+    kind: ActivityKind | str,
+    user_id: int | None = None,
+    text: str = "",
+    data: Mapping[str, Any] | None = None,
+    costs: Mapping[int, int] | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """The same event on many leads; `costs` gives a lead's own cost in micro-dollars."""
+    when, facts, count = at or timezone.now(), dict(data or {}), 0
+    for chunk in batched(lead_ids, INSERT_BATCH):
+        rows = [
+            Activity(
+                lead_id=lead_id,
+                kind=kind,
+                user_id=user_id,
+                text=text,
+                cost_micros=(costs or {}).get(lead_id, 0),
+                data=facts,
+                at=when,
+            )
+            for lead_id in chunk
+        ]
+        Activity.objects.bulk_create(rows)
+        count += len(rows)
+    return count
+
+
+def lead_timeline(lead_id: int, *, limit: int = TIMELINE_LIMIT) -> list[Activity]:
+    """Newest first, with each event's user: one query however long the timeline."""
+    return list(timeline_rows(lead_id)[:limit])
+
+
+def timeline_rows(lead_id: int) -> QuerySet[Activity]:
+    return Activity.objects.filter(lead_id=lead_id).select_related("user").order_by("-at", "-id")
+
+
+def note_add(*, lead_id: int, user_id: int | None, text: str) -> Activity:
+    return lead_activity_record(lead_id=lead_id, kind=ActivityKind.NOTE, user_id=user_id, text=text)
+
+
+def move_leads_activity(*, keeper_id: int, duplicate_id: int) -> None:
+    """A merge keeps what happened to both leads (call in the merge's transaction)."""
+    Activity.objects.filter(lead_id=duplicate_id).update(lead_id=keeper_id)

@@ -1,0 +1,36 @@
+"""The one phone-number normaliser: whatever a person, a dialer or an admin typed → E.164.
+
+Stored phones, the do-not-call list and dialer files only ever meet in this form, so a
+number entered as `(602) 555-0101` matches the `+16025550101` a trace stored.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "US"  # a number without a country code is a North American one
+MAX_INPUT_LENGTH = 40  # longer is not a phone number; the parser need not see it
+
+
+def normalize_phone(raw: object) -> str | None:
+    """E.164 (`+16025550101`), or None when `raw` cannot be a phone number."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if not text or len(text) > MAX_INPUT_LENGTH or "\x00" in text:
+        return None
+    try:
+        number = phonenumbers.parse(text, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def ten_digit(e164: str) -> str:
+    """A North American number without its country code (`6025550101`), as some dialers
+    import it; any other number stays in E.164."""
+    if e164.startswith("+1") and len(e164) == 12:
+        return e164[2:]
+    return e164
