@@ -52,6 +52,7 @@ class Source(models.TextChoices):
     ATTOM = "attom", "ATTOM"
     ATTOM_SANDBOX = "attom-sandbox", "ATTOM sandbox"
     MANUAL = "manual", "Manual"
+    IMPORT = "import", "Import"  # a CSV an investor brought (leads.lists.imports)
 
 
 class SkipTraceStatus(models.TextChoices):
@@ -320,3 +321,15 @@ class BulkTraceJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.STOPPED, self.Status.FAILED}
+
+
+# Lists live in their feature package; the core (lead filter, rules score) reads them here.
+from leads.lists.models import (  # noqa: E402, F401
+    LeadList,
+    ListImport,
+    ListKind,
+    ListMembership,
+    StagedUpload,
+    lists_of,
+    lists_prefetch,
+)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("leads.skiptrace.urls")),
     path("", include("leads.pipeline.urls")),
     path("", include("leads.export.urls")),
+    path("", include("leads.lists.urls")),
 ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from leads.forms import TriStateField, lead_filters_from
+from leads.forms import ListFiltersForm, OwnerFactsForm, TriStateField, lead_filters_from
 from leads.models import Source, Stage, Temperature
 from leads.selectors import NO_FILTERS, LeadFilters
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(OwnerFactsForm, ListFiltersForm):
     temperature = forms.ChoiceField(
         required=False, choices=[("", "Any temperature"), *Temperature.choices]
     )

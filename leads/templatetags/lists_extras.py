@@ -1,0 +1,14 @@
+"""Template filters for the lists a lead is on (prefetched by `selectors.with_contacts`)."""
+
+from __future__ import annotations
+
+from django import template
+
+from leads.models import Lead, LeadList, lists_of
+
+register = template.Library()
+
+
+@register.filter
+def lead_lists(lead: Lead) -> list[LeadList]:
+    return lists_of(lead)
