@@ -5,6 +5,7 @@ Field names are the API's, so a page's form posts exactly what a script sends.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -84,3 +85,44 @@ class LeadSelectionForm(forms.Form):
 
     list = forms.ModelChoiceField(queryset=LeadList.objects.all(), empty_label="Choose a list")
     new_list = forms.CharField(required=False, max_length=120, label="or a new list named")
+
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    """`POST /api/imports` and the page's upload: a CSV, the new list's name, an optional
+    column mapping `{"<csv column>": "<field>"}` and `preview`."""
+
+    file = forms.FileField(required=True, allow_empty_file=False)
+    listName = forms.CharField(required=False, max_length=120, label="List name")
+    mapping = forms.CharField(required=False, widget=forms.HiddenInput)
+    preview = TriStateField(required=False)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("Files up to 50 MB: split a larger list into parts.")
+        return upload
+
+    def clean_mapping(self) -> dict[str, str] | None:
+        raw = self.cleaned_data["mapping"].strip()
+        if not raw:
+            return None
+        try:
+            mapping = json.loads(raw)
+        except ValueError:
+            message = 'Send the mapping as JSON: {"<csv column>": "<field>"}.'
+            raise forms.ValidationError(message) from None
+        if not isinstance(mapping, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise forms.ValidationError("The mapping is an object of column → field names.")
+        return mapping
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if not data.get("preview") and not (data.get("listName") or "").strip():
+            self.add_error("listName", "Name the list the import makes.")
+        return data

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from billing.money import micros_to_cents
+from leads.lists.imports import ImportResult
 from leads.lists.models import LeadList, ListKind
 from leads.lists.refresh import RefreshPlan, RefreshResult
 
@@ -53,3 +56,38 @@ def refresh_json(result: RefreshResult) -> dict[str, Any]:
         "stoppedAtCap": result.stopped_at_cap,
         "note": result.note,
     }
+
+
+def import_json(result: ImportResult, *, preview: bool) -> dict[str, Any]:
+    """What an import did (or, for a preview, would do); a repeat names the first import."""
+    earlier = result.duplicate_of
+    record = result.record or earlier
+    body: dict[str, Any] = {
+        "id": result.record.pk if result.record is not None else None,
+        "preview": preview,
+        "rows": result.rows,
+        "created": result.created,
+        "merged": result.merged,
+        "rejected": [{"row": r.line, "reason": r.reason} for r in result.rejected],
+        "listId": record.lead_list_id if record is not None else None,
+        "mapping": result.mapping,
+        "encoding": result.encoding,
+        "separator": result.separator,
+    }
+    if earlier is not None:
+        body["duplicateOf"] = earlier.pk
+    if result.record is not None:
+        body["rejectedCsv"] = reverse("api-import-rejected", args=[result.record.pk])
+    if preview:
+        body["sample"] = [_sample(row, action) for row, action in result.sample]
+    return body
+
+
+def _sample(row: Any, action: str) -> dict[str, Any]:
+    lead = row.lead
+    return {
+        "row": row.line, "action": action, "street": lead.street, "unit": lead.unit,
+        "city": lead.city, "state": lead.state, "zip": lead.zip_code,
+        "ownerName": lead.owner_name, "mailingAddress": lead.mailing_address,
+        "phones": row.phones, "emails": row.emails, "notes": lead.notes,
+    }  # fmt: skip
