@@ -17,15 +17,17 @@ from typing import BinaryIO
 from django.db import IntegrityError, transaction
 
 from leads.lists import csv_files
+from leads.lists.bulk import insert_new
 from leads.lists.import_rows import ImportRow, Rejection, import_row
 from leads.lists.models import ListImport, ListKind
 from leads.lists.services import add_found_leads, list_create
 from leads.models import Email, Lead, Phone
 from leads.pipeline.services import append_to_stage
-from leads.scoring.services import enqueue_ai_scoring
+from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
 from leads.search.ingest import upsert
 
 CHUNK_ROWS = 2_000
+PHONE_SOURCE = "import"
 SAMPLE_ROWS = 10
 Key = tuple[str, str]
 
@@ -178,6 +180,8 @@ def _write(chunk: list[ImportRow], targets: list[_Target], seen: _Seen) -> list[
     new = {row.key: row.lead for row, t in zip(chunk, targets, strict=True) if t.creates}
     if new:
         leads = list(new.values())
+        for lead in leads:  # on one list, the import's: nothing else to read, no query
+            lead_score_rules(lead=lead, save=False)
         append_to_stage(leads)
         upsert(leads)
         stored = Lead.objects.filter(normalized_address__in={key[0] for key in new})
@@ -192,18 +196,25 @@ def _write(chunk: list[ImportRow], targets: list[_Target], seen: _Seen) -> list[
 
 
 def _add_contacts(chunk: list[ImportRow], pks: list[int]) -> None:
-    phones = [
-        Phone(lead_id=pk, number=number, source="import", rank=rank)
-        for row, pk in zip(chunk, pks, strict=True)
-        for rank, number in enumerate(row.phones)
-    ]
-    emails = [
-        Email(lead_id=pk, email=address, rank=rank)
-        for row, pk in zip(chunk, pks, strict=True)
-        for rank, address in enumerate(row.emails)
-    ]
-    Phone.objects.bulk_create(phones, ignore_conflicts=True, batch_size=CHUNK_ROWS)
-    Email.objects.bulk_create(emails, ignore_conflicts=True, batch_size=CHUNK_ROWS)
+    """The row's phones and e-mails join its lead's; one the lead already has is skipped."""
+    insert_new(
+        Phone,
+        ["lead", "number", "line_type", "carrier", "source", "rank", "do_not_call"],
+        (
+            (pk, number, "", "", PHONE_SOURCE, rank, False)
+            for row, pk in zip(chunk, pks, strict=True)
+            for rank, number in enumerate(row.phones)
+        ),
+    )
+    insert_new(
+        Email,
+        ["lead", "email", "rank"],
+        (
+            (pk, address, rank)
+            for row, pk in zip(chunk, pks, strict=True)
+            for rank, address in enumerate(row.emails)
+        ),
+    )
 
 
 def _add_notes(merged: list[tuple[ImportRow, int]]) -> None:
