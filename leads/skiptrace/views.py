@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from billing.pricing import max_cost_micros
 from billing.selectors import provider_spend_today
 from leads.errors import SERVICE_ERRORS, error_answer
-from leads.forms import LeadFilterForm
 from leads.models import Lead
-from leads.selectors import leads_filtered, with_contacts
+from leads.selection import selected_lead_ids
+from leads.selectors import with_contacts
 from leads.skiptrace.bulk import (
     BULK_LIMIT,
     bulk_preview,
@@ -91,22 +91,7 @@ def mark_do_not_call(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 
 def _selected_ids(request: HttpRequest) -> tuple[list[int], str | None]:
-    if request.POST.get("all_matching") == "1":
-        form = LeadFilterForm(QueryDict(request.POST.get("filter", "")))
-        if not form.is_valid():
-            return [], "The filter is not valid."
-        matching = leads_filtered(form.lead_filters()).values_list("pk", flat=True)
-        ids = list(matching[: BULK_LIMIT + 1])
-    else:
-        try:
-            ids = [int(v) for v in request.POST.getlist("lead")]
-        except ValueError:
-            return [], "Lead ids must be numbers."
-    if not ids:
-        return [], "Choose at least one lead (tick the rows, or “all matching the filter”)."
-    if len(ids) > BULK_LIMIT:
-        return [], f"At most {BULK_LIMIT:,} leads per bulk trace; narrow the filter."
-    return ids, None
+    return selected_lead_ids(request.POST, limit=BULK_LIMIT, action="bulk trace")
 
 
 @login_required
