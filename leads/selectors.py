@@ -148,7 +148,7 @@ def _list_filters(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]
 
 def leads_filtered(filters: LeadFilters = NO_FILTERS) -> QuerySet[Lead]:
     """The stored leads these filters keep, best score first."""
-    leads = Lead.objects.all()
+    leads: QuerySet[Lead] = Lead.objects.all()
     if filters.stage:
         leads = leads.filter(stage=filters.stage)
     if filters.temperature:

@@ -18,7 +18,7 @@ BATCH_ROWS = 2_000
 def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Insert `rows` (values in `fields` order, ready for the database) into `model`'s table."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    columns = ", ".join(quote(_column(model, name)) for name in fields)
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
@@ -26,3 +26,9 @@ def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[
     with connection.cursor() as cursor:
         for batch in batched(rows, BATCH_ROWS):
             cursor.executemany(sql, batch)
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column

@@ -120,7 +120,7 @@ def _encoding(head: bytes, *, utf8: bool, cp1252: bool) -> str:
 
 def text_of(stream: BinaryIO, encoding: str) -> io.TextIOWrapper:
     stream.seek(0)
-    return io.TextIOWrapper(stream, encoding=encoding, newline="")  # type: ignore[arg-type]
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
 
 
 def separator_of(header_line: str) -> str:

@@ -223,7 +223,7 @@ def _add_notes(merged: list[tuple[ImportRow, int]]) -> None:
     if not wanted:
         return
     leads = Lead.objects.in_bulk([pk for _, pk in wanted], field_name="pk")
-    changed = {}
+    changed: dict[int, Lead] = {}
     for row, pk in wanted:
         lead = changed.get(pk) or leads[pk]
         if row.lead.notes not in lead.notes:

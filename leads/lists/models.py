@@ -89,7 +89,7 @@ def lists_of(lead: models.Model) -> list[LeadList]:
     `lists_prefetch()`, else one query."""
     memberships = getattr(lead, ACTIVE_MEMBERSHIPS, None)
     if memberships is None:
-        memberships = list(active_memberships().filter(lead=lead))
+        memberships = list(active_memberships().filter(lead_id=lead.pk))
     return [membership.lead_list for membership in memberships]
 
 

@@ -154,9 +154,9 @@ def save_rules_scores(leads: Sequence[Lead]) -> None:
     (executemany: `bulk_update` builds a CASE per row and per field, ~3 ms a lead here)."""
     if not leads:
         return
-    fields = [Lead._meta.get_field(name) for name in RULES_SCORE_FIELDS]
+    fields = [field for field in Lead._meta.concrete_fields if field.name in RULES_SCORE_FIELDS]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
     sql = f"UPDATE {quote(Lead._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
     now = timezone.now()
     for lead in leads:

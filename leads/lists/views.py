@@ -164,7 +164,9 @@ def _search_params(post: QueryDict) -> QueryDict:
 
 
 def _errors(form: SavedSearchForm) -> str:
-    return " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+    return " ".join(
+        f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()
+    )
 
 
 @login_required

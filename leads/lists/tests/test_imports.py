@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.datastructures import MultiValueDict
 
 from leads.lists.forms import MAX_IMPORT_BYTES, ImportForm
 from leads.lists.models import LeadList, ListImport, ListMembership
@@ -250,7 +251,7 @@ def test_it_refuses_a_file_over_50_mb():
     big = SimpleUploadedFile("big.csv", b"x", "text/csv")
     big.size = MAX_IMPORT_BYTES + 1
 
-    form = ImportForm({"listName": "Big"}, {"file": big})
+    form = ImportForm({"listName": "Big"}, MultiValueDict({"file": [big]}))
 
     assert not form.is_valid()
     assert "50 MB" in form.errors["file"][0]

@@ -122,7 +122,9 @@ def test_it_counts_as_new_exactly_the_leads_not_on_the_list(agent_client):
 def test_it_never_adds_back_a_lead_an_agent_removed(agent_client):
     saved = save_search(agent_client, zip="85034", maxRecords=25)
     refresh(agent_client, saved["id"])
-    removed = ListMembership.objects.filter(lead_list_id=saved["id"]).first().lead_id
+    removed = ListMembership.objects.filter(lead_list_id=saved["id"]).values_list(
+        "lead_id", flat=True
+    )[0]
     post(agent_client, f"/api/lists/{saved['id']}/leads", {"leadIds": [removed]}, "delete")
     cache.clear()  # ATTOM is asked again and returns the removed lead again
 

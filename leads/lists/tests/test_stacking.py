@@ -39,6 +39,7 @@ def test_it_scores_stacked_leads_and_names_their_lists(count, expected):
     lead = make_lead()
     lead_score_rules(lead=lead)
     base = lead.ai_score
+    assert base is not None
 
     lead = on_lists(lead, count)
 
