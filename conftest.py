@@ -84,3 +84,26 @@ def logged_in_page(page, agent):
     page.click("button[type=submit]")
     page.wait_for_url("**/")
     return page
+
+
+@pytest.fixture
+def console_errors(logged_in_page):
+    """Console errors and uncaught exceptions of every page the test visits."""
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    logged_in_page.on("console", on_console)
+    logged_in_page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return errors
+
+
+@pytest.fixture
+def agent_page(logged_in_page, console_errors):
+    """The logged-in page; on the way out, no page it showed logged an error or a CSP refusal."""
+    yield logged_in_page
+    csp = [e for e in console_errors if "Content Security Policy" in e or "Refused to" in e]
+    assert csp == [], f"CSP violations: {csp}"
+    assert console_errors == [], f"console errors: {console_errors}"

@@ -17,6 +17,7 @@ from accounts.permissions import PermissionRefused
 from billing.errors import cap_message, cap_refusal_body, retry_after_seconds
 from billing.guard import CapExceeded
 from leadflow.forms import form_errors
+from leads.lists.services import ListRejected
 from leads.pipeline.services import MoveRejected
 from leads.skiptrace.services import LeadBusy
 from providers.http import ProviderError
@@ -73,6 +74,14 @@ def _move_rejected(exc: MoveRejected) -> ErrorAnswer:
     return ErrorAnswer(MOVE_STATUS.get(exc.code, 400), body=body, message=exc.message)
 
 
+LIST_STATUS = {"not_found": 404}  # any other refusal (not a saved search…) is a bad request
+
+
+def _list_rejected(exc: ListRejected) -> ErrorAnswer:
+    body = {"error": exc.code, "message": exc.message}
+    return ErrorAnswer(LIST_STATUS.get(exc.code, 400), body=body, message=exc.message)
+
+
 def _provider_error(exc: ProviderError) -> ErrorAnswer:
     name = PROVIDER_LABELS.get(exc.provider, exc.provider)
     message = f"{name} could not answer: {exc.message}"
@@ -94,6 +103,7 @@ _ANSWERS: tuple[tuple[type[Exception], Callable[[Any], ErrorAnswer]], ...] = (
     (ProviderOff, _provider_off),  # SkipTraceUnavailable among them
     (LeadBusy, _busy),
     (MoveRejected, _move_rejected),
+    (ListRejected, _list_rejected),
     (ProviderError, _provider_error),
 )
 SERVICE_ERRORS: tuple[type[Exception], ...] = tuple(kind for kind, _ in _ANSWERS)

@@ -10,7 +10,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from leads.models import Source, Stage, Temperature
+from leads.models import LeadList, Source, Stage, Temperature
+from leads.scoring.rules import OWNER_TYPES
 from leads.selectors import LeadFilters
 
 MAX_PAGE_SIZE = 500
@@ -121,7 +122,36 @@ def whole_number_field(label: str, **kwargs) -> forms.IntegerField:
     return forms.IntegerField(required=False, min_value=0, label=label, **kwargs)
 
 
-class LeadFilterForm(TeamFilterMixin):
+class OwnerFactsForm(forms.Form):
+    """The distress and equity filters: on stored leads, and after ATTOM on a search."""
+
+    minEquityPct = forms.IntegerField(
+        required=False, min_value=-1000, max_value=1000, label="Min equity %"
+    )
+    minYearsOwned = whole_number_field("Min years owned", max_value=200)
+    ownerType = forms.ChoiceField(
+        required=False,
+        label="Owner type",
+        choices=[("", "Any owner type"), *((kind, kind.title()) for kind in OWNER_TYPES)],
+    )
+    freeAndClear = TriStateField(
+        required=False, label="Free and clear", options=("Any", "No mortgage", "Mortgaged")
+    )
+    outOfStateOwner = TriStateField(
+        required=False, label="Out-of-state owner", options=("Any", "Out of state", "In state")
+    )
+
+
+class ListFiltersForm(forms.Form):
+    """Which lists a lead is on: one list, or at least N (stacking)."""
+
+    list = forms.ModelChoiceField(
+        queryset=LeadList.objects.all(), required=False, empty_label="Any list", label="List"
+    )
+    minLists = whole_number_field("On at least N lists", max_value=1000)
+
+
+class LeadFilterForm(OwnerFactsForm, ListFiltersForm, TeamFilterMixin):
     """Filters of the stored-lead list, the board, the export and `/api/leads`."""
 
     stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
@@ -165,7 +195,21 @@ def lead_filters_from(data: dict[str, Any]) -> LeadFilters:
         assigned_to_id=assignee if isinstance(assignee, int) else None,
         unassigned=assignee == NOBODY,
         not_exported_since=data.get("notExportedSince"),
+        list_id=data["list"].pk if data.get("list") else None,
+        min_lists=data.get("minLists"),
+        **owner_facts_from(data),
     )
+
+
+def owner_facts_from(data: dict[str, Any]) -> dict[str, Any]:
+    """The `LeadFilters` fields a valid `OwnerFactsForm` asked for."""
+    return {
+        "min_equity_pct": data.get("minEquityPct"),
+        "min_years_owned": data.get("minYearsOwned"),
+        "owner_type": data.get("ownerType") or "",
+        "free_and_clear": data.get("freeAndClear"),
+        "out_of_state_owner": data.get("outOfStateOwner"),
+    }
 
 
 def clean_lead_ids(value: object, *, limit: int) -> list[int]:

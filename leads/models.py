@@ -55,6 +55,7 @@ class Source(models.TextChoices):
     ATTOM = "attom", "ATTOM"
     ATTOM_SANDBOX = "attom-sandbox", "ATTOM sandbox"
     MANUAL = "manual", "Manual"
+    IMPORT = "import", "Import"  # a CSV an investor brought (leads.lists.imports)
 
 
 class SkipTraceStatus(models.TextChoices):
@@ -364,3 +365,14 @@ class BulkTraceJob(models.Model):
 # The timeline and tasks live in their own module; importing them here registers them.
 from leads.activity.models import Activity, ActivityKind, FollowUpTask  # noqa: E402, F401
 from leads.export.models import DispositionImport, DispositionRule, ExportRecord  # noqa: E402, F401
+
+# Lists live in their feature package; the core (lead filter, rules score) reads them here.
+from leads.lists.models import (  # noqa: E402, F401
+    LeadList,
+    ListImport,
+    ListKind,
+    ListMembership,
+    StagedUpload,
+    lists_of,
+    lists_prefetch,
+)

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from leads.models import Activity, ActivityKind, Lead
+from leads.models import Activity, ActivityKind, Lead, ListMembership, lists_prefetch
+from leads.scoring import rules
 from leads.scoring.temperature import score_range
 from leads.search.areas import Area, city_zip_codes, county_zip_codes
 from leads.search.query import PropertyFilters
@@ -21,8 +22,13 @@ MILES_PER_DEGREE_LAT = 69.0
 BEST_SCORE_FIRST = F("ai_score").desc(nulls_last=True)
 
 
+def lead_prefetches() -> tuple:
+    """What a lead row or a lead's JSON shows besides the lead: contacts and lists."""
+    return ("phones", "emails", lists_prefetch())
+
+
 def with_contacts(leads: QuerySet[Lead]) -> QuerySet[Lead]:
-    return leads.prefetch_related("phones", "emails")
+    return leads.prefetch_related(*lead_prefetches())
 
 
 def leads_in_area(area: Area, filters: PropertyFilters) -> QuerySet[Lead]:
@@ -97,14 +103,55 @@ class LeadFilters:
     assigned_to_id: int | None = None
     unassigned: bool = False
     not_exported_since: dt.date | None = None  # keep leads not exported on or after this day
+    list_id: int | None = None  # on this list
+    min_lists: int | None = None  # on at least this many lists
+    # The facts the rules score reads (leads.scoring.rules); an unknown value never matches.
+    min_equity_pct: int | None = None
+    min_years_owned: int | None = None
+    owner_type: str = ""  # individual, corporate or trust
+    free_and_clear: bool | None = None
+    out_of_state_owner: bool | None = None
 
 
 NO_FILTERS = LeadFilters()
 
 
+def owner_facts_q(filters: LeadFilters, *, today: dt.date | None = None) -> Q:
+    """The distress and equity filters as one condition; a search applies it after ATTOM."""
+    condition = Q()
+    if filters.min_equity_pct is not None:
+        condition &= rules.min_equity_q(filters.min_equity_pct)
+    if filters.min_years_owned is not None:
+        today = today or timezone.localdate()
+        condition &= rules.owned_since_q(filters.min_years_owned, today)
+    if filters.owner_type:
+        condition &= rules.owner_type_q(filters.owner_type)
+    if filters.free_and_clear is not None:
+        condition &= rules.free_and_clear_q(filters.free_and_clear)
+    if filters.out_of_state_owner is not None:
+        condition &= rules.out_of_state_q(filters.out_of_state_owner)
+    return condition
+
+
+def _list_filters(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
+    active = ListMembership.objects.filter(removed_at__isnull=True)
+    if filters.list_id is not None:
+        on_list = active.filter(lead=OuterRef("pk"), lead_list_id=filters.list_id)
+        leads = leads.filter(Exists(on_list))
+    if filters.min_lists:
+        stacked = (
+            active.values("lead_id")
+            .annotate(lists=Count("lead_list_id"))
+            .filter(lists__gte=filters.min_lists)
+            .values("lead_id")
+        )
+        leads = leads.filter(pk__in=stacked)
+    return leads
+
+
 def leads_filtered(filters: LeadFilters = NO_FILTERS) -> QuerySet[Lead]:
     """The stored leads these filters keep, best score first."""
-    leads = Lead.objects.all()
+    leads: QuerySet[Lead] = Lead.objects.all()
     if filters.stage:
         leads = leads.filter(stage=filters.stage)
     if filters.temperature:
@@ -121,6 +168,7 @@ def leads_filtered(filters: LeadFilters = NO_FILTERS) -> QuerySet[Lead]:
         leads = leads.filter(
             Q(owner_name__icontains=text) | Q(street__icontains=text) | Q(city__icontains=text)
         )
+    leads = _list_filters(leads, filters).filter(owner_facts_q(filters))
     return _team_filtered(leads, filters).order_by(BEST_SCORE_FIRST, "pk")
 
 

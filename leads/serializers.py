@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from billing.money import micros_to_cents
-from leads.models import Email, Lead, Phone
+from leads.models import Email, Lead, Phone, lists_of
 from leads.scoring.services import score_reason_strings
 
 
@@ -31,7 +31,8 @@ def email_json(email: Email) -> dict[str, Any]:
 
 
 def lead_json(lead: Lead) -> dict[str, Any]:
-    """Expects `phones` and `emails` prefetched (see `selectors.with_contacts`)."""
+    """Expects `phones`, `emails` and lists prefetched (see `selectors.with_contacts`)."""
+    lists = lists_of(lead)
     return {
         "id": lead.pk,
         "attomId": lead.attom_id,
@@ -79,4 +80,6 @@ def lead_json(lead: Lead) -> dict[str, Any]:
         "skipTracedAt": lead.skip_traced_at.isoformat() if lead.skip_traced_at else None,
         "skipTraceCostCents": micros_to_cents(lead.skip_trace_cost_micros),
         "aiCostCents": micros_to_cents(lead.ai_cost_micros),
+        "lists": [{"id": item.pk, "name": item.name} for item in lists],
+        "listCount": len(lists),
     }

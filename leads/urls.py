@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("leads.export.urls")),
     path("", include("leads.activity.urls")),
     path("", include("leads.assignment.urls")),
+    path("", include("leads.lists.urls")),
 ]

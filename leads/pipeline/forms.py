@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from django import forms
 
-from leads.forms import TeamFilterMixin, TriStateField, lead_filters_from
+from leads.forms import (
+    ListFiltersForm,
+    OwnerFactsForm,
+    TeamFilterMixin,
+    TriStateField,
+    lead_filters_from,
+)
 from leads.models import Source, Stage, Temperature
 from leads.selectors import NO_FILTERS, LeadFilters
 
 
-class BoardFilterForm(TeamFilterMixin):
+class BoardFilterForm(OwnerFactsForm, ListFiltersForm, TeamFilterMixin):
     temperature = forms.ChoiceField(
         required=False, choices=[("", "Any temperature"), *Temperature.choices]
     )

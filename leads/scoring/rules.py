@@ -1,8 +1,12 @@
 """The transparent rules score: base points plus signed points per fact an investor trusts.
 
 Deterministic and free: it reads only the lead (and its phones, for the best phone's line
-type), so every lead has a score even when AI scoring is off, capped or failing. The
-reasons' points add up to the score; a clamp to 0..100 is itself a reason.
+type, and the lists it is on), so every lead has a score even when AI scoring is off, capped
+or failing. The reasons' points add up to the score; a clamp to 0..100 is itself a reason.
+
+Each fact a lead filter can narrow by (owner type, out-of-state owner, equity, years owned,
+free and clear) has its Python reading and its SQL twin side by side here, so a filter and a
+score reason never disagree about a lead.
 """
 
 from __future__ import annotations
@@ -12,13 +16,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.db.models.lookups import Exact, GreaterThanOrEqual
 from django.utils import timezone
 
-from leads.models import Lead, SkipTraceStatus
+from leads.models import Lead, SkipTraceStatus, lists_of
 
 BASE_POINTS = 20  # an unremarkable property is DEAD; motivation signals lift it
 BASE_REASON = "base score"
-TRUST_NAME = re.compile(r"\b(TRUST|TRUSTEES?|TRS|REVOCABLE|LIVING TR)\b", re.IGNORECASE)
+TRUST_WORDS = r"\b(TRUST|TRUSTEES?|TRS|REVOCABLE|(LIVING|FAMILY) TR)\b"
+TRUST_NAME = re.compile(TRUST_WORDS, re.IGNORECASE)
 LLC_NAME = re.compile(r"\bL\.?L\.?C\b", re.IGNORECASE)
 
 # Thresholds, in the units of the facts they test.
@@ -31,6 +40,10 @@ OLD_BUILDING_YEARS = 60
 AGING_BUILDING_YEARS = 40
 VERY_HIGH_VALUE_USD = 1_500_000
 HIGH_VALUE_USD = 1_000_000
+POINTS_PER_EXTRA_LIST = 5  # a lead on several lists is stacked: each list beyond the first
+MAX_STACKING_POINTS = 15
+
+OWNER_TYPES = ("individual", "corporate", "trust")  # disjoint: a trust is neither of the others
 
 
 @dataclass(frozen=True)
@@ -52,10 +65,37 @@ def owner_is_trust(lead: Lead) -> bool:
     return bool(TRUST_NAME.search(lead.owner_name))
 
 
+def trust_owner_q() -> Q:
+    """SQL twin of `owner_is_trust`: PostgreSQL spells a word boundary \\y, not \\b."""
+    words = TRUST_WORDS.replace(r"\b", r"\y") if connection.vendor == "postgresql" else TRUST_WORDS
+    return Q(owner_name__iregex=words)
+
+
+def owner_type(lead: Lead) -> str | None:
+    """individual, corporate or trust (whatever ATTOM's corporate flag says); None: no owner."""
+    if not lead.owner_name.strip():
+        return None
+    if owner_is_trust(lead):
+        return "trust"
+    return "corporate" if lead.corporate_owner else "individual"
+
+
+def owner_type_q(kind: str) -> Q:
+    known = ~Q(owner_name="")
+    if kind == "trust":
+        return known & trust_owner_q()
+    return known & ~trust_owner_q() & Q(corporate_owner=kind == "corporate")
+
+
 def out_of_state_owner(lead: Lead) -> bool | None:
     if not (lead.mailing_state and lead.state):
         return None
     return lead.mailing_state.upper() != lead.state.upper()
+
+
+def out_of_state_q(wanted: bool) -> Q:
+    same = Exact(Upper("mailing_state"), Upper("state"))
+    return ~Q(mailing_state="") & ~Q(state="") & (~Q(same) if wanted else Q(same))
 
 
 def equity_percent(lead: Lead) -> int | None:
@@ -65,11 +105,43 @@ def equity_percent(lead: Lead) -> int | None:
     return lead.estimated_equity_usd * 100 // lead.avm_value_usd
 
 
+def min_equity_q(percent: int) -> Q:
+    """`equity_percent >= percent`: for whole percents, floor(100·e/v) >= p ⇔ 100·e >= p·v."""
+    scaled = GreaterThanOrEqual(F("estimated_equity_usd") * 100, F("avm_value_usd") * percent)
+    return Q(avm_value_usd__gt=0, estimated_equity_usd__isnull=False) & Q(scaled)
+
+
 def years_owned(lead: Lead, today: dt.date) -> int | None:
+    """Whole years since the last sale."""
     if lead.last_sale_date is None:
         return None
     sold = lead.last_sale_date
     return today.year - sold.year - ((today.month, today.day) < (sold.month, sold.day))
+
+
+def owned_since_q(years: int, today: dt.date) -> Q:
+    """`years_owned >= years`: sold on or before this day `years` years ago (28 Feb for 29 Feb)."""
+    year = today.year - years
+    if year < dt.MINYEAR:
+        return Q(pk__in=[])
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    return Q(last_sale_date__lte=dt.date(year, today.month, day))
+
+
+def free_and_clear(lead: Lead) -> bool | None:
+    """No mortgage: the last sale is on record and no mortgage amount above zero is."""
+    if lead.last_sale_date is None:
+        return None
+    return not (lead.mortgage_amount_usd or 0) > 0
+
+
+def free_and_clear_q(wanted: bool) -> Q:
+    mortgaged = Q(mortgage_amount_usd__gt=0)
+    return Q(last_sale_date__isnull=False) & (~mortgaged if wanted else mortgaged)
+
+
+def stacking_points(list_count: int) -> int:
+    return min(POINTS_PER_EXTRA_LIST * max(list_count - 1, 0), MAX_STACKING_POINTS)
 
 
 def rules_score(lead: Lead, *, today: dt.date | None = None) -> RulesScore:
@@ -120,9 +192,10 @@ def _years_owned(lead: Lead, today: dt.date) -> list[Reason]:
 
 
 def _owner_kind(lead: Lead, today: dt.date) -> list[Reason]:
-    if owner_is_trust(lead):
+    kind = owner_type(lead)
+    if kind == "trust":
         return [Reason(5, "owned by a trust")]
-    if lead.corporate_owner:
+    if kind == "corporate":
         kind = "an LLC" if LLC_NAME.search(lead.owner_name) else "a company"
         return [Reason(-10, f"owned by {kind}")]
     return []
@@ -163,6 +236,15 @@ def _contactability(lead: Lead, today: dt.date) -> list[Reason]:
     return reasons
 
 
+def _stacking(lead: Lead, today: dt.date) -> list[Reason]:
+    """On several lists at once (tax delinquent, absentee, probate…): a motivated seller."""
+    if lead.pk is None:
+        return []
+    names = [lead_list.name for lead_list in lists_of(lead)]
+    points = stacking_points(len(names))
+    return [Reason(points, f"on {len(names)} lists: {', '.join(names)}")] if points else []
+
+
 FACTORS: tuple[Callable[[Lead, dt.date], list[Reason]], ...] = (
     _absentee,
     _out_of_state,
@@ -172,6 +254,7 @@ FACTORS: tuple[Callable[[Lead, dt.date], list[Reason]], ...] = (
     _building_age,
     _value_band,
     _contactability,
+    _stacking,
 )
 
 

@@ -10,9 +10,16 @@ from typing import Any
 import zipcodes
 from django import forms
 
-from leads.forms import MAX_PAGE_SIZE, TriStateField, whole_number_field
+from leads.forms import (
+    MAX_PAGE_SIZE,
+    OwnerFactsForm,
+    TriStateField,
+    owner_facts_from,
+    whole_number_field,
+)
 from leads.search.areas import US_STATES, Area, city_zip_codes, county_zip_codes
 from leads.search.query import DEFAULT_PAGE_SIZE, PropertyFilters, SearchQuery
+from leads.selectors import LeadFilters
 
 PROPERTY_TYPES = [
     ("", "Any type"),
@@ -25,7 +32,7 @@ PROPERTY_TYPES = [
 ]
 
 
-class SearchForm(forms.Form):
+class SearchForm(OwnerFactsForm):
     zip = forms.CharField(required=False, max_length=10, label="ZIP")
     city = forms.CharField(required=False, max_length=100)
     county = forms.CharField(required=False, max_length=100)
@@ -110,6 +117,7 @@ class SearchForm(forms.Form):
             page=data["page"],
             page_size=data["pageSize"],
             use_attom=attom_by_default if attom is None else attom,
+            narrowing=_narrowing(data),
         )
 
     def _check_ranges(self, data: dict) -> None:
@@ -165,3 +173,10 @@ class SearchForm(forms.Form):
         return Area(
             "radius", latitude=data["lat"], longitude=data["lng"], radius_miles=data["radius"]
         )
+
+
+def _narrowing(data: dict[str, Any]) -> LeadFilters | None:
+    facts = owner_facts_from(data)
+    if all(value in (None, "") for value in facts.values()):
+        return None
+    return LeadFilters(**facts)

@@ -4,8 +4,12 @@ whether ATTOM may be asked. Forms and the API build it; services take nothing el
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from leads.search.areas import Area
+
+if TYPE_CHECKING:  # selectors import this module
+    from leads.selectors import LeadFilters
 
 DEFAULT_PAGE_SIZE = 25
 
@@ -29,3 +33,6 @@ class SearchQuery:
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     use_attom: bool = True  # False: stored leads only, free
+    # Filters ATTOM cannot apply (equity %, years owned, owner type…): they narrow what it
+    # returned, which it bills for all the same; on stored leads they apply in the query.
+    narrowing: LeadFilters | None = None

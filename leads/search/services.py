@@ -26,8 +26,9 @@ from leads.models import Lead
 from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
 from leads.search.areas import Area
 from leads.search.ingest import ingest_records
+from leads.search.narrowing import narrow
 from leads.search.query import PropertyFilters, SearchQuery
-from leads.selectors import leads_in_area, page_of, with_contacts
+from leads.selectors import lead_prefetches, leads_in_area, owner_facts_q, page_of, with_contacts
 from providers.attom import AttomClient, GeoQuery, SearchPage, search_max_usage
 from providers.modes import OFF, SANDBOX, provider_mode
 from providers.registry import ATTOM
@@ -49,6 +50,9 @@ class SearchOutcome:
     cached: bool = False
     cost_micros: int = 0
     notes: list[str] = field(default_factory=list)
+    fetched: int = 0  # ATTOM records this search paid for (0 from the cache or stored leads)
+    attom_filters: list[str] = field(default_factory=list)  # applied by ATTOM
+    after_filters: list[str] = field(default_factory=list)  # applied to what it returned
 
     @property
     def page_obj(self) -> Page:
@@ -57,6 +61,10 @@ class SearchOutcome:
 
 
 def lead_search(*, query: SearchQuery, user_id: int | None = None) -> SearchOutcome:
+    return narrow(_search(query, user_id), query)
+
+
+def _search(query: SearchQuery, user_id: int | None) -> SearchOutcome:
     mode = provider_mode(ATTOM)
     if not query.use_attom:
         return local_search(query)
@@ -72,7 +80,10 @@ def lead_search(*, query: SearchQuery, user_id: int | None = None) -> SearchOutc
 
 
 def local_search(query: SearchQuery) -> SearchOutcome:
-    page = page_of(leads_in_area(query.area, query.filters), query.page, query.page_size)
+    leads = leads_in_area(query.area, query.filters)
+    if query.narrowing is not None:
+        leads = leads.filter(owner_facts_q(query.narrowing))
+    page = page_of(leads, query.page, query.page_size)
     return SearchOutcome(
         list(page.object_list), page.paginator.count, query.page, query.page_size, source="local"
     )
@@ -120,6 +131,7 @@ def attom_search(query: SearchQuery, *, user_id: int | None, sandbox: bool) -> S
         source=_source(sandbox),
         cost_micros=meter.total_micros,
         notes=notes,
+        fetched=len(page.records) + page.skipped,
     )
 
 
@@ -235,7 +247,7 @@ def _score_new(leads: list[Lead]) -> None:
 
 def _in_order(leads: list[Lead]) -> list[Lead]:
     """The ingested leads (already in ATTOM's order, scores saved on them) with contacts."""
-    prefetch_related_objects(leads, "phones", "emails")
+    prefetch_related_objects(leads, *lead_prefetches())
     return leads
 
 

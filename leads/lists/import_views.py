@@ -1,0 +1,119 @@
+"""The import pages: upload → preview (mapping, normalised sample, counts, rejections) →
+commit. The file waits between the steps as a `StagedUpload`, so any web process can commit
+what another previewed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from leads.lists.csv_files import FIELDS, ImportFileError, file_facts
+from leads.lists.forms import ImportForm
+from leads.lists.imports import ImportResult, import_commit, import_preview
+from leads.lists.models import StagedUpload
+
+STAGED_FOR = dt.timedelta(days=1)
+REJECTIONS_SHOWN = 50
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "leads/list_import.html", {"form": ImportForm()})
+    form = ImportForm({**request.POST.dict(), "preview": "true"}, request.FILES)
+    if not form.is_valid():
+        return render(request, "leads/list_import.html", {"form": form}, status=400)
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    StagedUpload.objects.filter(created_at__lt=timezone.now() - STAGED_FOR).delete()
+    staged = StagedUpload.objects.create(
+        file_sha256=file_facts(io.BytesIO(data)).sha256 if data else "",
+        file_name=(upload.name or "")[:255],
+        data=data,
+        created_by_id=request.user.pk,
+    )
+    return _preview(request, staged, form.cleaned_data["listName"], None)
+
+
+@login_required
+@require_POST
+def import_review(request: HttpRequest, staged_id: int) -> HttpResponse:
+    """The preview again, with the mapping the agent chose."""
+    staged = get_object_or_404(StagedUpload, pk=staged_id, created_by_id=request.user.pk)
+    return _preview(request, staged, request.POST.get("listName", ""), _chosen_mapping(request))
+
+
+@login_required
+@require_POST
+def import_commit_view(request: HttpRequest, staged_id: int) -> HttpResponse:
+    staged = get_object_or_404(StagedUpload, pk=staged_id, created_by_id=request.user.pk)
+    name = request.POST.get("listName", "").strip()[:120] or staged.file_name or "Imported list"
+    mapping = _chosen_mapping(request)
+    try:
+        result = import_commit(
+            io.BytesIO(bytes(staged.data)),
+            list_name=name,
+            user_id=request.user.pk,
+            file_name=staged.file_name,
+            mapping=mapping,
+        )
+    except ImportFileError as exc:
+        return _preview(request, staged, name, mapping, error=exc.message)
+    staged.delete()
+    record = result.record or result.duplicate_of
+    assert record is not None
+    if result.duplicate_of is not None:
+        messages.info(
+            request, f"This file was imported before (import {record.pk}): nothing changed."
+        )
+    else:
+        messages.success(
+            request,
+            f"Imported {result.rows} rows: {result.created} new leads, {result.merged} merged "
+            f"into existing leads, {len(result.rejected)} rejected.",
+        )
+    return redirect("list-detail", record.lead_list_id)
+
+
+def _chosen_mapping(request: HttpRequest) -> dict[str, str] | None:
+    try:
+        columns = json.loads(request.POST.get("columns", "[]"))
+    except ValueError:
+        return None
+    chosen = {}
+    for index, column in enumerate(columns if isinstance(columns, list) else []):
+        field = request.POST.get(f"map-{index}", "")
+        if isinstance(column, str) and field in FIELDS:
+            chosen[column] = field
+    return chosen or None
+
+
+def _preview(
+    request: HttpRequest,
+    staged: StagedUpload,
+    list_name: str,
+    mapping: dict[str, str] | None,
+    *,
+    error: str = "",
+) -> HttpResponse:
+    context: dict = {"staged": staged, "list_name": list_name, "fields": FIELDS, "error": error}
+    try:
+        result: ImportResult = import_preview(io.BytesIO(bytes(staged.data)), mapping=mapping)
+    except ImportFileError as exc:
+        context["error"] = exc.message
+        return render(request, "leads/list_import.html", context, status=400)
+    context.update(
+        result=result,
+        columns=[(i, column, result.mapping.get(column)) for i, column in enumerate(result.header)],
+        columns_json=json.dumps(result.header),
+        rejected_shown=result.rejected[:REJECTIONS_SHOWN],
+    )
+    return render(request, "leads/list_import.html", context)
