@@ -98,6 +98,23 @@ def _openai_prices(name: str, default: str) -> dict[str, dict[str, int]]:
     return prices
 
 
+def _latencies_ms(name: str) -> dict[str, int]:
+    """`vendor:milliseconds` pairs, comma-separated (`attom:400,twilio:150`), vendors by their
+    registry key. Empty means no added latency."""
+    raw = os.environ.get(name, "").strip()
+    latencies: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        vendor, _, ms = item.partition(":")
+        vendor = vendor.strip()
+        if vendor not in VENDORS or not ms.strip().isdigit():
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not vendor:milliseconds with a vendor among "
+                f"{', '.join(VENDORS)}"
+            )
+        latencies[vendor] = int(ms)
+    return latencies
+
+
 DEBUG = _bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or INSECURE_SECRET_KEY
 if not DEBUG and SECRET_KEY == INSECURE_SECRET_KEY and not TESTING:
@@ -278,6 +295,9 @@ OPENAI_PRICES = _openai_prices(
     "gpt-5-mini=0.25/2.00/0.025,gpt-5-nano=0.05/0.40/0.005",
 )
 SKIP_TRACE_REUSE_DAYS = _int("SKIP_TRACE_REUSE_DAYS", 90)
+# How long each sandbox takes to answer, as the real vendor would (benchmarks set e.g.
+# attom:400,batch:1500,twilio:150,openai:900). Off by default and always off in tests.
+SANDBOX_LATENCY_MS = {} if TESTING else _latencies_ms("SANDBOX_LATENCY_MS")
 
 LOGGING = {
     "version": 1,

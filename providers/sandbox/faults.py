@@ -68,3 +68,13 @@ def clear() -> None:
     with _lock:
         _queues.clear()
         _seen.clear()
+
+
+def answer_delay_s(provider: str, fault: Fault | None) -> float:
+    """How long to wait before a normal answer: a queued "latency" fault's seconds, else the
+    vendor's configured latency (SANDBOX_LATENCY_MS, off unless set)."""
+    if fault is not None and fault.kind == "latency":
+        return float(fault.option("seconds", 1.0))
+    from django.conf import settings
+
+    return getattr(settings, "SANDBOX_LATENCY_MS", {}).get(provider, 0) / 1000

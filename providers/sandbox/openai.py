@@ -38,6 +38,8 @@ class OpenAiSandboxTransport(httpx2.BaseTransport):
             failed = _transport_fault(fault, request)
             if failed is not None:
                 return failed
+        if delay := faults.answer_delay_s(PROVIDER, fault):
+            time.sleep(delay)
         if not request.headers.get("authorization", "").startswith("Bearer sandbox"):
             return _unauthorised()
         if request.method != "POST" or not request.url.path.endswith("/responses"):
@@ -66,9 +68,7 @@ def _transport_fault(fault: faults.Fault, request: httpx2.Request) -> httpx2.Res
         raise httpx2.ReadTimeout("sandbox: read timed out", request=request)
     if fault.kind == "connect_error":
         raise httpx2.ConnectError("sandbox: connection refused", request=request)
-    if fault.kind == "latency":
-        time.sleep(float(fault.option("seconds", 1.0)))
-    return None
+    return None  # "latency" and the answer's own faults
 
 
 def _validated(content: bytes) -> tuple[dict[str, Any], httpx2.Response | None]:
