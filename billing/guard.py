@@ -60,7 +60,7 @@ class Reservation:
     closed: bool = field(default=False)
 
 
-def _ensure_day(provider: str, day: dt.date) -> None:
+def ensure_day(provider: str, day: dt.date) -> None:
     if SpendDay.objects.filter(provider=provider, day=day).exists():
         return
     try:
@@ -82,7 +82,7 @@ def reserve(
         raise ValueError("a reservation cannot be negative")
     day = spend_day()
     cap = cap_micros(provider)
-    _ensure_day(provider, day)
+    ensure_day(provider, day)
     admitted = (
         SpendDay.objects.filter(provider=provider, day=day)
         .alias(committed=F("settled_micros") + F("reserved_micros"))
@@ -90,7 +90,7 @@ def reserve(
         .update(reserved_micros=F("reserved_micros") + amount_micros, requests=F("requests") + 1)
     )
     if not admitted:
-        _refuse(provider, day, cap, amount_micros, operation, user_id, lead_id)
+        raise refusal(provider, day, cap, amount_micros, operation, user_id, lead_id)
     return Reservation(provider, day, amount_micros, operation, user_id, lead_id)
 
 
@@ -105,11 +105,11 @@ def check_affordable(
     spend = provider_spend_today(provider)
     if not spend.covers(amount_micros):
         day = spend_day()
-        _ensure_day(provider, day)
-        _refuse(provider, day, spend.cap_micros, amount_micros, operation, user_id, None)
+        ensure_day(provider, day)
+        raise refusal(provider, day, spend.cap_micros, amount_micros, operation, user_id, None)
 
 
-def _refuse(
+def refusal(
     provider: str,
     day: dt.date,
     cap: int,
@@ -117,7 +117,8 @@ def _refuse(
     operation: str,
     user_id: int | None,
     lead_id: int | None,
-) -> None:
+) -> CapExceeded:
+    """Count and record a refused request (its ledger row); the error to raise for it."""
     with transaction.atomic():
         SpendDay.objects.filter(provider=provider, day=day).update(refusals=F("refusals") + 1)
         LedgerEntry.objects.create(
@@ -139,7 +140,7 @@ def _refuse(
         row.settled_micros,
         row.reserved_micros,
     )
-    raise CapExceeded(
+    return CapExceeded(
         provider=provider,
         cap_micros=cap,
         spent_micros=row.settled_micros,
@@ -358,15 +359,21 @@ def charge(
     failed request), or charges the maximum when the outcome is unknown. Leaving without
     settling releases it.
     """
-    current = Charge(
-        reserve(
-            provider=provider,
-            amount_micros=max_micros,
-            operation=operation,
-            user_id=user_id,
-            lead_id=lead_id,
-        )
+    reservation = reserve(
+        provider=provider,
+        amount_micros=max_micros,
+        operation=operation,
+        user_id=user_id,
+        lead_id=lead_id,
     )
+    with charging(reservation) as current:
+        yield current
+
+
+@contextmanager
+def charging(reservation: Reservation) -> Iterator[Charge]:
+    """`charge()` for money already reserved (e.g. one request of a `billing.blocks` block)."""
+    current = Charge(reservation)
     try:
         yield current
     except BaseException as exc:
