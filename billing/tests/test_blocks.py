@@ -9,7 +9,7 @@ from django.db import connections
 from django.db.models import Sum
 
 from billing import guard
-from billing.blocks import block_reserved, close_block, reserve_block
+from billing.blocks import Block, block_reserved, close_block, reserve_block
 from billing.meter import BillingMeter
 from billing.models import LedgerEntry, Outcome, SpendDay
 from billing.reconcile import reconcile
@@ -38,8 +38,10 @@ def call(outcome: str = "success") -> CallInfo:
     )  # fmt: skip
 
 
-def lookups(count: int) -> dict[str, int]:
-    return {"provider": "twilio", "unit_micros": LOOKUP, "count": count}
+def lookup_block(count: int) -> Block:
+    return reserve_block(
+        provider="twilio", unit_micros=LOOKUP, count=count, operation="line_type_lookup"
+    )
 
 
 @pytest.mark.django_db
@@ -73,7 +75,9 @@ def test_it_reserves_every_request_at_once_and_settles_each_on_its_own(settings)
 def test_it_admits_as_many_as_the_budget_covers_and_records_the_rest_as_refused(settings):
     set_cap(settings, 3 * LOOKUP + LOOKUP - 1)
 
-    with block_reserved(**lookups(5), operation="line_type_lookup") as block:
+    with block_reserved(
+        provider="twilio", unit_micros=LOOKUP, count=5, operation="line_type_lookup"
+    ) as block:
         assert (block.granted, twilio_day().reserved_micros) == (3, 3 * LOOKUP)
         assert not LedgerEntry.objects.exists()  # the refusal is recorded when it ends
 
@@ -88,7 +92,7 @@ def test_it_refuses_when_the_budget_covers_no_request(settings):
     set_cap(settings, LOOKUP - 1)
 
     with pytest.raises(guard.CapExceeded) as refused:
-        reserve_block(**lookups(5), operation="line_type_lookup")
+        lookup_block(5)
 
     assert refused.value.needed_micros == LOOKUP
     assert LedgerEntry.objects.get().outcome == Outcome.REFUSED
@@ -98,7 +102,7 @@ def test_it_refuses_when_the_budget_covers_no_request(settings):
 @pytest.mark.django_db
 def test_it_hands_out_no_more_tickets_than_it_admitted(settings):
     set_cap(settings, LOOKUP)
-    block = reserve_block(**lookups(3), operation="line_type_lookup")
+    block = lookup_block(3)
     block.draw()
     with pytest.raises(RuntimeError):
         block.draw()
@@ -133,7 +137,7 @@ def _drain(granted: list[int], barrier: threading.Barrier) -> None:
     try:
         while True:
             try:
-                block = reserve_block(**lookups(BLOCK), operation="line_type_lookup")
+                block = lookup_block(BLOCK)
             except guard.CapExceeded:
                 return
             granted.append(block.granted)
