@@ -295,6 +295,11 @@ OPENAI_PRICES = _openai_prices(
     "gpt-5-mini=0.25/2.00/0.025,gpt-5-nano=0.05/0.40/0.005",
 )
 SKIP_TRACE_REUSE_DAYS = _int("SKIP_TRACE_REUSE_DAYS", 90)
+# Twilio Lookup requests of one batch in flight at once. Twilio limits an account's concurrent
+# REST requests (past it: 429, error 20429, safe to retry) at about 100 by default; a quarter
+# leaves room for the account's other traffic and a second job, and still looks up a batch
+# of 100 leads (~210 phones at ~150 ms each) within one BatchData request's time.
+TWILIO_LOOKUPS_IN_FLIGHT = _int("TWILIO_LOOKUPS_IN_FLIGHT", 25, minimum=1)
 # How long each sandbox takes to answer, as the real vendor would (benchmarks set e.g.
 # attom:400,batch:1500,twilio:150,openai:900). Off by default and always off in tests.
 SANDBOX_LATENCY_MS = {} if TESTING else _latencies_ms("SANDBOX_LATENCY_MS")
