@@ -127,13 +127,13 @@ def lookups_in_flight(count: int) -> Iterator[Callable[[str], Future[LineTypeRes
 
     workers = max(1, min(count, settings.TWILIO_LOOKUPS_IN_FLIGHT))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="twilio-lookup") as pool:
-        yield lambda number: pool.submit(_closing_connections, lookup, number)
+        yield lambda number: pool.submit(closing_connections, lookup, number)
 
 
-def _closing_connections(lookup: Callable[[str], LineTypeResult], number: str) -> LineTypeResult:
-    """Pool threads never touch the database; should one ever open a connection (each thread
-    gets its own), it is closed with the lookup that opened it."""
+def closing_connections[**P, R](call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a vendor request on a pool thread. Such threads only send HTTP; should one ever
+    open a database connection (each thread gets its own), it is closed with the request."""
     try:
-        return lookup(number)
+        return call(*args, **kwargs)
     finally:
         connections.close_all()
