@@ -300,6 +300,8 @@ SKIP_TRACE_REUSE_DAYS = _int("SKIP_TRACE_REUSE_DAYS", 90)
 # leaves room for the account's other traffic and a second job, and still looks up a batch
 # of 100 leads (~210 phones at ~150 ms each) within one BatchData request's time.
 TWILIO_LOOKUPS_IN_FLIGHT = _int("TWILIO_LOOKUPS_IN_FLIGHT", 25, minimum=1)
+# Leads scored in one OpenAI request (the instructions and schema are sent once for them all).
+AI_SCORING_BATCH_SIZE = _int("AI_SCORING_BATCH_SIZE", 20, minimum=1)
 # How long each sandbox takes to answer, as the real vendor would (benchmarks set e.g.
 # attom:400,batch:1500,twilio:150,openai:900). Off by default and always off in tests.
 SANDBOX_LATENCY_MS = {} if TESTING else _latencies_ms("SANDBOX_LATENCY_MS")
