@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     scripts = sorted((ROOT / "bench").glob("*_bench.py"))
-    failed, summary = [], []
+    failed: list[str] = []
+    summary: list[str] = []
     for script in scripts:
         name = script.relative_to(ROOT)
         print(f"=== {name}", flush=True)
