@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "cachalot",
     "accounts",
     "billing",
     "leads",
@@ -204,6 +205,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache: local memory by default, Redis through CACHE_URL ----------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 900)
+
+# --- Query cache (django-cachalot): the read-heavy lead tables only ----------------------
+# Never the money tables (the spend guard must read live caps and counters), the task queue
+# or job progress. Its invalidations travel through the cache, so it needs one every process
+# shares: a process-local cache would let one process serve what another has changed.
+# Off by default: bench-load measured it (README, "Query cache").
+_SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
+CACHALOT_ENABLED = _bool("CACHALOT_ENABLED", False) and (_SHARED_CACHE or TESTING)
+# A streamed read (`.iterator()`: the export) would be held whole in memory to be cached.
+CACHALOT_CACHE_ITERATORS = False
+CACHALOT_TIMEOUT = CACHE_TTL_SECONDS
+# Phones and e-mails are read in chunks of a streamed export: cached, every chunk would stay
+# in the cache; the pages read them with one small query each anyway.
+CACHALOT_ONLY_CACHABLE_TABLES = frozenset({"leads_lead", "leads_donotcall"})
+CACHALOT_UNCACHABLE_TABLES = frozenset(
+    {
+        "django_migrations",
+        "billing_spendday",
+        "billing_ledgerentry",
+        "billing_dailycap",
+        "billing_priceoverride",
+        "leads_bulktracejob",
+        "django_tasks_database_dbtaskresult",
+    }
+)
 
 # --- Background tasks: Django's Tasks API on a database-backed queue ---------------------
 TASKS = {
