@@ -84,3 +84,12 @@ def logged_in_page(page, agent):
     page.click("button[type=submit]")
     page.wait_for_url("**/")
     return page
+
+
+@pytest.fixture
+def no_query_cache():
+    """For tests that count SQL queries: the query cache (when on) would answer some."""
+    from cachalot.api import cachalot_disabled
+
+    with cachalot_disabled():
+        yield
