@@ -1,5 +1,5 @@
 # LeadFlow: `make run` serves the app locally; `make test` runs the whole suite.
-.PHONY: run test test-postgres lint format bench setup setup-dev browsers
+.PHONY: run test test-postgres lint format bench bench-load setup setup-dev browsers
 
 setup:
 	scripts/setup.sh requirements.txt
@@ -29,6 +29,11 @@ format: setup-dev
 
 bench: setup-dev
 	.venv/bin/python bench/run_all.py
+
+# gunicorn on local PostgreSQL + Redis, then runserver on SQLite, under a load generator
+# over loopback (bench/http_load.py; needs psql and the two services running).
+bench-load: setup-dev
+	.venv/bin/python bench/http_load.py
 
 # Debian's Chromium for the browser tests (Playwright drives it; its own download is not used).
 browsers:

@@ -107,3 +107,12 @@ def agent_page(logged_in_page, console_errors):
     csp = [e for e in console_errors if "Content Security Policy" in e or "Refused to" in e]
     assert csp == [], f"CSP violations: {csp}"
     assert console_errors == [], f"console errors: {console_errors}"
+
+
+@pytest.fixture
+def no_query_cache():
+    """For tests that count SQL queries: the query cache (when on) would answer some."""
+    from cachalot.api import cachalot_disabled
+
+    with cachalot_disabled():
+        yield

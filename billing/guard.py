@@ -34,6 +34,7 @@ from billing.money import format_dollars
 # CapExceeded is raised here for every caller; its home is the refusals module.
 from billing.refusals import CapExceeded as CapExceeded
 from billing.refusals import UserCapExceeded as UserCapExceeded
+from billing.refusals import refusal as refusal
 from billing.refusals import refuse, refuse_user
 from billing.selectors import provider_spend_today
 from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError
@@ -53,7 +54,7 @@ class Reservation:
     user_counted: bool = False  # also held on the agent's counter (see billing.limits)
 
 
-def _ensure_day(provider: str, day: dt.date) -> None:
+def ensure_day(provider: str, day: dt.date) -> None:
     if SpendDay.objects.filter(provider=provider, day=day).exists():
         return
     try:
@@ -75,7 +76,7 @@ def reserve(
         raise ValueError("a reservation cannot be negative")
     day = spend_day()
     cap = cap_micros(provider)
-    _ensure_day(provider, day)
+    ensure_day(provider, day)
     limit = None
     if user_id is not None:
         ensure_user_day(user_id, provider, day)
@@ -118,7 +119,7 @@ def check_affordable(
     spend = provider_spend_today(provider)
     if not spend.covers(amount_micros):
         day = spend_day()
-        _ensure_day(provider, day)
+        ensure_day(provider, day)
         refuse(provider, day, spend.cap_micros, amount_micros, operation, user_id, None)
     if user_id is not None and not user_spend_today(user_id, provider).covers(amount_micros):
         day = spend_day()
@@ -349,15 +350,21 @@ def charge(
     failed request), or charges the maximum when the outcome is unknown. Leaving without
     settling releases it.
     """
-    current = Charge(
-        reserve(
-            provider=provider,
-            amount_micros=max_micros,
-            operation=operation,
-            user_id=user_id,
-            lead_id=lead_id,
-        )
+    reservation = reserve(
+        provider=provider,
+        amount_micros=max_micros,
+        operation=operation,
+        user_id=user_id,
+        lead_id=lead_id,
     )
+    with charging(reservation) as current:
+        yield current
+
+
+@contextmanager
+def charging(reservation: Reservation) -> Iterator[Charge]:
+    """`charge()` for money already reserved (e.g. one request of a `billing.blocks` block)."""
+    current = Charge(reservation)
     try:
         yield current
     except BaseException as exc:

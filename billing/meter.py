@@ -9,6 +9,10 @@ inside its own `transaction.atomic()` when it stores what it bought, so that the
 the goods commit together. Billing alone turns usage into money and an outcome; a
 `ProviderError` leaving the block releases the reservation, or charges the maximum when the
 outcome is unknown.
+
+Many requests of one price (a batch's line-type lookups) can reserve their maximum at once:
+`block()` admits as many as the budget allows and hands out one ticket per request, each
+settled like any other (see `billing.blocks`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from billing.guard import Charge, charge
+from billing.blocks import Block, block_reserved
+from billing.guard import Charge, charge, charging
 from billing.models import LedgerEntry, Outcome
 from billing.pricing import TOKEN_BILLED, billable_units, cost_micros, max_cost_micros
 from providers.http import CallInfo
@@ -44,6 +49,22 @@ class BillingMeter:
         ) as current:
             self.charges.append(current)
             yield BillingTicket(provider, current)
+
+    @contextmanager
+    def block(
+        self, *, provider: str, operation: str, max_usage: Mapping[str, int], count: int
+    ) -> Iterator[BillingBlock]:
+        """Reserve `count` requests of at most `max_usage` each at once, or as many as today's
+        budget admits (`granted`); raises `CapExceeded` when it admits none. Tickets never
+        drawn are given back when the block ends."""
+        with block_reserved(
+            provider=provider,
+            unit_micros=max_cost_micros(provider, max_usage),
+            count=count,
+            operation=operation,
+            user_id=self.user_id,
+        ) as reserved:
+            yield BillingBlock(self, reserved)
 
     @property
     def total_micros(self) -> int:
@@ -90,3 +111,23 @@ class BillingTicket:
         """What `usage` costs at the prices this request settles at (e.g. one match of a batch,
         for the lead it belongs to)."""
         return cost_micros(self.provider, usage)
+
+
+class BillingBlock:
+    """Requests paid for out of one block reservation; each `request()` is one ticket."""
+
+    def __init__(self, meter: BillingMeter, reserved: Block) -> None:
+        self.meter = meter
+        self.reserved = reserved
+
+    @property
+    def granted(self) -> int:
+        """How many requests the budget admitted."""
+        return self.reserved.granted
+
+    @contextmanager
+    def request(self, *, lead_id: int | None = None) -> Iterator[BillingTicket]:
+        """One request of the block, settled as `BillingMeter.request()` settles one."""
+        with charging(self.reserved.draw(lead_id=lead_id or self.meter.lead_id)) as current:
+            self.meter.charges.append(current)
+            yield BillingTicket(self.reserved.provider, current)

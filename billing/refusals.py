@@ -57,6 +57,19 @@ def refuse(
     user_id: int | None,
     lead_id: int | None,
 ) -> None:
+    raise refusal(provider, day, cap, amount, operation, user_id, lead_id)
+
+
+def refusal(
+    provider: str,
+    day: dt.date,
+    cap: int,
+    amount: int,
+    operation: str,
+    user_id: int | None,
+    lead_id: int | None,
+) -> CapExceeded:
+    """Count and record a refused request (its ledger row); the error to raise for it."""
     with transaction.atomic():
         SpendDay.objects.filter(provider=provider, day=day).update(refusals=F("refusals") + 1)
         LedgerEntry.objects.create(
@@ -78,7 +91,7 @@ def refuse(
         row.settled_micros,
         row.reserved_micros,
     )
-    raise CapExceeded(
+    return CapExceeded(
         provider=provider,
         cap_micros=cap,
         spent_micros=row.settled_micros,
@@ -97,6 +110,19 @@ def refuse_user(
     user_id: int,
     lead_id: int | None,
 ) -> None:
+    raise user_refusal(provider, day, limit, amount, operation, user_id, lead_id)
+
+
+def user_refusal(
+    provider: str,
+    day: dt.date,
+    limit: int,
+    amount: int,
+    operation: str,
+    user_id: int,
+    lead_id: int | None,
+) -> UserCapExceeded:
+    """Count and record a request the agent's own limit refused; the error to raise for it."""
     with transaction.atomic():
         row = count_user_refusal(user_id=user_id, provider=provider, day=day)
         LedgerEntry.objects.create(
@@ -108,7 +134,7 @@ def refuse_user(
         "agent limit refused provider=%s user=%s needed=%d limit=%d settled=%d reserved=%d",
         provider, user_id, amount, limit, row.settled_micros, row.reserved_micros,
     )  # fmt: skip
-    raise UserCapExceeded(
+    return UserCapExceeded(
         user_id=user_id,
         provider=provider,
         cap_micros=limit,

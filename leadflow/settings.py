@@ -98,6 +98,23 @@ def _openai_prices(name: str, default: str) -> dict[str, dict[str, int]]:
     return prices
 
 
+def _latencies_ms(name: str) -> dict[str, int]:
+    """`vendor:milliseconds` pairs, comma-separated (`attom:400,twilio:150`), vendors by their
+    registry key. Empty means no added latency."""
+    raw = os.environ.get(name, "").strip()
+    latencies: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        vendor, _, ms = item.partition(":")
+        vendor = vendor.strip()
+        if vendor not in VENDORS or not ms.strip().isdigit():
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not vendor:milliseconds with a vendor among "
+                f"{', '.join(VENDORS)}"
+            )
+        latencies[vendor] = int(ms)
+    return latencies
+
+
 DEBUG = _bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or INSECURE_SECRET_KEY
 if not DEBUG and SECRET_KEY == INSECURE_SECRET_KEY and not TESTING:
@@ -118,6 +135,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "cachalot",
     "accounts",
     "billing",
     "leads",
@@ -188,6 +206,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache: local memory by default, Redis through CACHE_URL ----------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 900)
+
+# --- Query cache (django-cachalot): the read-heavy lead tables only ----------------------
+# Never the money tables (the spend guard must read live caps and counters), the task queue
+# or job progress. Its invalidations travel through the cache, so it needs one every process
+# shares: a process-local cache would let one process serve what another has changed.
+# Off by default: bench-load measured it (README, "Query cache").
+_SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
+CACHALOT_ENABLED = _bool("CACHALOT_ENABLED", False) and (_SHARED_CACHE or TESTING)
+# A streamed read (`.iterator()`: the export) would be held whole in memory to be cached.
+CACHALOT_CACHE_ITERATORS = False
+CACHALOT_TIMEOUT = CACHE_TTL_SECONDS
+# Phones and e-mails are read in chunks of a streamed export: cached, every chunk would stay
+# in the cache; the pages read them with one small query each anyway.
+CACHALOT_ONLY_CACHABLE_TABLES = frozenset({"leads_lead", "leads_donotcall"})
+CACHALOT_UNCACHABLE_TABLES = frozenset(
+    {
+        "django_migrations",
+        "billing_spendday",
+        "billing_ledgerentry",
+        "billing_dailycap",
+        "billing_priceoverride",
+        "leads_bulktracejob",
+        "django_tasks_database_dbtaskresult",
+    }
+)
 
 # --- Background tasks: Django's Tasks API on a database-backed queue ---------------------
 TASKS = {
@@ -279,6 +322,16 @@ OPENAI_PRICES = _openai_prices(
     "gpt-5-mini=0.25/2.00/0.025,gpt-5-nano=0.05/0.40/0.005",
 )
 SKIP_TRACE_REUSE_DAYS = _int("SKIP_TRACE_REUSE_DAYS", 90)
+# Twilio Lookup requests of one batch in flight at once. Twilio limits an account's concurrent
+# REST requests (past it: 429, error 20429, safe to retry) at about 100 by default; a quarter
+# leaves room for the account's other traffic and a second job, and still looks up a batch
+# of 100 leads (~210 phones at ~150 ms each) within one BatchData request's time.
+TWILIO_LOOKUPS_IN_FLIGHT = _int("TWILIO_LOOKUPS_IN_FLIGHT", 25, minimum=1)
+# Leads scored in one OpenAI request (the instructions and schema are sent once for them all).
+AI_SCORING_BATCH_SIZE = _int("AI_SCORING_BATCH_SIZE", 20, minimum=1)
+# How long each sandbox takes to answer, as the real vendor would (benchmarks set e.g.
+# attom:400,batch:1500,twilio:150,openai:900). Off by default and always off in tests.
+SANDBOX_LATENCY_MS = {} if TESTING else _latencies_ms("SANDBOX_LATENCY_MS")
 
 LOGGING = {
     "version": 1,

@@ -128,6 +128,18 @@ class AiScore:
     refusal: str | None = None
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A structured answer as it came: parsed only when the status is "completed"."""
+
+    parsed: BaseModel | None
+    usage: dict[str, int]  # input_tokens, cached_tokens, output_tokens
+    model: str
+    call: CallInfo
+    status: Status
+    refusal: str | None = None
+
+
 class OpenAiMalformedAnswer(ProviderError):
     """The model's text is not JSON for the schema. Its tokens were billed all the same."""
 
@@ -229,21 +241,44 @@ class OpenAiScoringClient:
         return max_usage(facts)
 
     def score(self, facts: LeadFacts) -> AiScore:
+        answer = self.respond(
+            instructions=INSTRUCTIONS,
+            prompt=facts.as_prompt(),
+            text_format=LeadScoreModel,
+            max_output_tokens=MAX_OUTPUT_TOKENS,
+        )
+        parsed = answer.parsed
+        if not isinstance(parsed, LeadScoreModel):
+            return AiScore(None, (), answer.usage, answer.model, answer.call, answer.status,
+                           answer.refusal)  # fmt: skip
+        reasons = clean_reasons(parsed.reasons)
+        return AiScore(parsed.score, reasons, answer.usage, answer.model, answer.call, "completed")
+
+    def respond(
+        self,
+        *,
+        instructions: str,
+        prompt: str,
+        text_format: type[BaseModel],
+        max_output_tokens: int,
+    ) -> Answer:
+        """One Responses API request for a structured answer of `text_format`'s schema.
+        Raises `OpenAiMalformedAnswer` when the text does not fit it (billed all the same)."""
         attempts = Attempts(PROVIDER, OPERATION, sandbox=self.sandbox)
         try:
             with counting(attempts):
                 raw = self._client.responses.with_raw_response.parse(
                     model=self.model,
-                    instructions=INSTRUCTIONS,
-                    input=facts.as_prompt(),
-                    text_format=LeadScoreModel,
-                    max_output_tokens=MAX_OUTPUT_TOKENS,
+                    instructions=instructions,
+                    input=prompt,
+                    text_format=text_format,
+                    max_output_tokens=max_output_tokens,
                 )
         except openai.APIError as exc:
             raise _provider_error(exc, attempts.call(OUTCOME_ERROR)) from exc
-        return self._answer(raw, attempts.call(OUTCOME_SUCCESS))
+        return self._answer(raw, attempts.call(OUTCOME_SUCCESS), text_format)
 
-    def _answer(self, raw: Any, call: CallInfo) -> AiScore:
+    def _answer(self, raw: Any, call: CallInfo, text_format: type[BaseModel]) -> Answer:
         try:
             body = raw.http_response.json()
         except ValueError:
@@ -251,19 +286,22 @@ class OpenAiScoringClient:
             raise OpenAiMalformedAnswer("malformed response", usage=None, call=call) from None
         usage, model = _usage(body), str(body.get("model") or self.model)
         if body.get("status") == "incomplete":
-            return AiScore(None, (), usage, model, call, "incomplete", None)
+            return Answer(None, usage, model, call, "incomplete")
         refusal = _refusal(body)
         if refusal is not None:
-            return AiScore(None, (), usage, model, call, "refused", refusal)
+            return Answer(None, usage, model, call, "refused", refusal)
         try:
             parsed = raw.parse().output_parsed
         except (ValidationError, ValueError, TypeError):
             parsed = None
-        if not isinstance(parsed, LeadScoreModel):
+        if not isinstance(parsed, text_format):
             call = call.with_outcome(OUTCOME_ERROR)
             raise OpenAiMalformedAnswer("malformed response", usage=usage, call=call)
-        reasons = tuple(r.strip() for r in parsed.reasons if r.strip())
-        return AiScore(parsed.score, reasons, usage, model, call, "completed")
+        return Answer(parsed, usage, model, call, "completed")
+
+
+def clean_reasons(reasons: list[str]) -> tuple[str, ...]:
+    return tuple(r.strip() for r in reasons if r.strip())
 
 
 def _usage(body: dict[str, Any]) -> dict[str, int]:

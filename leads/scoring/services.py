@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from itertools import batched
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
@@ -99,26 +101,39 @@ def lead_score_ai(
 ) -> ScoreOutcome:
     client = client or _openai_client()
     if client is None:
-        return _fall_back(lead, OFF_NOTE)
+        return fall_back_to_rules(lead, OFF_NOTE)
     meter = BillingMeter(user_id=user.pk if user is not None else None, lead_id=lead.pk)
     try:
         answer = _ask_openai(client, lead_facts(lead), meter)
-    except UnknownPrice:
-        return _fall_back(lead, f"AI score skipped: no price configured for {client.model}")
-    except guard.CapExceeded:
-        return _fall_back(lead, CAP_NOTE, cap_reached=True)
-    except OpenAiMalformedAnswer:
-        note = "AI score failed: the model's answer was not valid JSON"
-        return _fall_back(lead, note, cost_micros=meter.total_micros)
-    except ProviderError as exc:  # charged nothing, or the maximum if the outcome is unknown
-        return _fall_back(lead, f"AI score failed: {exc.message}", cost_micros=meter.total_micros)
-    if answer.status == "refused":
-        note = f"AI score skipped: the model refused ({answer.refusal})"
-        return _fall_back(lead, note, cost_micros=meter.total_micros)
-    if answer.status == "incomplete":
-        note = "AI score skipped: the model's answer was cut off"
-        return _fall_back(lead, note, cost_micros=meter.total_micros)
-    return _store_ai(lead, answer, meter.total_micros)
+    except (UnknownPrice, ProviderError, guard.CapExceeded) as exc:
+        # A ProviderError was charged nothing, or the maximum if the outcome is unknown.
+        refused = isinstance(exc, guard.CapExceeded)
+        note = failure_note(exc, model=client.model)
+        return fall_back_to_rules(lead, note, cost_micros=meter.total_micros, cap_reached=refused)
+    note = unusable_note(answer.status, answer.refusal)
+    if note:
+        return fall_back_to_rules(lead, note, cost_micros=meter.total_micros)
+    return store_ai_score(lead, answer, meter.total_micros)
+
+
+def failure_note(exc: UnknownPrice | ProviderError | guard.CapExceeded, *, model: str) -> str:
+    """Why a lead has no AI score when its request was refused or failed."""
+    if isinstance(exc, UnknownPrice):
+        return f"AI score skipped: no price configured for {model}"
+    if isinstance(exc, guard.CapExceeded):
+        return CAP_NOTE
+    if isinstance(exc, OpenAiMalformedAnswer):
+        return "AI score failed: the model's answer was not valid JSON"
+    return f"AI score failed: {exc.message}"
+
+
+def unusable_note(status: str, refusal: str | None) -> str:
+    """Why a billed answer gave no score ("" when it did)."""
+    if status == "refused":
+        return f"AI score skipped: the model refused ({refusal})"
+    if status == "incomplete":
+        return "AI score skipped: the model's answer was cut off"
+    return ""
 
 
 def _openai_client() -> OpenAiScoringClient | None:
@@ -148,7 +163,7 @@ def _ask_openai(client: OpenAiScoringClient, facts: LeadFacts, meter: BillingMet
     return answer
 
 
-def _fall_back(
+def fall_back_to_rules(
     lead: Lead, note: str, *, cost_micros: int = 0, cap_reached: bool = False
 ) -> ScoreOutcome:
     """Keep (or compute) the rules score; a previous AI score stays until a new one comes."""
@@ -163,7 +178,7 @@ def _fall_back(
     )  # fmt: skip
 
 
-def _store_ai(lead: Lead, answer: AiScore, cost_micros: int) -> ScoreOutcome:
+def store_ai_score(lead: Lead, answer: AiScore, cost_micros: int) -> ScoreOutcome:
     assert answer.score is not None
     lead.ai_score = answer.score
     lead.temperature_tag = temperature_for(answer.score)
@@ -210,27 +225,56 @@ def leads_rescore(
     *, queryset: QuerySet[Lead], use_ai: bool, user: AbstractBaseUser | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RescoreSummary:  # fmt: skip
-    """Score each lead; once the OpenAI cap is reached the rest keep rules scores."""
+    """Score each lead, AI scores in batches; once the OpenAI cap is reached the rest keep
+    rules scores."""
     client = _openai_client() if use_ai else None
     summary = RescoreSummary(total=queryset.count())
     leads = queryset.order_by("pk").prefetch_related("phones").iterator(chunk_size=200)
-    for done, lead in enumerate(leads, start=1):
-        if not use_ai:
-            lead_score_rules(lead=lead)
-            outcome = ScoreOutcome(lead.ai_score, lead.temperature_tag, RULES)
-        elif summary.cap_reached:
-            outcome = _fall_back(lead, CAP_NOTE, cap_reached=True)
-        else:
-            outcome = lead_score_ai(lead=lead, user=user, client=client)
-        summary.add(outcome, wanted_ai=use_ai)
-        if progress is not None:
-            progress(done, summary.total)
+    done = 0
+    for group in batched(leads, settings.AI_SCORING_BATCH_SIZE if use_ai else 1):
+        for outcome in _score_group(list(group), use_ai, user, client, summary.cap_reached):
+            summary.add(outcome, wanted_ai=use_ai)
+            done += 1
+            if progress is not None:
+                progress(done, summary.total)
     return summary
 
 
+def _score_group(
+    leads: list[Lead], use_ai: bool, user: AbstractBaseUser | None,
+    client: OpenAiScoringClient | None, cap_reached: bool,
+) -> list[ScoreOutcome]:  # fmt: skip
+    if not use_ai:
+        return [_rules_outcome(lead) for lead in leads]
+    if cap_reached:
+        return [fall_back_to_rules(lead, CAP_NOTE, cap_reached=True) for lead in leads]
+    if client is None:
+        return [fall_back_to_rules(lead, OFF_NOTE) for lead in leads]
+    from leads.scoring.batches import leads_score_ai  # it builds on this module
+
+    return leads_score_ai(leads=leads, client=client, user=user)
+
+
+def _rules_outcome(lead: Lead) -> ScoreOutcome:
+    lead_score_rules(lead=lead)
+    return ScoreOutcome(lead.ai_score, lead.temperature_tag, RULES)
+
+
 def ai_rescore_estimate(*, count: int) -> int:
-    """The most `count` AI scores can cost, in micro-dollars (raises UnknownPrice)."""
-    return max_cost_micros(OPENAI, max_usage(WORST_CASE_FACTS), requests=count)
+    """The most `count` AI scores can cost, in micro-dollars (raises UnknownPrice): full
+    batches of AI_SCORING_BATCH_SIZE, and the rest in one more (one lead goes alone)."""
+    from providers.openai_batch import batch_max_usage
+
+    size = settings.AI_SCORING_BATCH_SIZE
+    full, rest = divmod(count, size) if size > 1 else (0, 0)
+    worst = {-(2**63) + n: WORST_CASE_FACTS for n in range(size)}  # the longest lead ids too
+    total = full * max_cost_micros(OPENAI, batch_max_usage(worst)) if full else 0
+    if size == 1 or rest == 1:
+        singles = count if size == 1 else 1
+        return total + max_cost_micros(OPENAI, max_usage(WORST_CASE_FACTS), requests=singles)
+    if rest:
+        total += max_cost_micros(OPENAI, batch_max_usage(dict(list(worst.items())[:rest])))
+    return total
 
 
 def openai_budget_remaining_micros() -> int:

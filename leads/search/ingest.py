@@ -132,17 +132,26 @@ def upsert(leads: Sequence[Lead]) -> None:
         f"ON CONFLICT ({quote('normalized_address')}, {quote('normalized_owner')}) "
         f"DO UPDATE SET {updates}"
     )
+    prepared: dict[tuple[str, object], object] = {}
     with connection.cursor() as cursor:
         for batch in batched(leads, BATCH_SIZE):
-            cursor.executemany(sql, [_db_values(lead, fields) for lead in batch])
+            cursor.executemany(sql, [_db_values(lead, fields, prepared) for lead in batch])
 
 
-def _db_values(lead: Lead, fields: list) -> list:
+def _db_values(lead: Lead, fields: list, prepared: dict[tuple[str, object], object]) -> list:
+    """The row's values as the database takes them. Dates, times and decimals repeat from lead
+    to lead (the batch's one timestamp, sale dates, baths): each is prepared once."""
     values = []
     for field in fields:
         value = getattr(lead, field.attname)
         if value is not None and type(value) not in PLAIN_TYPES:
-            value = field.get_db_prep_save(value, connection)  # dates, decimals, JSON
+            if isinstance(value, dict | list):  # JSON: not hashable, and rarely repeated
+                value = field.get_db_prep_save(value, connection)
+            else:
+                key = (field.attname, value)
+                if key not in prepared:
+                    prepared[key] = field.get_db_prep_save(value, connection)
+                value = prepared[key]
         values.append(value)
     return values
 

@@ -2,6 +2,11 @@
 
 Each batch reserves only what today's remaining budget can pay for, so the job stops
 cleanly at the cap and says how many leads are left untraced.
+
+A BatchData request takes its vendor a second or two: while it is out (on a thread of its
+own, HTTP only), the job finishes the batch before it (line-type lookups, compliance,
+scores), so the vendors' waits overlap instead of adding up. Database work stays on the
+job's thread.
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -22,11 +28,12 @@ from accounts.permissions import SKIP_TRACE, ensure_permitted
 from billing import pricing
 from billing.guard import CapExceeded
 from billing.limits import user_spend_today
-from billing.meter import BillingMeter
+from billing.meter import BillingMeter, BillingTicket
 from billing.selectors import provider_spend_today
 from leads.models import BulkTraceJob, Lead
 from leads.scoring.services import enqueue_ai_scoring
 from leads.skiptrace.contacts import skip_trace_request, store_matches
+from leads.skiptrace.line_types import closing_connections
 from leads.skiptrace.services import (
     after_traces,
     claim_lead,
@@ -36,7 +43,7 @@ from leads.skiptrace.services import (
     reuse_stored_trace,
     traced_owners,
 )
-from providers.batchdata import BatchDataClient
+from providers.batchdata import BatchDataClient, SkipTraceBatch
 from providers.http import ProviderError
 from providers.registry import BATCH, ProviderOff
 
@@ -149,30 +156,51 @@ def _fail(job: BulkTraceJob, reason: str) -> BulkTraceJob:
     return job
 
 
+@dataclass
+class _Finishing:
+    """The batch traced last, whose line types, compliance and scores are still to do (under
+    its claims); `run()` does them once."""
+
+    job: BulkTraceJob
+    leads: list[Lead] = field(default_factory=list)
+
+    def run(self) -> None:
+        leads, self.leads = self.leads, []
+        if not leads:
+            return
+        ids = [lead.pk for lead in leads]
+        try:
+            after_traces(leads, enqueue_ai=False, user_id=self.job.user_id)
+        finally:
+            release_leads(ids)
+        enqueue_ai_scoring(ids)
+        self.job.refresh_from_db()
+
+
 def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> BulkTraceJob:
     _set(job, status=BulkTraceJob.Status.RUNNING)
     pending = _reuse_stored(job)
     _report(job, progress)
     client = BatchDataClient.from_settings()
-    races = 0
-    try:
-        while pending:
-            size = _affordable(job, min(len(pending), BATCH_SIZE))
-            if size == 0 or races > MAX_CAP_RACES:
-                return _stop(job, len(pending))
-            if _trace_batch(job, client, pending[:size]):
-                pending, races = pending[size:], 0
-            else:
-                races += 1  # someone else spent the budget first: size the batch again
-            _report(job, progress)
-    except ProviderError as exc:
-        _set(
-            job,
-            status=BulkTraceJob.Status.FAILED,
-            finished_at=timezone.now(),
-            message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
-        )
-        return job
+    finishing = _Finishing(job)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchdata") as vendor:
+        try:
+            left = _send_batches(job, client, pending, vendor, finishing, progress)
+            finishing.run()
+        except ProviderError as exc:
+            finishing.run()
+            _set(
+                job,
+                status=BulkTraceJob.Status.FAILED,
+                finished_at=timezone.now(),
+                message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
+            )
+            return job
+        except BaseException:
+            release_leads(lead.pk for lead in finishing.leads)
+            raise
+    if left:
+        return _stop(job, left)
     _set(
         job,
         status=BulkTraceJob.Status.DONE,
@@ -180,6 +208,29 @@ def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> 
         message=f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free.",
     )
     return job
+
+
+def _send_batches(
+    job: BulkTraceJob,
+    client: BatchDataClient,
+    pending: list[Lead],
+    vendor: ThreadPoolExecutor,
+    finishing: _Finishing,
+    progress: Callable[[BulkTraceJob], None] | None,
+) -> int:
+    """Trace the pending leads batch by batch; returns how many the cap left untraced."""
+    races = 0
+    while pending:
+        size = _affordable(job, min(len(pending), BATCH_SIZE))
+        if size == 0 or races > MAX_CAP_RACES:
+            return len(pending)
+        traced = _trace_batch(job, client, pending[:size], vendor, finishing)
+        if traced is not None:
+            pending, races, finishing.leads = pending[size:], 0, traced
+        else:
+            races += 1  # someone else spent the budget first: size the batch again
+        _report(job, progress)
+    return 0
 
 
 def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
@@ -224,33 +275,49 @@ def _affordable(job: BulkTraceJob, wanted: int) -> int:
     return max(min(wanted, budget // per_lead), 0)
 
 
-def _trace_batch(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead]) -> bool:
-    """Trace one batch; False when the cap refused it (nothing was sent)."""
+def _trace_batch(
+    job: BulkTraceJob,
+    client: BatchDataClient,
+    leads: list[Lead],
+    vendor: ThreadPoolExecutor,
+    finishing: _Finishing,
+) -> list[Lead] | None:
+    """Trace one batch and finish the one before it meanwhile. Returns the batch's claimed
+    leads, still claimed, for their after-trace work; None when the cap refused the request
+    (nothing was sent, nothing is claimed, the batch before waits)."""
     claimed = [lead for lead in leads if claim_lead(lead.pk)]  # the rest: someone else's now
     ids = [lead.pk for lead in claimed]
+    handed_over = False
     try:
         # Traced since the job began (an agent's click, say): free, as anywhere in the window.
         meanwhile = Lead.objects.freshly_traced().filter(pk__in=ids).in_bulk()
         to_trace = [lead for lead in claimed if lead.pk not in meanwhile]
-        if to_trace and not _charge_and_store(job, client, to_trace):
-            return False
+        if not to_trace:
+            finishing.run()
+        elif not _charge_and_store(job, client, to_trace, vendor, finishing):
+            return None
         for lead in meanwhile.values():
             reuse_stored_trace(lead, job.user_id)
         BulkTraceJob.objects.filter(pk=job.pk).update(
             processed=F("processed") + len(leads) - len(to_trace),
             reused=F("reused") + len(meanwhile),
         )
+        job.refresh_from_db()
+        handed_over = True
         # Under the claims, as for one lead: nobody re-checks (and pays for) these phones.
-        traced = list(Lead.objects.filter(pk__in=ids).order_by("pk"))
-        after_traces(traced, enqueue_ai=False, user_id=job.user_id)
+        return list(Lead.objects.filter(pk__in=ids).order_by("pk"))
     finally:
-        release_leads(ids)
-    enqueue_ai_scoring(ids)
-    job.refresh_from_db()
-    return True
+        if not handed_over:
+            release_leads(ids)
 
 
-def _charge_and_store(job: BulkTraceJob, client: BatchDataClient, claimed: list[Lead]) -> bool:
+def _charge_and_store(
+    job: BulkTraceJob,
+    client: BatchDataClient,
+    claimed: list[Lead],
+    vendor: ThreadPoolExecutor,
+    finishing: _Finishing,
+) -> bool:
     """One BatchData request for the claimed leads, settled with their contacts stored in
     one transaction; False when the cap refused it."""
     meter = BillingMeter(user_id=job.user_id)
@@ -258,29 +325,40 @@ def _charge_and_store(job: BulkTraceJob, client: BatchDataClient, claimed: list[
         with meter.request(
             provider=BATCH, operation="skip_trace", max_usage={"matches": len(claimed)}
         ) as ticket:
-            batch = client.skip_trace([skip_trace_request(lead) for lead in claimed])
-            with transaction.atomic():
-                ticket.billed(usage={"matches": batch.match_count}, call=batch.call)
-                per_match = ticket.cost_of(ONE_LEAD)
-                store_matches(
-                    [
-                        (lead, match, per_match if match.matched and not match.error else 0)
-                        for lead, match in zip(claimed, batch.matches, strict=True)
-                    ],
-                    provider=provider_label(),
-                    user_id=job.user_id,
-                )
-                BulkTraceJob.objects.filter(pk=job.pk).update(
-                    processed=F("processed") + len(claimed),
-                    requests=F("requests") + 1,
-                    matched=F("matched") + batch.match_count,
-                    no_match=F("no_match") + len(claimed) - batch.match_count,
-                    cost_micros=F("cost_micros") + ticket.charged_micros,
-                )
+            items = [skip_trace_request(lead) for lead in claimed]
+            sent = vendor.submit(closing_connections, client.skip_trace, items)
+            try:
+                finishing.run()  # while BatchData answers
+            finally:
+                # However the batch before ended, this request went out: settle it.
+                _store_batch(job, ticket, claimed, sent.result())
     except CapExceeded:
         logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
         return False
     return True
+
+
+def _store_batch(
+    job: BulkTraceJob, ticket: BillingTicket, claimed: list[Lead], batch: SkipTraceBatch
+) -> None:
+    with transaction.atomic():
+        ticket.billed(usage={"matches": batch.match_count}, call=batch.call)
+        per_match = ticket.cost_of(ONE_LEAD)
+        store_matches(
+            [
+                (lead, match, per_match if match.matched and not match.error else 0)
+                for lead, match in zip(claimed, batch.matches, strict=True)
+            ],
+            provider=provider_label(),
+            user_id=job.user_id,
+        )
+        BulkTraceJob.objects.filter(pk=job.pk).update(
+            processed=F("processed") + len(claimed),
+            requests=F("requests") + 1,
+            matched=F("matched") + batch.match_count,
+            no_match=F("no_match") + len(claimed) - batch.match_count,
+            cost_micros=F("cost_micros") + ticket.charged_micros,
+        )
 
 
 def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:

@@ -1,20 +1,33 @@
-"""Optional line-type checks of traced phones through Twilio Lookup, metered like any call."""
+"""Optional line-type checks of traced phones through Twilio Lookup, metered like any call.
+
+A lookup takes Twilio ~150 ms, so the lookups of a batch go out concurrently, at most
+TWILIO_LOOKUPS_IN_FLIGHT at a time. Their money is reserved once for all of them (a block
+reservation: as many as today's budget admits), and each answer is settled on its own, with
+its own ledger row. Only the HTTP requests run on the pool's threads; every database write
+(the settlement, the phone) stays on the calling thread, one at a time, which SQLite needs
+and which keeps each settlement in the caller's connection and transaction rules.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 
+from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from billing.guard import CapExceeded
-from billing.meter import BillingMeter
+from billing.meter import BillingBlock, BillingMeter
 from leads.models import Lead, Phone
 from providers.http import ProviderError
 from providers.modes import OFF, provider_mode
 from providers.registry import TWILIO
-from providers.twilio_lookup import TwilioLookupClient
+from providers.twilio_lookup import LineTypeResult, TwilioLookupClient
 
 logger = logging.getLogger("leadflow.skiptrace")
 
@@ -25,7 +38,9 @@ TWILIO_LINE_TYPES = {
     "nonFixedVoip": "voip",
     "tollFree": "toll_free",
 }
-
+OPERATION = "line_type_lookup"
+ONE_LOOKUP = {"lookups": 1}
+PHONE_FIELDS = ["valid", "line_type", "carrier", "line_type_checked_at"]
 
 CAP_NOTE = "Line-type checks stopped: today's Twilio cap is reached."
 
@@ -34,46 +49,91 @@ def check_line_types(leads: Sequence[Lead], *, user_id: int | None = None) -> di
     """Look up each phone of these leads not checked yet. Returns, per lead, why any of its
     phones were left unchecked.
 
-    Once the cap refuses a lookup, the remaining leads wait for another day too: asking
-    again lead by lead would only pile up refusals.
+    The lookups the budget cannot pay for wait for another day, with the leads they belong
+    to (and every lead after them, in order): asking again lead by lead would only pile up
+    refusals.
     """
     notes: dict[int, list[str]] = {lead.pk: [] for lead in leads}
     if provider_mode(TWILIO) == OFF or not leads:
         return notes
-    unchecked: dict[int, list[Phone]] = defaultdict(list)
-    for phone in Phone.objects.filter(
-        lead_id__in=list(notes), line_type_checked_at__isnull=True
-    ).order_by("lead_id", "rank", "id"):
-        unchecked[phone.lead_id].append(phone)
-    if not unchecked:
+    phones = _unchecked_phones(leads)
+    if not phones:
         return notes
-    client = TwilioLookupClient.from_settings()
-    waiting = [lead for lead in leads if lead.pk in unchecked]
-    for index, lead in enumerate(waiting):
-        try:
-            for phone in unchecked[lead.pk]:
-                _check(client, phone, lead, user_id)
-        except CapExceeded:
-            for left in waiting[index:]:
-                notes[left.pk] = [CAP_NOTE]
-            break
-        except ProviderError as exc:
-            logger.warning("line type lookup failed lead=%s: %s", lead.pk, exc.message)
-            notes[lead.pk] = [f"Line-type check failed: {exc.message}"]
+    meter = BillingMeter(user_id=user_id)  # an agent's lookups count against their limit
+    try:
+        with meter.block(
+            provider=TWILIO, operation=OPERATION, max_usage=ONE_LOOKUP, count=len(phones)
+        ) as block:
+            _note_waiting(phones[block.granted :], notes)
+            _look_up(phones[: block.granted], block, notes)
+    except CapExceeded:
+        _note_waiting(phones, notes)
     return notes
 
 
-def _check(client: TwilioLookupClient, phone: Phone, lead: Lead, user_id: int | None) -> None:
-    meter = BillingMeter(user_id=user_id, lead_id=lead.pk)
-    with meter.request(
-        provider=TWILIO, operation="line_type_lookup", max_usage={"lookups": 1}
-    ) as ticket:
-        result = client.lookup(phone.number)
-        ticket.billed(usage={"lookups": 1 if result.billed else 0}, call=result.call)
+def _unchecked_phones(leads: Sequence[Lead]) -> list[Phone]:
+    """The phones to look up, lead by lead in the given order, each lead's by rank."""
+    by_lead: dict[int, list[Phone]] = defaultdict(list)
+    for phone in Phone.objects.filter(
+        lead_id__in=[lead.pk for lead in leads], line_type_checked_at__isnull=True
+    ).order_by("lead_id", "rank", "id"):
+        by_lead[phone.lead_id].append(phone)
+    return [phone for lead in leads for phone in by_lead.get(lead.pk, [])]
+
+
+def _note_waiting(left: list[Phone], notes: dict[int, list[str]]) -> None:
+    """The phones the budget did not admit are the last ones, in lead order: their leads wait."""
+    for phone in left:
+        notes[phone.lead_id] = [CAP_NOTE]
+
+
+def _look_up(phones: list[Phone], block: BillingBlock, notes: dict[int, list[str]]) -> None:
+    """Send the lookups concurrently; settle and store each answer here as it comes."""
+    with lookups_in_flight(len(phones)) as send:
+        pending = {send(phone.number): phone for phone in phones}
+        for future in as_completed(pending):
+            phone = pending[future]
+            try:
+                with block.request(lead_id=phone.lead_id) as ticket:
+                    result = future.result()  # a ProviderError releases the ticket
+                    ticket.billed(usage={"lookups": 1 if result.billed else 0}, call=result.call)
+            except ProviderError as exc:
+                logger.warning("line type lookup failed lead=%s: %s", phone.lead_id, exc.message)
+                notes[phone.lead_id] = [f"Line-type check failed: {exc.message}"]
+                continue
+            _store(phone, result)  # paid for: kept even when the lead's other phones wait
+
+
+def _store(phone: Phone, result: LineTypeResult) -> None:
     phone.valid = result.valid
     if result.line_type:
         phone.line_type = TWILIO_LINE_TYPES.get(result.line_type, result.line_type)
     if result.carrier:
         phone.carrier = result.carrier
     phone.line_type_checked_at = timezone.now()
-    phone.save(update_fields=["valid", "line_type", "carrier", "line_type_checked_at"])
+    phone.save(update_fields=PHONE_FIELDS)
+
+
+@contextmanager
+def lookups_in_flight(count: int) -> Iterator[Callable[[str], Future[LineTypeResult]]]:
+    """A pool of at most TWILIO_LOOKUPS_IN_FLIGHT threads, each with its own client; yields
+    `send(number)`, which returns the lookup's future. Leaving waits for every lookup."""
+    local = threading.local()
+
+    def lookup(number: str) -> LineTypeResult:
+        if not hasattr(local, "client"):
+            local.client = TwilioLookupClient.from_settings()
+        return local.client.lookup(number)
+
+    workers = max(1, min(count, settings.TWILIO_LOOKUPS_IN_FLIGHT))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="twilio-lookup") as pool:
+        yield lambda number: pool.submit(closing_connections, lookup, number)
+
+
+def closing_connections[**P, R](call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a vendor request on a pool thread. Such threads only send HTTP; should one ever
+    open a database connection (each thread gets its own), it is closed with the request."""
+    try:
+        return call(*args, **kwargs)
+    finally:
+        connections.close_all()

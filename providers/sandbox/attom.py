@@ -88,10 +88,10 @@ class AttomSandboxAdapter(BaseAdapter):
     ) -> requests.Response:
         faults.note_request(ATTOM)
         fault = faults.take(ATTOM)
-        if fault is not None and fault.kind == "latency":
-            time.sleep(float(fault.option("seconds", 1.0)))
-        elif fault is not None:
+        if fault is not None and fault.kind != "latency":
             return _fault_response(request, fault)
+        if delay := faults.answer_delay_s(ATTOM, fault):
+            time.sleep(delay)
         if not str(request.headers.get("apikey", "")).startswith(SANDBOX_KEY_PREFIX):
             return _response(request, 401, _envelope(401, "Unauthorized"))
         status, body = _answer(request.url or "")

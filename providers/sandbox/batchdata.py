@@ -98,8 +98,9 @@ class BatchDataSandboxAdapter(BaseAdapter):
         fault = faults.take(PROVIDER)
         if fault is not None and fault.kind != "latency":
             return self._fault(request, fault)
-        if fault is not None:
-            self.sleep(float(fault.option("seconds", 1.0)))
+        with faults.answering(PROVIDER):
+            if delay := faults.answer_delay_s(PROVIDER, fault):
+                self.sleep(delay)
         return self._answer(request)
 
     def close(self) -> None:

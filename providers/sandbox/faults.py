@@ -6,7 +6,9 @@ thread-safe, so a fault queued by a test reaches a client the code under test bu
 
 Each sandbox also calls `note_request(provider)` for every request it receives, so a test
 can assert how many requests reached the vendor (`request_count`), e.g. none at all when a
-cap refused the call.
+cap refused the call. A sandbox answering inside `answering(provider)` also tells how many
+requests it was answering at once at most (`most_in_flight`), and how many of its requests
+arrived while another vendor's were out (`started_while`).
 
 Kinds: "429" (with optional retry_after seconds), "500", "503", "timeout" (the request
 was sent, no answer: a read timeout), "connect_error" (nothing was sent), "malformed"
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +38,9 @@ class Fault:
 _lock = threading.Lock()
 _queues: dict[str, deque[Fault]] = defaultdict(deque)
 _seen: dict[str, int] = defaultdict(int)
+_in_flight: dict[str, int] = defaultdict(int)
+_most_in_flight: dict[str, int] = defaultdict(int)
+_started_while: dict[tuple[str, str], int] = defaultdict(int)
 
 
 def queue(provider: str, kind: str, *, count: int = 1, **options: Any) -> None:
@@ -64,7 +71,44 @@ def request_count(provider: str) -> int:
         return _seen[provider]
 
 
+@contextmanager
+def answering(provider: str) -> Iterator[None]:
+    with _lock:
+        for other, count in _in_flight.items():
+            if count and other != provider:
+                _started_while[provider, other] += 1
+        _in_flight[provider] += 1
+        _most_in_flight[provider] = max(_most_in_flight[provider], _in_flight[provider])
+    try:
+        yield
+    finally:
+        with _lock:
+            _in_flight[provider] -= 1
+
+
+def most_in_flight(provider: str) -> int:
+    with _lock:
+        return _most_in_flight[provider]
+
+
+def started_while(provider: str, other: str) -> int:
+    with _lock:
+        return _started_while[provider, other]
+
+
 def clear() -> None:
     with _lock:
         _queues.clear()
         _seen.clear()
+        _most_in_flight.clear()
+        _started_while.clear()
+
+
+def answer_delay_s(provider: str, fault: Fault | None) -> float:
+    """How long to wait before a normal answer: a queued "latency" fault's seconds, else the
+    vendor's configured latency (SANDBOX_LATENCY_MS, off unless set)."""
+    if fault is not None and fault.kind == "latency":
+        return float(fault.option("seconds", 1.0))
+    from django.conf import settings
+
+    return getattr(settings, "SANDBOX_LATENCY_MS", {}).get(provider, 0) / 1000

@@ -7,6 +7,11 @@ provider "openai" (see providers.sandbox.faults): "429" and "500"/"503" (option
 timeout after sending), "connect_error", "latency" (`seconds`), and OpenAI's own:
 "refusal" (a refusal content item), "incomplete" (status incomplete, max_output_tokens,
 truncated text) and "malformed" (HTTP 200 whose output text is not JSON).
+
+A request whose strict schema asks for `scores` (one entry per `lead_id`) and whose input
+holds a `leads` list is a batch: it answers one entry per lead, in the schema's key order,
+as the real API's structured output would. The fault "omit" leaves the last lead out of a
+batch's answer, as a model sometimes does.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class OpenAiSandboxTransport(httpx2.BaseTransport):
             failed = _transport_fault(fault, request)
             if failed is not None:
                 return failed
+        if delay := faults.answer_delay_s(PROVIDER, fault):
+            time.sleep(delay)
         if not request.headers.get("authorization", "").startswith("Bearer sandbox"):
             return _unauthorised()
         if request.method != "POST" or not request.url.path.endswith("/responses"):
@@ -66,9 +73,7 @@ def _transport_fault(fault: faults.Fault, request: httpx2.Request) -> httpx2.Res
         raise httpx2.ReadTimeout("sandbox: read timed out", request=request)
     if fault.kind == "connect_error":
         raise httpx2.ConnectError("sandbox: connection refused", request=request)
-    if fault.kind == "latency":
-        time.sleep(float(fault.option("seconds", 1.0)))
-    return None
+    return None  # "latency" and the answer's own faults
 
 
 def _validated(content: bytes) -> tuple[dict[str, Any], httpx2.Response | None]:
@@ -92,20 +97,39 @@ def _validated(content: bytes) -> tuple[dict[str, Any], httpx2.Response | None]:
 def _schema_problem(text_format: dict[str, Any]) -> str | None:
     if text_format.get("type") != "json_schema" or text_format.get("strict") is not True:
         return "Invalid value for 'text.format': this sandbox expects a strict json_schema."
-    schema = text_format.get("schema") or {}
-    missing = set(schema.get("properties", {})) - set(schema.get("required", []))
-    if schema.get("additionalProperties") is not False or missing:
+    loose = _loose_object(text_format.get("schema") or {}, "root")
+    if loose is not None:
         return (
-            f"Invalid schema for response_format '{text_format.get('name')}': In context=(), "
-            "'additionalProperties' must be false and 'required' must list every property."
+            f"Invalid schema for response_format '{text_format.get('name')}': In context="
+            f"('{loose}',), 'additionalProperties' must be false and 'required' must list "
+            "every property."
         )
+    return None
+
+
+def _loose_object(schema: Any, where: str) -> str | None:
+    """Where an object of the schema (nested ones and $defs included) breaks strict mode."""
+    if isinstance(schema, list):
+        return next(filter(None, (_loose_object(s, where) for s in schema)), None)
+    if not isinstance(schema, dict):
+        return None
+    properties = schema.get("properties")
+    if isinstance(properties, dict) or schema.get("type") == "object":
+        props = properties if isinstance(properties, dict) else {}
+        missing = set(props) - set(schema.get("required", []))
+        if schema.get("additionalProperties") is not False or missing:
+            return where
+    for key, value in schema.items():
+        if isinstance(value, dict | list) and key != "required":
+            found = _loose_object(value, key)
+            if found is not None:
+                return found
     return None
 
 
 def _answer(body: dict[str, Any], fault: str | None) -> httpx2.Response:
     prompt = _prompt_text(body)
-    score, reasons = _judge(_facts(body))
-    text = json.dumps({"score": score, "reasons": reasons})
+    text = _scores_text(body, omit=fault == "omit")
     status, content = "completed", {"type": "output_text", "annotations": [], "text": text}
     output_tokens = _tokens(text)
     if fault == "refusal":
@@ -185,6 +209,21 @@ def _facts(body: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return facts if isinstance(facts, dict) else {}
+
+
+def _scores_text(body: dict[str, Any], *, omit: bool) -> str:
+    facts = _facts(body)
+    schema = body.get("text", {}).get("format", {}).get("schema", {})
+    leads = facts.get("leads")
+    if "scores" not in schema.get("properties", {}) or not isinstance(leads, list):
+        score, reasons = _judge(facts)
+        return json.dumps({"score": score, "reasons": reasons})
+    entries = []
+    for lead in leads[:-1] if omit else leads:
+        one = lead if isinstance(lead, dict) else {}
+        score, reasons = _judge(one)
+        entries.append({"lead_id": one.get("lead_id"), "score": score, "reasons": reasons})
+    return json.dumps({"scores": entries})
 
 
 def _judge(facts: dict[str, Any]) -> tuple[int, list[str]]:

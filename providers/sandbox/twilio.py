@@ -106,8 +106,9 @@ class TwilioSandboxHttpClient(HttpClient):
         fault = faults.take(PROVIDER)
         if fault is not None and fault.kind != "latency":
             return _fault(fault)
-        if fault is not None:
-            self.sleep(float(fault.option("seconds", 1.0)))
+        with faults.answering(PROVIDER):
+            if delay := faults.answer_delay_s(PROVIDER, fault):
+                self.sleep(delay)
         if not _auth_accepted(auth):
             return _error(401)
         match = PATH.match(urlsplit(uri).path)

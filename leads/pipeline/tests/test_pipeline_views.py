@@ -140,6 +140,7 @@ def test_it_refuses_a_bad_filter(agent_client):
     assert "Temperature:" in response.content.decode()
 
 
+@pytest.mark.usefixtures("no_query_cache")  # it counts what the board asks the database
 def test_it_reads_the_board_in_the_same_number_of_queries_for_30_or_300_leads(
     agent_client, django_assert_max_num_queries
 ):

@@ -231,6 +231,22 @@ def test_it_checks_line_types_until_the_twilio_cap(settings):
     ]
 
 
+def test_it_finishes_a_batch_while_the_next_batchdata_request_is_out(settings):
+    settings.SANDBOX_LATENCY_MS = {"batch": 300, "twilio": 50}
+    first = [sandbox_lead().pk for _ in range(100)]
+    second = [sandbox_lead().pk for _ in range(3)]
+
+    job, _ = run_job(first + second)
+
+    assert job.status == BulkTraceJob.Status.DONE and job.requests == 2
+    # The first batch's lookups went out while the second BatchData request was out: the
+    # two vendors' waits overlapped instead of adding up.
+    assert faults.started_while("twilio", "batch") > 0
+    assert (
+        Lead.objects.filter(pk__in=first + second, skip_trace_claimed_at__isnull=False).count() == 0
+    )
+
+
 # -- the background task -------------------------------------------------------------------
 
 

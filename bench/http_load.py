@@ -1,0 +1,227 @@
+"""HTTP load benchmark: `make bench-load`.
+
+Serves LeadFlow with gunicorn (4 workers) on local PostgreSQL + Redis, sandbox providers
+(no added latency) and 20,000 seeded leads, in a database of its own (BENCH_PG_DB, default
+leadflow_bench, created and dropped here), and drives it from a second process over loopback
+only: 8 and then 32 clients, each keeping one connection and sending a mix of cached
+search, uncached search, lead list, lead detail, board, skip trace and export, for
+BENCH_SECONDS (default 12) or BENCH_MAX_REQUESTS (default 4,000) requests, whichever comes
+first. The PostgreSQL runs happen twice in the same run, with the query cache
+(django-cachalot) on and off; then the same mix against the SQLite default under
+`manage.py runserver` (what `make run` serves). Prints p50/p95/p99 and requests/s per
+endpoint and client count, the machine load, and one summary line per endpoint and client
+count (`load_<endpoint>_<clients>`, PostgreSQL with the default query-cache setting) whose
+baseline is the same endpoint on SQLite under runserver. Writes bench/results/load.txt.
+Timings are printed, never asserted.
+
+Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_CACHE_URL
+(default redis://127.0.0.1:6379/14: flushed here), BENCH_PORT (default 8765).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from figures import machine_load, summary_line
+from load_driver import ENDPOINTS, Figures, drive
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+PG_DB = os.environ.get("BENCH_PG_DB", "leadflow_bench")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+LEADS = int(os.environ.get("BENCH_LEADS", "20000"))
+CLIENTS = (8, 32)
+# p95 targets at 8 clients on PostgreSQL, ms
+TARGETS_MS = {
+    "search_cached": 25,
+    "search_uncached": 150,
+    "lead_list": 50,
+    "lead_detail": 30,
+    "board": 100,
+}
+RESULTS = ROOT / "bench" / "results" / "load.txt"
+CACHALOT_DEFAULT_ON = False  # as leadflow/settings.py's CACHALOT_ENABLED default
+
+
+def base_env(database_url: str, cache_url: str, *, cachalot: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="leadflow.settings",
+        LEADFLOW_ENV_FILE=os.devnull,
+        DATABASE_URL=database_url,
+        CACHE_URL=cache_url,
+        SECRET_KEY="bench-only-" + "x" * 40,
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        SANDBOX_PROVIDERS="true",
+        SANDBOX_LATENCY_MS="",
+        CACHALOT_ENABLED="true" if cachalot else "false",
+        DAILY_CAP_ATTOM_CENTS="100000000",
+        DAILY_CAP_BATCH_CENTS="100000000",
+        DAILY_CAP_TWILIO_CENTS="0",  # skip traces here are BatchData's; no line types
+        DAILY_CAP_OPENAI_CENTS="0",
+        LOG_LEVEL="ERROR",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", f"{PG_URL}/postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+def prepare(env: dict[str, str]) -> str:
+    """Migrate, seed the leads and a user; return the user's API token."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
+    printed = manage(env, "shell", "-c", f"import seed_load; seed_load.seed({LEADS})")
+    return printed.strip().splitlines()[-1]  # after the shell's own notes
+
+
+def serve_gunicorn(env: dict[str, str]) -> subprocess.Popen:
+    command = [PYTHON, "-m", "gunicorn", "leadflow.wsgi:application", "-c"]
+    command += [str(ROOT / "bench" / "gunicorn_bench.conf.py"), "-b", f"127.0.0.1:{PORT}"]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def serve_runserver(env: dict[str, str]) -> subprocess.Popen:
+    command = [PYTHON, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def wait_until_up(server: subprocess.Popen) -> None:
+    import http.client
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped (exit {server.returncode})")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            connection.request("GET", "/accounts/login/")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("the server did not come up within 60 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def run_stack(label: str, env: dict[str, str], token: str, serve) -> dict[int, Figures]:
+    server = serve(env)
+    try:
+        wait_until_up(server)
+        figures = {}
+        for clients in CLIENTS:
+            figures[clients] = drive(port=PORT, token=token, clients=clients)
+            print(f"{label}, {clients} clients:", flush=True)
+            print(figures[clients].table(), flush=True)
+        return figures
+    finally:
+        stop(server)
+
+
+def summary(pg: dict[int, Figures], sqlite: dict[int, Figures]) -> list[str]:
+    lines = []
+    for clients in CLIENTS:
+        for endpoint in ENDPOINTS:
+            ours, base = pg[clients].p95_ms(endpoint), sqlite[clients].p95_ms(endpoint)
+            target = TARGETS_MS.get(endpoint) if clients == 8 else None
+            lines.append(
+                summary_line(
+                    f"load_{endpoint}_{clients}",
+                    value=ours,
+                    unit="ms p95",
+                    baseline=base,
+                    baseline_unit="ms p95 (SQLite, runserver)",
+                    target=f"p95 <= {target} ms" if target else "none (reported)",
+                    met=ours <= target if target else True,
+                )
+            )
+    return lines
+
+
+def main() -> None:
+    lines = [f"HTTP load benchmark: {LEADS:,} leads, sandbox providers, loopback only"]
+    lines.append(machine_load())
+    print(*lines, sep="\n", flush=True)
+    pg_url = f"{PG_URL}/{PG_DB}"
+    psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+    psql(f"CREATE DATABASE {PG_DB}")
+    try:
+        pg_env = base_env(pg_url, CACHE_URL, cachalot=False)
+        pg_env["PYTHONPATH"] = str(ROOT / "bench")
+        token = prepare(pg_env)
+        results = {}
+        for cachalot in (True, False):
+            env = {**pg_env, "CACHALOT_ENABLED": "true" if cachalot else "false"}
+            manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
+            label = (
+                f"PostgreSQL + Redis, gunicorn 4 workers, cachalot {'on' if cachalot else 'off'}"
+            )
+            results[cachalot] = run_stack(label, env, token, serve_gunicorn)
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+    with tempfile.TemporaryDirectory(prefix="leadflow-load-") as tmp:
+        sqlite_env = base_env(f"sqlite:///{tmp}/load.sqlite3", "locmemcache://", cachalot=False)
+        sqlite_env["PYTHONPATH"] = str(ROOT / "bench")
+        sqlite_token = prepare(sqlite_env)
+        sqlite = run_stack("SQLite, runserver", sqlite_env, sqlite_token, serve_runserver)
+    lines += [
+        f"at the end: {machine_load()}",
+        "cachalot on vs off (PostgreSQL, p95 ms at 8 / 32 clients):",
+        *compare(results[True], results[False]),
+        *summary(results[CACHALOT_DEFAULT_ON], sqlite),
+    ]
+    text = "\n".join(lines)
+    print("\n".join(lines[2:]))
+    RESULTS.write_text(text + "\n")
+
+
+def compare(on: dict[int, Figures], off: dict[int, Figures]) -> list[str]:
+    rows = []
+    for endpoint in ENDPOINTS:
+        cells = [
+            f"{on[c].p95_ms(endpoint):.0f} on / {off[c].p95_ms(endpoint):.0f} off" for c in CLIENTS
+        ]
+        rows.append(f"  {endpoint:<16} " + "   ".join(cells))
+    totals = [
+        f"{on[c].requests_per_s():.0f} on / {off[c].requests_per_s():.0f} off req/s"
+        for c in CLIENTS
+    ]
+    rows.append(f"  {'all':<16} " + "   ".join(totals))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
