@@ -120,7 +120,7 @@ def bulk_run(label: str, lead_ids: list[int]) -> RunFigures:
     reconciled = (
         all(check.ok for check in reconcile())
         and job.cost_micros == batch_micros == job.matched * price
-        and job.matched + job.no_match + job.reused == job.total
+        and job.matched + job.no_match + job.errors + job.reused == job.total
     )
     return RunFigures(
         label=label,

@@ -135,9 +135,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "leadflow",  # before django_tasks_db: its db_worker adds a heartbeat and recovery
     "django_tasks_db",
     "axes",
-    "leadflow",
     "accounts",
     "billing",
     "leads",

@@ -9,13 +9,13 @@ keeps a rules score and `score_note` says why the AI score is missing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
-from django.tasks import task
+from django.tasks import TaskContext, task
 from django.utils import timezone
 
 from billing import guard
@@ -23,6 +23,7 @@ from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import UnknownPrice, max_cost_micros
 from billing.selectors import provider_spend_today
+from leadflow.worker import PRIORITY_BACKGROUND
 from leads.models import Lead
 from leads.scoring import rules
 from leads.scoring.temperature import temperature_for
@@ -46,6 +47,7 @@ SCORE_FIELDS = [
     "ai_score", "temperature_tag", "score_reasons", "scored_by", "score_note",
     "ai_cost_micros", "ai_scored_at", "updated_at",
 ]  # fmt: skip
+RESCORE_CHUNK = 200
 EQUITY_PERCENT_LIMIT = 999  # a tiny AVM must not turn into an absurd percentage
 
 
@@ -198,9 +200,9 @@ def leads_rescore(
 ) -> RescoreSummary:  # fmt: skip
     """Score each lead; once the OpenAI cap is reached the rest keep rules scores."""
     client = OpenAiScoringClient.from_settings() if use_ai else None
-    summary = RescoreSummary(total=queryset.count())
-    leads = queryset.order_by("pk").prefetch_related("phones").iterator(chunk_size=200)
-    for done, lead in enumerate(leads, start=1):
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    summary = RescoreSummary(total=len(ids))
+    for done, lead in enumerate(_in_chunks(ids), start=1):
         if not use_ai:
             lead_score_rules(lead=lead)
             outcome = ScoreOutcome(lead.ai_score, lead.temperature_tag, RULES)
@@ -212,6 +214,18 @@ def leads_rescore(
         if progress is not None:
             progress(done, summary.total)
     return summary
+
+
+def _in_chunks(ids: list[int]) -> Iterator[Lead]:
+    """The leads, read a chunk at a time and each chunk read in full before any is scored.
+
+    A live cursor (`.iterator()`) kept open across the writes would hold a SQLite read
+    snapshot: once another process commits, the next write on this connection cannot
+    upgrade it and fails at once with "database is locked", whatever the busy timeout.
+    """
+    for start in range(0, len(ids), RESCORE_CHUNK):
+        chunk = ids[start : start + RESCORE_CHUNK]
+        yield from Lead.objects.filter(pk__in=chunk).order_by("pk").prefetch_related("phones")
 
 
 def ai_rescore_estimate(*, count: int) -> int:
@@ -238,9 +252,12 @@ def _reason_string(entry: dict[str, object]) -> str:
     return f"{sign}{abs(points)} {reason}"
 
 
-@task
-def score_leads_ai_task(lead_ids: list[int]) -> dict[str, int | bool]:
+@task(priority=PRIORITY_BACKGROUND, takes_context=True)
+def score_leads_ai_task(context: TaskContext, lead_ids: list[int]) -> dict[str, int | bool]:
     queryset = Lead.objects.filter(pk__in=lead_ids)
+    if context.attempt > 1:
+        # Run again after its worker died: the leads it already paid to score are done.
+        queryset = queryset.exclude(ai_scored_at__gte=context.task_result.enqueued_at)
     return leads_rescore(queryset=queryset, use_ai=True).as_dict()
 
 

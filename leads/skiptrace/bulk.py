@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +16,14 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.tasks import task
+from django.tasks import TaskContext, task
 from django.utils import timezone
 
 from billing import pricing
 from billing.guard import CapExceeded
 from billing.meter import BillingMeter
 from billing.selectors import provider_spend_today
+from leadflow.worker import PRIORITY_USER_STARTED
 from leads.models import BulkTraceJob, Lead
 from leads.scoring.services import enqueue_ai_scoring
 from leads.skiptrace.contacts import skip_trace_request, store_matches
@@ -35,7 +37,7 @@ from leads.skiptrace.services import (
     reuse_stored_trace,
     traced_owners,
 )
-from providers.batchdata import BatchDataClient
+from providers.batchdata import BatchDataClient, SkipTraceMatch
 from providers.http import ProviderError
 
 logger = logging.getLogger("leadflow.skiptrace")
@@ -47,6 +49,9 @@ BULK_LIMIT = 5_000  # leads in one job
 STALL_AFTER = dt.timedelta(minutes=10)
 ONE_LEAD = {"matches": 1}  # the most one lead of a batch can bill
 MAX_CAP_RACES = 3
+BATCH_ATTEMPTS = 3  # a batch BatchData failed without billing is sent this many times at most
+BATCH_RETRY_PAUSE_SECONDS = 0.5
+MAX_FAILED_BATCHES = 3  # failed batches in a row: BatchData is down, stop the job
 
 
 @dataclass(frozen=True)
@@ -94,9 +99,14 @@ def bulk_trace_start(
     return job
 
 
-@task
-def run_bulk_trace(job_id: int) -> None:
-    bulk_trace_run(BulkTraceJob.objects.get(pk=job_id))
+@task(priority=PRIORITY_USER_STARTED, takes_context=True)
+def run_bulk_trace(context: TaskContext, job_id: int) -> None:
+    job = BulkTraceJob.objects.get(pk=job_id)
+    if context.attempt > 1 and job.status != BulkTraceJob.Status.QUEUED:
+        # Its worker died mid-run: finish it with what is left rather than count twice.
+        _fail(job, "The worker running this job stopped.")
+        return
+    bulk_trace_run(job)
 
 
 def bulk_trace_run(
@@ -148,31 +158,68 @@ def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> 
     pending = _reuse_stored(job)
     _report(job, progress)
     client = BatchDataClient.from_settings()
-    races = 0
-    try:
-        while pending:
-            size = _affordable(job, min(len(pending), BATCH_SIZE))
-            if size == 0 or races > MAX_CAP_RACES:
-                return _stop(job, len(pending))
-            if _trace_batch(job, client, pending[:size]):
-                pending, races = pending[size:], 0
-            else:
-                races += 1  # someone else spent the budget first: size the batch again
-            _report(job, progress)
-    except ProviderError as exc:
-        _set(
-            job,
-            status=BulkTraceJob.Status.FAILED,
-            finished_at=timezone.now(),
-            message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
-        )
-        return job
+    races = failed_in_a_row = 0
+    while pending:
+        size = _affordable(job, min(len(pending), BATCH_SIZE))
+        if size == 0 or races > MAX_CAP_RACES:
+            return _stop(job, len(pending))
+        try:
+            sent = _trace_batch_retrying(job, client, pending[:size])
+        except ProviderError as exc:
+            failed_in_a_row += 1
+            if exc.permanent or failed_in_a_row >= MAX_FAILED_BATCHES:
+                return _vendor_failed(job, exc)
+            _count_errors(job, pending[:size], exc)
+            sent = True
+        else:
+            failed_in_a_row = 0
+        if sent:
+            pending, races = pending[size:], 0
+        else:
+            races += 1  # someone else spent the budget first: size the batch again
+        _report(job, progress)
+    return _done(job)
+
+
+def _trace_batch_retrying(job: BulkTraceJob, client: BatchDataClient, leads: list[Lead]) -> bool:
+    """`_trace_batch`, tried again after a vendor failure that billed nothing (a 5xx or 429
+    past the seam's own retries). Never after an unknown outcome: that may have been billed,
+    and a second request would pay twice."""
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            return _trace_batch(job, client, leads)
+        except ProviderError as exc:
+            if exc.permanent or exc.outcome_unknown or attempt == BATCH_ATTEMPTS:
+                raise
+            logger.info("bulk job %s: BatchData failed (%s); trying again", job.pk, exc.message)
+            time.sleep(BATCH_RETRY_PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+def _count_errors(job: BulkTraceJob, leads: list[Lead], exc: ProviderError) -> None:
+    """A batch BatchData failed: its leads are errors (not no-matches), and the job goes on."""
+    logger.warning("bulk job %s: %d lead(s) not traced: %s", job.pk, len(leads), exc.message)
+    BulkTraceJob.objects.filter(pk=job.pk).update(
+        processed=F("processed") + len(leads), errors=F("errors") + len(leads)
+    )
+    job.refresh_from_db()
+
+
+def _vendor_failed(job: BulkTraceJob, exc: ProviderError) -> BulkTraceJob:
     _set(
         job,
-        status=BulkTraceJob.Status.DONE,
+        status=BulkTraceJob.Status.FAILED,
         finished_at=timezone.now(),
-        message=f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free.",
+        message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
     )
+    return job
+
+
+def _done(job: BulkTraceJob) -> BulkTraceJob:
+    message = f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free."
+    if job.errors:
+        message += f" {job.errors} lead(s) not traced (BatchData errors): start again for them."
+    _set(job, status=BulkTraceJob.Status.DONE, finished_at=timezone.now(), message=message)
     return job
 
 
@@ -259,17 +306,27 @@ def _charge_and_store(job: BulkTraceJob, client: BatchDataClient, claimed: list[
                     ],
                     provider=provider_label(),
                 )
-                BulkTraceJob.objects.filter(pk=job.pk).update(
-                    processed=F("processed") + len(claimed),
-                    requests=F("requests") + 1,
-                    matched=F("matched") + batch.match_count,
-                    no_match=F("no_match") + len(claimed) - batch.match_count,
-                    cost_micros=F("cost_micros") + ticket.charged_micros,
-                )
+                _count_batch(job, claimed, batch.matches, ticket.charged_micros)
     except CapExceeded:
         logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
         return False
     return True
+
+
+def _count_batch(
+    job: BulkTraceJob, leads: list[Lead], matches: Sequence[SkipTraceMatch], cost_micros: int
+) -> None:
+    """A vendor error for one lead is an error, never a no-match."""
+    matched = sum(1 for m in matches if m.matched and not m.error)
+    errors = sum(1 for m in matches if m.error)
+    BulkTraceJob.objects.filter(pk=job.pk).update(
+        processed=F("processed") + len(leads),
+        requests=F("requests") + 1,
+        matched=F("matched") + matched,
+        no_match=F("no_match") + len(leads) - matched - errors,
+        errors=F("errors") + errors,
+        cost_micros=F("cost_micros") + cost_micros,
+    )
 
 
 def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
