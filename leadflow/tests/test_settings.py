@@ -114,3 +114,14 @@ def test_it_uses_redis_when_cache_url_says_so():
     show = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     result = manage("shell", "-c", show, **PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/6")
     assert result.stdout.strip().splitlines()[-1].endswith("RedisCache"), result.stderr
+
+
+def test_gunicorn_kills_a_request_at_the_documented_timeout():
+    code = "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['timeout'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "WEB_TIMEOUT_SECONDS": "30"},
+    )  # fmt: skip
+    from django.conf import settings
+
+    assert result.stdout.strip() == "30" == str(settings.WEB_TIMEOUT_SECONDS), result.stderr
