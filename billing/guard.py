@@ -94,6 +94,15 @@ def reserve(
     return Reservation(provider, day, amount_micros, operation, user_id, lead_id)
 
 
+def carve(pool: Reservation, amount_micros: int, *, operation: str) -> Reservation | None:
+    """Part of a held reservation, for one request of the work it was made for (a page of a
+    search). No UPDATE: the day's counter holds it already. None when too little is left."""
+    if pool.closed or not 0 <= amount_micros <= pool.amount_micros:
+        return None
+    pool.amount_micros -= amount_micros
+    return replace(pool, amount_micros=amount_micros, operation=operation, closed=False)
+
+
 def check_affordable(
     *, provider: str, amount_micros: int, operation: str, user_id: int | None = None
 ) -> None:
@@ -351,15 +360,18 @@ def charge(
     operation: str,
     user_id: int | None = None,
     lead_id: int | None = None,
+    reserved: Reservation | None = None,
 ) -> Iterator[Charge]:
-    """Reserve `max_micros`; the block calls the provider and `settle()`s the actual cost.
+    """Reserve `max_micros` (or use `reserved`, carved from a larger reservation); the block
+    calls the provider and `settle()`s the actual cost.
 
     A `ProviderError` leaving the block releases the reservation (with a ledger row for the
     failed request), or charges the maximum when the outcome is unknown. Leaving without
     settling releases it.
     """
     current = Charge(
-        reserve(
+        reserved
+        or reserve(
             provider=provider,
             amount_micros=max_micros,
             operation=operation,

@@ -264,11 +264,12 @@ class AttomClient:
                 answer = self._get(
                     meter, "property_search", AREA_SEARCH_PATH, params, max_usage, _read_search
                 )
-            except ProviderError as failure:
+            except Exception as failure:
                 if not calls:
                     raise
-                # Earlier pages were paid for: hand them back with the failure, never drop them.
-                return items, total or 0, calls, failure
+                # Earlier pages were paid for: hand them back with the failure, never drop them
+                # (whatever stopped this page: the vendor, the meter, the database).
+                return items, total or 0, calls, _as_provider_error(failure)
             calls.append(answer.call)
             total = answer.total if total is None else total
             items += [it for i, it in enumerate(answer.items, offset) if i in window]
@@ -297,6 +298,13 @@ class AttomClient:
                 raise
             ticket.billed(usage=_usage(max_usage, result, answer.records), call=answer.call)
         return answer
+
+
+def _as_provider_error(failure: Exception) -> ProviderError:
+    if isinstance(failure, ProviderError):
+        return failure
+    logger.warning("provider=attom a later page failed: %r", failure)
+    return ProviderError(PROVIDER, f"stopped ({type(failure).__name__})", permanent=False)
 
 
 def search_max_usage(*, page: int, page_size: int) -> dict[str, int]:
