@@ -64,8 +64,14 @@ class BearerTokenMiddleware:
             return JsonResponse({"error": "invalid_token"}, status=401)
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         request.user = token.user
+        request.bearer_token = token  # type: ignore[attr-defined]  # the call carries no cookie
         request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # see csrf_exempt
         return None
+
+
+def is_token_call(request: HttpRequest) -> bool:
+    """Authenticated by a bearer token (which a browser never sends on its own)."""
+    return getattr(request, "bearer_token", None) is not None
 
 
 def api_login_required(view: View) -> View:

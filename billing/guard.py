@@ -24,7 +24,7 @@ from billing.caps import cap_micros, day_resets_at, spend_day
 from billing.models import LedgerEntry, Outcome, SpendDay
 from billing.money import format_dollars
 from billing.selectors import provider_spend_today
-from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError
+from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError, redact_text
 
 logger = logging.getLogger("leadflow.billing")
 
@@ -241,7 +241,7 @@ def _ledger_row(
         lead_id=reservation.lead_id,
         user_id=reservation.user_id,
         day=reservation.day,
-        detail=detail[:300],
+        detail=redact_text(detail)[:300],
     )
 
 
@@ -266,7 +266,7 @@ def record_free(
         sandbox=sandbox,
         user_id=user_id,
         lead_id=lead_id,
-        detail=detail[:300],
+        detail=redact_text(detail)[:300],
     )
 
 

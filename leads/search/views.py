@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from billing.pricing import max_cost_micros
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.htmx import partial_template
+from leads.search.cross_site import is_cross_site
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search, search_price_hint
 from providers.modes import OFF, provider_mode
@@ -27,6 +30,9 @@ def search(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         try:
             query = form.search_query()
+            if is_cross_site(request) and query.use_attom:
+                # Opened from another site: stored leads only, and a button to run it here.
+                query, context["confirm_paid"] = replace(query, use_attom=False), True
             outcome = lead_search(query=query, user_id=request.user.pk)
             context.update(outcome=outcome, area_label=query.area.describe())
         except SERVICE_ERRORS as exc:
