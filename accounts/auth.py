@@ -120,7 +120,7 @@ def json_body(request: HttpRequest) -> tuple[dict, JsonResponse | None]:
         return {}, None
     try:
         body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past Python's limit
         return {}, JsonResponse(
             {"error": "invalid_request", "message": "The body must be a JSON object."}, status=400
         )

@@ -7,9 +7,10 @@ from django.contrib import admin
 
 from billing.models import DailyCap, LedgerEntry, PriceOverride, SpendDay
 from billing.money import MICROS_PER_CENT, format_dollars
+from leadflow.forms import AsciiDecimalField
 
 
-class CentsField(forms.DecimalField):
+class CentsField(AsciiDecimalField):
     """Admins think in cents (fractions allowed); the database keeps micro-dollars."""
 
     def __init__(self, **kwargs) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from leadflow.forms import AsciiIntegerField
 from leads.models import Source, Stage, Temperature
 from leads.selectors import LeadFilters
 
@@ -41,8 +42,8 @@ class TriStateField(forms.CharField):
         raise forms.ValidationError("Use true or false.")
 
 
-def whole_number_field(label: str, **kwargs) -> forms.IntegerField:
-    return forms.IntegerField(required=False, min_value=0, label=label, **kwargs)
+def whole_number_field(label: str, **kwargs) -> AsciiIntegerField:
+    return AsciiIntegerField(required=False, min_value=0, label=label, **kwargs)
 
 
 class LeadFilterForm(forms.Form):
@@ -56,12 +57,12 @@ class LeadFilterForm(forms.Form):
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
     zip = forms.CharField(required=False, max_length=5, label="ZIP")
     q = forms.CharField(required=False, max_length=100, label="Owner or address")
-    page = forms.IntegerField(required=False, min_value=1)
-    pageSize = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    page = AsciiIntegerField(required=False, min_value=1)
+    pageSize = AsciiIntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
     def clean_zip(self) -> str:
         zip5 = self.cleaned_data["zip"].strip()
-        if zip5 and not re.fullmatch(r"\d{5}", zip5):
+        if zip5 and not re.fullmatch(r"[0-9]{5}", zip5):
             raise forms.ValidationError("Enter a 5-digit ZIP code.")
         return zip5
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from billing.pricing import max_cost_micros
 from billing.selectors import provider_spend_today
+from leadflow.forms import whole_number
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm
 from leads.models import BulkTraceJob, Lead
@@ -100,7 +101,7 @@ def _selected_ids(request: HttpRequest) -> tuple[list[int], str | None]:
         ids = list(matching[: BULK_LIMIT + 1])
     else:
         try:
-            ids = [int(v) for v in request.POST.getlist("lead")]
+            ids = [whole_number(v, minimum=1) for v in request.POST.getlist("lead")]
         except ValueError:
             return [], "Lead ids must be numbers."
     if not ids:
