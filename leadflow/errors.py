@@ -31,10 +31,13 @@ class FriendlyErrorMiddleware:
         message = "Something went wrong on our side. It has been logged; please try again."
         if request.path.startswith("/api/"):
             return JsonResponse({"error": "server_error", "message": message}, status=500)
-        if getattr(request, "htmx", False):
-            html = render_to_string("_fragments/error.html", {"message": message}, request)
-            return HttpResponse(html, status=500)
-        return HttpResponse(render_to_string("500.html", {"message": message}), status=500)
+        template = "_fragments/error.html" if getattr(request, "htmx", False) else "500.html"
+        try:
+            html = render_to_string(template, {"message": message}, request)
+        except Exception:  # the page itself cannot render (a broken deploy): plain text
+            logger.exception("the error page failed to render")
+            return HttpResponse(message, status=500, content_type="text/plain; charset=utf-8")
+        return HttpResponse(html, status=500)
 
 
 class BadInputMiddleware:
