@@ -66,7 +66,7 @@ def _free_port() -> int:
 def _clone(tmp_path: Path) -> Path:
     clone = tmp_path / "leadflow"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, timeout=120)
-    (clone / ".venv").symlink_to(Path(sys.executable).resolve().parent.parent)
+    (clone / ".venv").symlink_to(Path(sys.prefix))  # the virtualenv running this test
     return clone
 
 
