@@ -26,4 +26,4 @@ def _without_server_header(response: wsgi.Response) -> list[str]:
     return [line for line in _default_headers(response) if not line.startswith("Server:")]
 
 
-wsgi.Response.default_headers = _without_server_header  # type: ignore[method-assign]
+wsgi.Response.default_headers = _without_server_header

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -97,7 +97,7 @@ def url_of(route: str, *, lead_id: int, job_id: int) -> str:
     return url.replace("(?P<url>.*)$", "nowhere/")
 
 
-def holds(rule: str, response: HttpResponse) -> bool:
+def holds(rule: str, response: HttpResponseBase) -> bool:
     status, location = response.status_code, response.get("Location", "")
     if rule == LOGIN:
         return status == 302 and location.startswith("/accounts/login/")
