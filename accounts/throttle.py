@@ -47,6 +47,17 @@ def recorded_failures(request: HttpRequest | None) -> int:
     return most or 0
 
 
+def attempted_username(request: HttpRequest | None, credentials: dict | None) -> str | None:
+    """The user name a failure counts against: "Agent", " agent" and "AGENT" are one name,
+    so changing its case or spacing does not buy more guesses."""
+    if credentials:
+        raw = credentials.get("username")
+    else:
+        raw = getattr(request, "POST", {}).get("username") if request is not None else None
+    text = str(raw).strip().casefold() if raw else ""
+    return text or None
+
+
 def lockout_parameters(request_or_attempt: HttpRequest | AccessBase, credentials: dict | None):
     """Per user name and per address, each on its own; a bearer token names no user, so its
     failures count against its address alone (never against every token caller)."""

@@ -245,6 +245,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # in while locked out.
 AXES_FAILURE_LIMIT = _int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_LOCKOUT_PARAMETERS = "accounts.throttle.lockout_parameters"
+AXES_USERNAME_CALLABLE = "accounts.throttle.attempted_username"
 AXES_COOLOFF_TIME = "accounts.throttle.cool_off"
 AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_RESET_ON_SUCCESS = True

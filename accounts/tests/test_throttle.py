@@ -96,3 +96,9 @@ def test_it_locks_an_address_out_after_bad_bearer_tokens(client, agent):
         "/api/system/status", HTTP_AUTHORIZATION="Bearer lf_good", REMOTE_ADDR="10.5.5.6"
     )
     assert other.status_code == 200
+
+
+def test_it_counts_one_name_however_its_case_and_spacing_change(client, agent):
+    for spelling in ["Agent", "AGENT", " agent", "agent ", "aGeNt"][:LIMIT]:
+        _login(client, spelling, "wrong", address=f"10.3.3.{len(spelling) + ord(spelling[1])}")
+    assert _login(client, "agent", "agent-pass-123", address="10.3.4.1").status_code == 429
