@@ -15,6 +15,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts import throttle
 from accounts.models import ApiToken
 
 TOKEN_PREFIX = "lf_"
@@ -29,9 +30,15 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-class BearerTokenMiddleware:
-    """Authenticates `Authorization: Bearer <token>` requests as the token's user.
+API_PREFIX = "/api/"
 
+
+class BearerTokenMiddleware:
+    """Authenticates `Authorization: Bearer <token>` requests to `/api/` as the token's user.
+
+    Elsewhere (the pages, Django admin) a token is ignored: only a session gets in there.
+    A revoked or expired token is refused like an unknown one; each refusal counts against
+    the address (accounts.throttle), and a locked-out address is refused before any lookup.
     Token requests carry no cookies, so CSRF does not apply to them.
     """
 
@@ -40,18 +47,31 @@ class BearerTokenMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
-            token = (
-                ApiToken.objects.select_related("user")
-                .filter(token_hash=hash_token(header.removeprefix("Bearer ").strip()))
-                .first()
-            )
-            if token is None or not token.user.is_active:
-                return JsonResponse({"error": "invalid_token"}, status=401)
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-            request.user = token.user
-            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # see csrf_exempt
+        if header.startswith("Bearer ") and request.path.startswith(API_PREFIX):
+            refusal = self._authenticate(request, header.removeprefix("Bearer ").strip())
+            if refusal is not None:
+                return refusal
         return self.get_response(request)
+
+    def _authenticate(self, request: HttpRequest, raw: str) -> HttpResponse | None:
+        if throttle.token_address_locked(request):
+            return throttle.lockout_response(request, None, throttle.TOKEN_CREDENTIALS)
+        token = (
+            ApiToken.objects.usable().select_related("user").filter(token_hash=hash_token(raw))
+        ).first()
+        if token is None:
+            throttle.token_failed(request)
+            return JsonResponse({"error": "invalid_token"}, status=401)
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        request.user = token.user
+        request.bearer_token = token  # type: ignore[attr-defined]  # the call carries no cookie
+        request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # see csrf_exempt
+        return None
+
+
+def is_token_call(request: HttpRequest) -> bool:
+    """Authenticated by a bearer token (which a browser never sends on its own)."""
+    return getattr(request, "bearer_token", None) is not None
 
 
 def api_login_required(view: View) -> View:
@@ -100,7 +120,7 @@ def json_body(request: HttpRequest) -> tuple[dict, JsonResponse | None]:
         return {}, None
     try:
         body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past Python's limit
         return {}, JsonResponse(
             {"error": "invalid_request", "message": "The body must be a JSON object."}, status=400
         )

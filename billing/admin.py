@@ -8,15 +8,18 @@ from django.contrib import admin
 from billing.models import (
     DailyCap,
     LedgerEntry,
+    Outcome,
     PriceOverride,
     SpendDay,
     UserDailyLimit,
     UserSpendDay,
 )
 from billing.money import MICROS_PER_CENT, format_dollars
+from billing.settlement import settle_row
+from leadflow.forms import AsciiDecimalField
 
 
-class CentsField(forms.DecimalField):
+class CentsField(AsciiDecimalField):
     """Admins think in cents (fractions allowed); the database keeps micro-dollars."""
 
     def __init__(self, **kwargs) -> None:
@@ -124,6 +127,21 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_filter = ["provider", "outcome", "operation", "cached", "reused", "sandbox", "day"]
     list_select_related = ["lead", "user"]
     date_hierarchy = "created_at"
+    actions = ["settle_as_not_billed", "settle_as_billed"]
+
+    @admin.action(description="Settle unknown outcomes: the vendor did not bill them")
+    def settle_as_not_billed(self, request, queryset) -> None:
+        self._settle(request, queryset, billed=lambda row: 0)
+
+    @admin.action(description="Settle unknown outcomes: the vendor billed them in full")
+    def settle_as_billed(self, request, queryset) -> None:
+        self._settle(request, queryset, billed=lambda row: row.cost_micros)
+
+    def _settle(self, request, queryset, *, billed) -> None:
+        rows = queryset.filter(outcome=Outcome.UNKNOWN, reconciled_at__isnull=True)
+        settled = [settle_row(row, billed_micros=billed(row)) for row in rows]
+        count = sum(1 for entry in settled if entry is not None)
+        self.message_user(request, f"Settled {count} unknown outcome(s) with adjustment rows.")
 
     @admin.display(description="cost")
     def cost(self, obj: LedgerEntry) -> str:

@@ -8,10 +8,11 @@ from django import forms
 
 from billing import analytics
 from billing.models import PROVIDER_CHOICES, Outcome
+from leadflow.forms import AsciiIntegerField
 
 
 class PeriodForm(forms.Form):
-    days = forms.IntegerField(min_value=1, max_value=analytics.MAX_DAYS, required=False)
+    days = AsciiIntegerField(min_value=1, max_value=analytics.MAX_DAYS, required=False)
 
     def days_or_default(self) -> int:
         if self.is_valid() and self.cleaned_data["days"]:
@@ -30,7 +31,7 @@ class LedgerFilterForm(forms.Form):
     )
     outcome = forms.ChoiceField(choices=[("", "Any"), *Outcome.choices], required=False)
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    page = forms.IntegerField(min_value=1, required=False)
+    page = AsciiIntegerField(min_value=1, required=False)
 
     def filters(self) -> dict[str, Any]:
         """The valid filters; an invalid one is dropped (and reported by the form)."""

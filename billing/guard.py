@@ -37,7 +37,7 @@ from billing.refusals import UserCapExceeded as UserCapExceeded
 from billing.refusals import refusal as refusal
 from billing.refusals import refuse, refuse_user
 from billing.selectors import provider_spend_today
-from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError
+from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError, redact_text
 
 logger = logging.getLogger("leadflow.billing")
 
@@ -106,6 +106,15 @@ def reserve(
     return Reservation(
         provider, day, amount_micros, operation, user_id, lead_id, user_counted=user_counted
     )
+
+
+def carve(pool: Reservation, amount_micros: int, *, operation: str) -> Reservation | None:
+    """Part of a held reservation, for one request of the work it was made for (a page of a
+    search). No UPDATE: the day's counter holds it already. None when too little is left."""
+    if pool.closed or not 0 <= amount_micros <= pool.amount_micros:
+        return None
+    pool.amount_micros -= amount_micros
+    return replace(pool, amount_micros=amount_micros, operation=operation, closed=False)
 
 
 def check_affordable(
@@ -224,7 +233,7 @@ def _ledger_row(
         lead_id=reservation.lead_id,
         user_id=reservation.user_id,
         day=reservation.day,
-        detail=detail[:300],
+        detail=redact_text(detail)[:300],
     )
 
 
@@ -249,7 +258,7 @@ def record_free(
         sandbox=sandbox,
         user_id=user_id,
         lead_id=lead_id,
-        detail=detail[:300],
+        detail=redact_text(detail)[:300],
     )
 
 
@@ -343,14 +352,16 @@ def charge(
     operation: str,
     user_id: int | None = None,
     lead_id: int | None = None,
+    reserved: Reservation | None = None,
 ) -> Iterator[Charge]:
-    """Reserve `max_micros`; the block calls the provider and `settle()`s the actual cost.
+    """Reserve `max_micros` (or use `reserved`, carved from a larger reservation); the block
+    calls the provider and `settle()`s the actual cost.
 
     A `ProviderError` leaving the block releases the reservation (with a ledger row for the
     failed request), or charges the maximum when the outcome is unknown. Leaving without
     settling releases it.
     """
-    reservation = reserve(
+    reservation = reserved or reserve(
         provider=provider,
         amount_micros=max_micros,
         operation=operation,

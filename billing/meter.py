@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from billing.blocks import Block, block_reserved
-from billing.guard import Charge, charge, charging
+from billing.guard import Charge, Reservation, carve, charge, charging, release, reserve
 from billing.models import LedgerEntry, Outcome
 from billing.pricing import TOKEN_BILLED, billable_units, cost_micros, max_cost_micros
 from providers.http import CallInfo
@@ -35,17 +35,43 @@ class BillingMeter:
         self.user_id = user_id
         self.lead_id = lead_id
         self.charges: list[Charge] = []
+        self._held: dict[str, Reservation] = {}
+
+    @contextmanager
+    def holding(
+        self, *, provider: str, operation: str, max_usage: Mapping[str, int]
+    ) -> Iterator[None]:
+        """Reserve, in one conditional UPDATE, the most every request of the block may bill
+        (a search merging several ATTOM pages): the cap refuses the whole work before its
+        first request, or none of it. Each request inside is settled from this reservation;
+        what is left is given back when the block ends."""
+        held = reserve(
+            provider=provider,
+            amount_micros=max_cost_micros(provider, max_usage),
+            operation=operation,
+            user_id=self.user_id,
+            lead_id=self.lead_id,
+        )
+        self._held[provider] = held
+        try:
+            yield
+        finally:
+            del self._held[provider]
+            release(held)
 
     @contextmanager
     def request(
         self, *, provider: str, operation: str, max_usage: Mapping[str, int]
     ) -> Iterator[BillingTicket]:
+        most = max_cost_micros(provider, max_usage)
+        held = self._held.get(provider)
         with charge(
             provider=provider,
-            max_micros=max_cost_micros(provider, max_usage),
+            max_micros=most,
             operation=operation,
             user_id=self.user_id,
             lead_id=self.lead_id,
+            reserved=carve(held, most, operation=operation) if held else None,
         ) as current:
             self.charges.append(current)
             yield BillingTicket(provider, current)

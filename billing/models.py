@@ -78,6 +78,9 @@ class Outcome(models.TextChoices):
     CACHED = "cached", "Answered from cache"
     REUSED = "reused", "Reused a stored result"
     REFUSED = "refused", "Refused by the daily cap"
+    # Settles an unknown outcome from the vendor's own figures: the difference between what
+    # was charged (the maximum) and what the vendor billed, usually negative (money back).
+    ADJUSTED = "adjusted", "Adjustment (settles an unknown outcome)"
 
 
 class LedgerEntry(models.Model):
@@ -103,14 +106,21 @@ class LedgerEntry(models.Model):
     )
     day = models.DateField(db_index=True)  # the spend day the cost counts toward
     detail = models.CharField(max_length=300, blank=True)
-    reconciled_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)  # an unknown outcome, settled
+    adjusts = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments"
+    )  # the unknown-outcome row an adjustment settles
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name_plural = "ledger entries"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["provider", "day"])]
-        constraints = [models.CheckConstraint(condition=Q(cost_micros__gte=0), name="cost_gte_0")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost_micros__gte=0) | Q(outcome="adjusted"), name="cost_gte_0"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.operation} {self.outcome}"

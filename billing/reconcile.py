@@ -19,7 +19,8 @@ class DayCheck:
     counter_micros: int
     ledger_micros: int
     reserved_micros: int
-    unknown_rows: int
+    unknown_rows: int  # unsettled unknown outcomes, charged at their maximum
+    unknown_micros: int = 0
 
     @property
     def difference_micros(self) -> int:
@@ -45,32 +46,40 @@ def reconcile(*, since: dt.date | None = None) -> list[DayCheck]:
             provider=row.provider,
             day=row.day,
             counter_micros=row.settled_micros,
-            ledger_micros=ledger.get((row.provider, row.day), (0, 0))[0],
+            ledger_micros=ledger.get((row.provider, row.day), (0, 0, 0))[0],
             reserved_micros=row.reserved_micros,
-            unknown_rows=ledger.get((row.provider, row.day), (0, 0))[1],
+            unknown_rows=ledger.get((row.provider, row.day), (0, 0, 0))[1],
+            unknown_micros=ledger.get((row.provider, row.day), (0, 0, 0))[2],
         )
         for row in days
     ] + _orphan_rows(ledger, days)
 
 
-def _ledger_totals(since: dt.date | None) -> dict[tuple[str, dt.date], tuple[int, int]]:
-    """(provider, day) → (sum of costs, unreconciled unknown-outcome rows)."""
+def _ledger_totals(since: dt.date | None) -> dict[tuple[str, dt.date], tuple[int, int, int]]:
+    """(provider, day) → (sum of costs, unsettled unknown-outcome rows, what they charged)."""
     rows = LedgerEntry.objects.all()
     if since is not None:
         rows = rows.filter(day__gte=since)
+    unsettled = Q(outcome=Outcome.UNKNOWN, reconciled_at__isnull=True)
     totals = rows.values("provider", "day").annotate(
         total=Sum("cost_micros"),
-        unknown=Count("id", filter=Q(outcome=Outcome.UNKNOWN, reconciled_at__isnull=True)),
+        unknown=Count("id", filter=unsettled),
+        unknown_micros=Sum("cost_micros", filter=unsettled),
     )
-    return {(t["provider"], t["day"]): (t["total"] or 0, t["unknown"]) for t in totals}
+    return {
+        (t["provider"], t["day"]): (t["total"] or 0, t["unknown"], t["unknown_micros"] or 0)
+        for t in totals
+    }
 
 
 def _orphan_rows(ledger: dict, days) -> list[DayCheck]:
     """Ledger money on a day that has no counter at all."""
     known = {(row.provider, row.day) for row in days}
     return [
-        DayCheck(provider, day, 0, total, 0, unknown)
-        for (provider, day), (total, unknown) in sorted(ledger.items(), key=lambda i: i[0][1])
+        DayCheck(provider, day, 0, total, 0, unknown, unknown_micros)
+        for (provider, day), (total, unknown, unknown_micros) in sorted(
+            ledger.items(), key=lambda i: i[0][1]
+        )
         if (provider, day) not in known and total
     ]
 

@@ -115,13 +115,33 @@ def _latencies_ms(name: str) -> dict[str, int]:
     return latencies
 
 
-DEBUG = _bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or INSECURE_SECRET_KEY
-if not DEBUG and SECRET_KEY == INSECURE_SECRET_KEY and not TESTING:
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a long random value when DEBUG is off "
-        "(the built-in development key is refused)."
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_CHARACTERS = 5  # distinct characters: "aaaa…" or "0101…" is not a secret
+
+
+def _secret_key(debug: bool) -> str:
+    """With DEBUG off, a short, repetitive or built-in key is refused: sessions, CSRF tokens
+    and password resets are only as strong as it is."""
+    key = os.environ.get("SECRET_KEY", "").strip() or INSECURE_SECRET_KEY
+    if debug or TESTING:
+        return key
+    weak = (
+        key == INSECURE_SECRET_KEY
+        or key.startswith("django-insecure")
+        or len(key) < MIN_SECRET_KEY_LENGTH
+        or len(set(key)) < MIN_SECRET_KEY_CHARACTERS
     )
+    if weak:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
+            "when DEBUG is off (short, repetitive and built-in development keys are refused). "
+            'Make one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
+    return key
+
+
+DEBUG = _bool("DEBUG", False)
+SECRET_KEY = _secret_key(DEBUG)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -134,8 +154,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "leadflow",  # before django_tasks_db: its db_worker adds a heartbeat and recovery
     "django_tasks_db",
-    "cachalot",
+    "axes",
     "accounts",
     "billing",
     "leads",
@@ -153,8 +174,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "leadflow.security.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "leadflow.errors.FriendlyErrorMiddleware",
+    "leadflow.errors.BadInputMiddleware",
+    # Last, so a locked-out login answers 429 whatever the view did.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user or address first
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "leadflow.urls"
@@ -203,8 +233,15 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache: local memory by default, Redis through CACHE_URL ----------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# --- Cache: Django's database cache by default, Redis through CACHE_URL -----------------
+# The default is shared by every process on the machine (web server, task worker, commands),
+# so a search one of them paid for is a free cache hit for the others. `createcachetable`
+# (run by scripts/run.sh and the README's steps) makes its table.
+CACHE_TABLE = "leadflow_cache"
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"dbcache://{CACHE_TABLE}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Culling drops a third of the entries at the limit: keep it well above a day's searches.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 900)
 
 # --- Query cache (django-cachalot): the read-heavy lead tables only ----------------------
@@ -214,6 +251,10 @@ CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 900)
 # Off by default: bench-load measured it (README, "Query cache").
 _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
 CACHALOT_ENABLED = _bool("CACHALOT_ENABLED", False) and (_SHARED_CACHE or TESTING)
+if CACHALOT_ENABLED:
+    # Installed only when on: installed, it hooks every write (migrations included) to
+    # invalidate through the cache, whose table may not exist yet.
+    INSTALLED_APPS.append("cachalot")
 # A streamed read (`.iterator()`: the export) would be held whole in memory to be cached.
 CACHALOT_CACHE_ITERATORS = False
 CACHALOT_TIMEOUT = CACHE_TTL_SECONDS
@@ -247,6 +288,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login and bearer-token throttling (django-axes): a user name or an address with
+# AXES_FAILURE_LIMIT failures is locked out, each on its own, for a cool-off that doubles
+# with every further failure (accounts.throttle.cool_off); the right password does not get
+# in while locked out.
+AXES_FAILURE_LIMIT = _int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = "accounts.throttle.lockout_parameters"
+AXES_USERNAME_CALLABLE = "accounts.throttle.attempted_username"
+AXES_COOLOFF_TIME = "accounts.throttle.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_VERBOSE = False
 
 # --- Locale and time: the spend day is the calendar day in TIME_ZONE --------------------
 LANGUAGE_CODE = "en-us"
@@ -276,6 +330,11 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# Features no page of ours uses are switched off for every page and frame.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -287,6 +346,12 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Serving -------------------------------------------------------------------------------
+# gunicorn kills a worker whose request takes longer than this (gunicorn.conf.py reads it);
+# every wait inside a request (a trace waiting for another trace of the same lead) stays
+# well below it.
+WEB_TIMEOUT_SECONDS = _int("WEB_TIMEOUT_SECONDS", 30, minimum=5)
 
 # --- Providers ---------------------------------------------------------------------------
 # Sandbox mode wins over keys, so a developer with real keys in the shell never spends.
@@ -341,6 +406,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},  # the seam and the OpenAI client log their own calls
         "django.tasks": {"level": "INFO", "propagate": False},  # the worker prints these
     },

@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from leadflow.converters import StoredIdConverter
+
+register_converter(StoredIdConverter, "id")
 
 admin.site.site_header = "LeadFlow administration"
 admin.site.site_title = "LeadFlow admin"

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from leadflow.forms import AsciiIntegerField
 from leads.models import LeadList, Source, Stage, Temperature
 from leads.scoring.rules import OWNER_TYPES
 from leads.selectors import LeadFilters
@@ -118,14 +119,14 @@ class TeamFilterMixin(AssigneeFilterMixin):
     )
 
 
-def whole_number_field(label: str, **kwargs) -> forms.IntegerField:
-    return forms.IntegerField(required=False, min_value=0, label=label, **kwargs)
+def whole_number_field(label: str, **kwargs) -> AsciiIntegerField:
+    return AsciiIntegerField(required=False, min_value=0, label=label, **kwargs)
 
 
 class OwnerFactsForm(forms.Form):
     """The distress and equity filters: on stored leads, and after ATTOM on a search."""
 
-    minEquityPct = forms.IntegerField(
+    minEquityPct = AsciiIntegerField(
         required=False, min_value=-1000, max_value=1000, label="Min equity %"
     )
     minYearsOwned = whole_number_field("Min years owned", max_value=200)
@@ -162,12 +163,12 @@ class LeadFilterForm(OwnerFactsForm, ListFiltersForm, TeamFilterMixin):
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
     zip = forms.CharField(required=False, max_length=5, label="ZIP")
     q = forms.CharField(required=False, max_length=100, label="Owner or address")
-    page = forms.IntegerField(required=False, min_value=1)
-    pageSize = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    page = AsciiIntegerField(required=False, min_value=1)
+    pageSize = AsciiIntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
     def clean_zip(self) -> str:
         zip5 = self.cleaned_data["zip"].strip()
-        if zip5 and not re.fullmatch(r"\d{5}", zip5):
+        if zip5 and not re.fullmatch(r"[0-9]{5}", zip5):
             raise forms.ValidationError("Enter a 5-digit ZIP code.")
         return zip5
 

@@ -337,6 +337,7 @@ class BulkTraceJob(models.Model):
     processed = models.PositiveIntegerField(default=0)
     matched = models.PositiveIntegerField(default=0)
     no_match = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)  # BatchData could not trace them
     reused = models.PositiveIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)
     cost_micros = models.BigIntegerField(default=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, QueryDict
 
+from leadflow.forms import whole_number
 from leads.forms import LeadFilterForm
 from leads.selectors import leads_filtered
 
@@ -21,7 +22,7 @@ def selected_lead_ids(
         ids = list(matching[: limit + 1])
     else:
         try:
-            ids = [int(v) for v in request.POST.getlist("lead")]
+            ids = [whole_number(v, minimum=1) for v in request.POST.getlist("lead")]
         except ValueError:
             return [], "Lead ids must be numbers."
     if not ids:

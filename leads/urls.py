@@ -6,9 +6,9 @@ from leads import api, views
 
 urlpatterns = [
     path("leads/", views.lead_list, name="lead-list"),
-    path("leads/<int:lead_id>/", views.lead_detail, name="lead-detail"),
+    path("leads/<id:lead_id>/", views.lead_detail, name="lead-detail"),
     path("api/leads", api.lead_index, name="api-leads"),
-    path("api/leads/<int:lead_id>", api.lead_detail, name="api-lead"),
+    path("api/leads/<id:lead_id>", api.lead_detail, name="api-lead"),
     path("", include("leads.search.urls")),
     path("", include("leads.skiptrace.urls")),
     path("", include("leads.pipeline.urls")),

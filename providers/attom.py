@@ -8,6 +8,7 @@ HTTP 200, nothing otherwise).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +40,8 @@ from providers.metering import NO_METER, Meter, Usage
 from providers.modes import SANDBOX, require_on
 from providers.registry import ATTOM
 from providers.sandbox.attom import SANDBOX_KEY_PREFIX, AttomSandboxAdapter
+
+logger = logging.getLogger("leadflow.providers")
 
 __all__ = [
     "AttomClient", "GeoQuery", "MalformedItem", "OwnerName", "PropertyRecord", "SearchPage",
@@ -220,11 +223,12 @@ class AttomClient:
                 answer = self._get(
                     meter, "property_search", AREA_SEARCH_PATH, params, max_usage, read_search
                 )
-            except ProviderError as failure:
+            except Exception as failure:
                 if not calls:
                     raise
-                # Earlier pages were paid for: hand them back with the failure, never drop them.
-                return items, total or 0, calls, failure
+                # Earlier pages were paid for: hand them back with the failure, never drop them
+                # (whatever stopped this page: the vendor, the meter, the database).
+                return items, total or 0, calls, _as_provider_error(failure)
             calls.append(answer.call)
             total = answer.total if total is None else total
             items += [it for i, it in enumerate(answer.items, offset) if i in window]
@@ -253,6 +257,19 @@ class AttomClient:
                 raise
             ticket.billed(usage=billed_usage(max_usage, result, answer.records), call=answer.call)
         return answer
+
+
+def _as_provider_error(failure: Exception) -> ProviderError:
+    if isinstance(failure, ProviderError):
+        return failure
+    logger.warning("provider=attom a later page failed: %r", failure)
+    # Nothing was sent for this failure (the pages before it were settled): no attempt.
+    return ProviderError(
+        PROVIDER,
+        f"stopped ({type(failure).__name__})",
+        permanent=False,
+        call=CallInfo(provider=PROVIDER, operation="property_search"),
+    )
 
 
 def search_max_usage(*, page: int, page_size: int) -> dict[str, int]:

@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from providers.redaction import redact_text
+
 # What became of one logical provider request.
 OUTCOME_SUCCESS = "success"  # the vendor answered and we got what we asked for
 OUTCOME_EMPTY = "empty"  # the vendor answered: nothing found (not billed)
@@ -62,6 +64,7 @@ class ProviderError(Exception):
         status: int | None = None,
         code: str | int | None = None,
     ) -> None:
+        message = redact_text(message)  # a vendor that echoes the request must not leak a key
         super().__init__(f"{provider}: {message}")
         self.provider = provider
         self.message = message

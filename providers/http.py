@@ -44,6 +44,7 @@ from providers.calls import (
     counted_attempts,
     counting,
 )
+from providers.redaction import redact_text as redact_text  # the seam's redaction
 
 __all__ = [
     "OUTCOMES", "OUTCOME_EMPTY", "OUTCOME_ERROR", "OUTCOME_SUCCESS", "OUTCOME_UNKNOWN",

@@ -5,7 +5,14 @@ cd "$(dirname "$0")/.."
 
 host=${HOST:-127.0.0.1}
 port=${PORT:-8000}
+# A .env written before the shared cache kept a per-process one: each process paid ATTOM
+# for the same page. Move it to the default, shared by the server, the worker and commands.
+if grep -q '^CACHE_URL=locmemcache://' .env 2>/dev/null; then
+  sed -i 's|^CACHE_URL=locmemcache://.*|CACHE_URL=dbcache://leadflow_cache|' .env
+  echo "Moved .env's CACHE_URL to the shared database cache (dbcache://leadflow_cache)."
+fi
 .venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py createcachetable
 .venv/bin/python manage.py create_demo_user
 .venv/bin/python manage.py load_demo_data
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from accounts.auth import hash_token
+from accounts.auth import hash_token, new_token
 from accounts.models import ApiToken
 from billing import guard
 from billing.models import DailyCap
@@ -94,3 +97,64 @@ def test_it_applies_a_cap_edited_in_admin_to_the_very_next_reservation(admin_cli
     )
     assert response.status_code == 302
     guard.reserve(provider="batch", amount_micros=70_000, operation="skip_trace")
+
+
+def _token(user, **fields) -> str:
+    raw = new_token()
+    ApiToken.objects.create(user=user, token_hash=hash_token(raw), **fields)
+    return raw
+
+
+def test_it_never_lets_a_token_into_django_admin(client, admin_user):
+    raw = _token(admin_user)
+    response = client.get("/admin/", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert client.get("/api/system/status", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/leads/", "/spend/", "/admin/billing/dailycap/"])
+def test_it_never_lets_a_token_onto_the_pages(client, admin_user, path):
+    response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {_token(admin_user)}")
+    assert response.status_code == 302
+
+
+def test_it_refuses_an_expired_token(client, agent):
+    raw = _token(agent, expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get("/api/system/status", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 401
+
+
+def test_it_accepts_a_token_before_it_expires(client, agent):
+    raw = _token(agent, expires_at=timezone.now() + dt.timedelta(days=1))
+    response = client.get("/api/system/status", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
+
+
+def test_it_refuses_a_revoked_token(client, agent, admin_client):
+    raw = _token(agent)
+    token = ApiToken.objects.get()
+    response = admin_client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    response = client.get("/api/system/status", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 401
+
+
+def test_it_creates_a_token_that_expires_after_the_days_asked(agent):
+    call_command("create_api_token", "agent", "--days", "7", stdout=_Sink(), stderr=_Sink())
+    expires_at = ApiToken.objects.get().expires_at
+    assert expires_at is not None
+    assert dt.timedelta(days=6, hours=23) < expires_at - timezone.now() <= dt.timedelta(days=7)
+
+
+def test_it_refuses_a_token_of_a_deactivated_user(client, agent):
+    raw = _token(agent)
+    agent.is_active = False
+    agent.save()
+    response = client.get("/api/system/status", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 401

@@ -144,3 +144,43 @@ def test_it_rounds_each_request_of_a_preview_on_its_own(settings):
     usage = {"input_tokens": 1, "cached_tokens": 0, "output_tokens": 0}  # 1e-6 µ$ → 1 µ$
     assert max_cost_micros("openai", usage) == 1
     assert max_cost_micros("openai", usage, requests=3) == 3
+
+
+def test_it_holds_the_whole_work_in_one_reservation_and_settles_each_request_from_it():
+    meter = BillingMeter()
+
+    with meter.holding(provider="batch", operation="skip_trace", max_usage={"matches": 6}):
+        assert batch_day().reserved_micros == 6 * MATCH
+        for billed in (2, 1):
+            with meter.request(
+                provider="batch", operation="skip_trace", max_usage={"matches": 3}
+            ) as ticket:
+                ticket.billed(usage={"matches": billed}, call=call())
+            day = batch_day()
+            assert day.settled_micros + day.reserved_micros <= 10 * MATCH
+        assert batch_day().settled_micros == 3 * MATCH
+
+    day = batch_day()
+    assert (day.settled_micros, day.reserved_micros) == (3 * MATCH, 0)
+    assert LedgerEntry.objects.filter(provider="batch").count() == 2
+    assert all(check.ok for check in reconcile())
+
+
+def test_it_refuses_the_whole_work_before_any_request_when_the_cap_cannot_hold_it():
+    meter = BillingMeter()
+    with (
+        pytest.raises(guard.CapExceeded),
+        meter.holding(provider="batch", operation="skip_trace", max_usage={"matches": 11}),
+    ):
+        pytest.fail("nothing runs once the whole work is refused")
+    assert batch_day().reserved_micros == 0
+
+
+def test_it_gives_the_held_reservation_back_when_the_work_fails():
+    meter = BillingMeter()
+    with (
+        pytest.raises(RuntimeError),
+        meter.holding(provider="batch", operation="skip_trace", max_usage={"matches": 4}),
+    ):
+        raise RuntimeError("the search broke")
+    assert batch_day().reserved_micros == 0

@@ -46,7 +46,7 @@ def app_of(module: str) -> str | None:
     [
         ("providers", {"providers"}),
         ("accounts", {"accounts"}),
-        ("billing", {"billing", "providers", "accounts", "leads.models"}),
+        ("billing", {"billing", "providers", "accounts", "leads.models", "leadflow"}),
     ],
 )
 def test_it_keeps_each_app_to_the_imports_it_may_make(app, allowed):

@@ -25,3 +25,10 @@ def test_it_serves_vendored_scripts_only_from_our_own_static(agent_client):
     assert any("htmx-2.0.11/htmx.min.js" in src for src in sources)
     assert any("sortablejs-1.15.7/Sortable.min.js" in src for src in sources)
     assert "<script>" not in html and " style=" not in html
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/api/system/status"])
+def test_it_switches_off_browser_features_with_a_permissions_policy(client, path):
+    policy = client.get(path)["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        assert feature in policy

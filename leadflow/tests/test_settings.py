@@ -83,3 +83,52 @@ def test_it_refuses_an_openai_price_that_is_not_exact_to_the_micro_dollar():
     result = manage("check", **PRODUCTION, OPENAI_PRICES="gpt-4o-mini=0.0000001/0.60")
     assert result.returncode != 0
     assert "OPENAI_PRICES" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "short-but-random-Zq81",  # too short
+        "a" * 80,  # long, but one character
+        "ab" * 40,  # long, but two
+        "django-insecure-" + "k" * 30 + "x7Qp2mN9vR4tL8wZ",  # Django's placeholder prefix
+        "insecure-dev-key-change-me",
+    ],
+)
+def test_it_refuses_a_short_or_weak_secret_key_with_debug_off(key):
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be a random value" in result.stderr
+
+
+def test_it_accepts_a_weak_secret_key_with_debug_on():
+    result = manage("check", DEBUG="true", SECRET_KEY="dev")
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_shares_the_default_cache_between_processes(tmp_path):
+    """What one process (the demo loader, say) cached, another (the web server) finds."""
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}"}
+    assert manage("createcachetable", **env).returncode == 0
+    put = "from django.core.cache import cache; cache.set('paid-page', 'records', 600)"
+    assert manage("shell", "-c", put, **env).returncode == 0
+    get = "from django.core.cache import cache; print(cache.get('paid-page'))"
+    result = manage("shell", "-c", get, **env)
+    assert result.stdout.strip().splitlines()[-1] == "records", result.stderr
+
+
+def test_it_uses_redis_when_cache_url_says_so():
+    show = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = manage("shell", "-c", show, **PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/6")
+    assert result.stdout.strip().splitlines()[-1].endswith("RedisCache"), result.stderr
+
+
+def test_gunicorn_kills_a_request_at_the_documented_timeout():
+    code = "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['timeout'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "WEB_TIMEOUT_SECONDS": "30"},
+    )  # fmt: skip
+    from django.conf import settings
+
+    assert result.stdout.strip() == "30" == str(settings.WEB_TIMEOUT_SECONDS), result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from leadflow.forms import AsciiIntegerField
 from leads.export.presets import PRESETS
 from leads.forms import LeadFilterForm, TriStateField
 
@@ -22,6 +23,6 @@ class ExportForm(LeadFilterForm):
     )
     scrub = TriStateField(required=False, label="Scrub (leave out numbers not to dial)")
     bom = TriStateField(required=False, label="Start with a byte-order mark (for Excel)")
-    rowsPerFile = forms.IntegerField(
+    rowsPerFile = AsciiIntegerField(
         required=False, min_value=1, max_value=MAX_ROWS_PER_FILE, label="Rows per file"
     )

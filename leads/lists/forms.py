@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from leadflow.forms import AsciiIntegerField
 from leads.forms import TriStateField
 from leads.lists.models import LeadList
 from leads.search.forms import SearchForm
@@ -52,7 +53,7 @@ class SavedSearchForm(SearchForm):
 
     name = list_name_field()
     dailyRefresh = TriStateField(required=False, label="Refresh daily")
-    maxRecords = forms.IntegerField(
+    maxRecords = AsciiIntegerField(
         required=False, min_value=1, max_value=MAX_RECORDS, label="Records per refresh"
     )
 
@@ -76,7 +77,7 @@ def stored_query(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class RefreshForm(forms.Form):
-    maxRecords = forms.IntegerField(required=False, min_value=1, max_value=MAX_RECORDS)
+    maxRecords = AsciiIntegerField(required=False, min_value=1, max_value=MAX_RECORDS)
     preview = TriStateField(required=False)
 
 

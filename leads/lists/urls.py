@@ -4,19 +4,19 @@ from leads.lists import api, import_api, import_views, views
 
 urlpatterns = [
     path("api/lists", api.lists, name="api-lists"),
-    path("api/lists/<int:list_id>", api.list_detail, name="api-list"),
-    path("api/lists/<int:list_id>/leads", api.list_leads, name="api-list-leads"),
-    path("api/lists/<int:list_id>/refresh", api.list_refresh, name="api-list-refresh"),
+    path("api/lists/<id:list_id>", api.list_detail, name="api-list"),
+    path("api/lists/<id:list_id>/leads", api.list_leads, name="api-list-leads"),
+    path("api/lists/<id:list_id>/refresh", api.list_refresh, name="api-list-refresh"),
     path("api/saved-searches", api.saved_searches, name="api-saved-searches"),
     path("api/imports", import_api.imports, name="api-imports"),
-    path("api/imports/<int:import_id>", import_api.import_detail, name="api-import"),
+    path("api/imports/<id:import_id>", import_api.import_detail, name="api-import"),
     path(
-        "api/imports/<int:import_id>/rejected.csv",
+        "api/imports/<id:import_id>/rejected.csv",
         import_api.api_rejected_csv,
         name="api-import-rejected",
     ),
     path(
-        "lists/imports/<int:import_id>/rejected.csv",
+        "lists/imports/<id:import_id>/rejected.csv",
         import_api.rejected_csv,
         name="import-rejected",
     ),
@@ -24,23 +24,23 @@ urlpatterns = [
 
 urlpatterns += [
     path("lists/", views.list_index, name="lists"),
-    path("lists/<int:list_id>/", views.list_detail, name="list-detail"),
+    path("lists/<id:list_id>/", views.list_detail, name="list-detail"),
     path("lists/add/", views.list_add, name="list-add"),
-    path("lists/<int:list_id>/remove/", views.list_remove, name="list-remove"),
+    path("lists/<id:list_id>/remove/", views.list_remove, name="list-remove"),
     path(
-        "lists/<int:list_id>/refresh/preview/", views.refresh_preview, name="list-refresh-preview"
+        "lists/<id:list_id>/refresh/preview/", views.refresh_preview, name="list-refresh-preview"
     ),
-    path("lists/<int:list_id>/refresh/", views.refresh_run, name="list-refresh"),
+    path("lists/<id:list_id>/refresh/", views.refresh_run, name="list-refresh"),
     path("lists/overlap/", views.overlap, name="list-overlap"),
     path("lists/saved-searches/", views.search_save, name="search-save"),
     path("lists/import/", import_views.import_upload, name="list-import"),
     path(
-        "lists/import/<int:staged_id>/review/",
+        "lists/import/<id:staged_id>/review/",
         import_views.import_review,
         name="list-import-review",
     ),
     path(
-        "lists/import/<int:staged_id>/commit/",
+        "lists/import/<id:staged_id>/commit/",
         import_views.import_commit_view,
         name="list-import-commit",
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from leadflow.forms import AsciiIntegerField
 from leads.forms import (
     ListFiltersForm,
     OwnerFactsForm,
@@ -30,11 +31,11 @@ class BoardFilterForm(OwnerFactsForm, ListFiltersForm, TeamFilterMixin):
 class MoveForm(forms.Form):
     """A card move from the board: where to, and where the mover saw it."""
 
-    lead = forms.IntegerField(min_value=1)
+    lead = AsciiIntegerField(min_value=1)
     stage = forms.ChoiceField(choices=Stage.choices)
-    position = forms.IntegerField(min_value=0, required=False)
+    position = AsciiIntegerField(min_value=0, required=False)
     expected_stage = forms.ChoiceField(choices=Stage.choices, required=False)
-    expected_position = forms.IntegerField(min_value=0, required=False)
+    expected_position = AsciiIntegerField(min_value=0, required=False)
 
     def move_arguments(self) -> dict:
         data = self.cleaned_data

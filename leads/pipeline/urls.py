@@ -7,5 +7,5 @@ urlpatterns = [
     path("pipeline/move/", views.pipeline_move, name="pipeline-move"),
     path("pipeline/assign/", views.pipeline_assign, name="pipeline-assign"),
     path("pipeline/<str:stage>/", views.pipeline_column, name="pipeline-column"),
-    path("api/leads/<int:lead_id>/move", views.api_move, name="api-move"),
+    path("api/leads/<id:lead_id>/move", views.api_move, name="api-move"),
 ]

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
-from leadflow.forms import form_error_text
+from leadflow.forms import MAX_STORED_INT as MAX_INT
+from leadflow.forms import form_error_text, whole_number
 from leads.assignment.forms import AssignForm
 from leads.assignment.services import ASSIGN_LIMIT, leads_assign
 from leads.errors import SERVICE_ERRORS, error_answer, error_json, invalid_fields
@@ -57,7 +58,8 @@ def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
         return HttpResponse("Unknown stage.", status=404)
     filters = BoardFilterForm(request.GET, user=request.user).lead_filters()
     try:
-        offset = max(int(request.GET.get("offset", CARDS_PER_COLUMN)), 0)
+        offset = whole_number(request.GET.get("offset", str(CARDS_PER_COLUMN)), minimum=-MAX_INT)
+        offset = max(offset, 0)
     except ValueError:
         return HttpResponse("offset must be a number.", status=400)
     cards = column_cards(stage, filters, offset=offset, limit=CARDS_PER_COLUMN)

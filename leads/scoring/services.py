@@ -9,7 +9,7 @@ keeps a rules score and `score_note` says why the AI score is missing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from itertools import batched
 
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
-from django.tasks import task
+from django.tasks import TaskContext, task
 from django.utils import timezone
 
 from billing import guard
@@ -25,6 +25,7 @@ from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import UnknownPrice, max_cost_micros
 from billing.selectors import provider_spend_today
+from leadflow.worker import PRIORITY_BACKGROUND
 from leads.activity.services import lead_activity_record
 from leads.models import ActivityKind, Lead
 from leads.scoring import rules
@@ -50,6 +51,7 @@ SCORE_FIELDS = [
     "ai_score", "temperature_tag", "score_reasons", "scored_by", "score_note",
     "ai_cost_micros", "ai_scored_at", "updated_at",
 ]  # fmt: skip
+RESCORE_CHUNK = 200
 EQUITY_PERCENT_LIMIT = 999  # a tiny AVM must not turn into an absurd percentage
 
 
@@ -228,8 +230,9 @@ def leads_rescore(
     """Score each lead, AI scores in batches; once the OpenAI cap is reached the rest keep
     rules scores."""
     client = _openai_client() if use_ai else None
-    summary = RescoreSummary(total=queryset.count())
-    leads = queryset.order_by("pk").prefetch_related("phones").iterator(chunk_size=200)
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    summary = RescoreSummary(total=len(ids))
+    leads = _in_chunks(ids)
     done = 0
     for group in batched(leads, settings.AI_SCORING_BATCH_SIZE if use_ai else 1):
         for outcome in _score_group(list(group), use_ai, user, client, summary.cap_reached):
@@ -258,6 +261,18 @@ def _score_group(
 def _rules_outcome(lead: Lead) -> ScoreOutcome:
     lead_score_rules(lead=lead)
     return ScoreOutcome(lead.ai_score, lead.temperature_tag, RULES)
+
+
+def _in_chunks(ids: list[int]) -> Iterator[Lead]:
+    """The leads, read a chunk at a time and each chunk read in full before any is scored.
+
+    A live cursor (`.iterator()`) kept open across the writes would hold a SQLite read
+    snapshot: once another process commits, the next write on this connection cannot
+    upgrade it and fails at once with "database is locked", whatever the busy timeout.
+    """
+    for start in range(0, len(ids), RESCORE_CHUNK):
+        chunk = ids[start : start + RESCORE_CHUNK]
+        yield from Lead.objects.filter(pk__in=chunk).order_by("pk").prefetch_related("phones")
 
 
 def ai_rescore_estimate(*, count: int) -> int:
@@ -296,9 +311,12 @@ def _reason_string(entry: dict[str, object]) -> str:
     return f"{sign}{abs(points)} {reason}"
 
 
-@task
-def score_leads_ai_task(lead_ids: list[int]) -> dict[str, int | bool]:
+@task(priority=PRIORITY_BACKGROUND, takes_context=True)
+def score_leads_ai_task(context: TaskContext, lead_ids: list[int]) -> dict[str, int | bool]:
     queryset = Lead.objects.filter(pk__in=lead_ids)
+    if context.attempt > 1:
+        # Run again after its worker died: the leads it already paid to score are done.
+        queryset = queryset.exclude(ai_scored_at__gte=context.task_result.enqueued_at)
     return leads_rescore(queryset=queryset, use_ai=True).as_dict()
 
 

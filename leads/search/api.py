@@ -9,6 +9,7 @@ from accounts.auth import api_login_required
 from accounts.permissions import SEARCH_ATTOM, permitted
 from billing.money import micros_to_cents
 from leads.errors import SERVICE_ERRORS, error_json, invalid_request
+from leads.search.cross_site import is_cross_site
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.serializers import lead_json
@@ -17,6 +18,11 @@ from leads.serializers import lead_json
 @require_GET
 @api_login_required
 def search(request: HttpRequest) -> JsonResponse:
+    if is_cross_site(request):
+        return JsonResponse(
+            {"error": "cross_site_request", "message": "A search cannot be run from another site."},
+            status=403,
+        )
     form = SearchForm(request.GET)
     if not form.is_valid():
         return invalid_request(form)

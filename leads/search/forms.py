@@ -11,6 +11,7 @@ from typing import Any
 import zipcodes
 from django import forms
 
+from leadflow.forms import AsciiDecimalField, AsciiIntegerField
 from leads.forms import (
     MAX_PAGE_SIZE,
     OwnerFactsForm,
@@ -45,13 +46,13 @@ class SearchForm(OwnerFactsForm):
     city = forms.CharField(required=False, max_length=100)
     county = forms.CharField(required=False, max_length=100)
     state = forms.CharField(required=False, max_length=2)
-    lat = forms.DecimalField(
+    lat = AsciiDecimalField(
         required=False, min_value=-90, max_value=90, decimal_places=6, label="Latitude"
     )
-    lng = forms.DecimalField(
+    lng = AsciiDecimalField(
         required=False, min_value=-180, max_value=180, decimal_places=6, label="Longitude"
     )
-    radius = forms.DecimalField(
+    radius = AsciiDecimalField(
         required=False,
         min_value=Decimal("0.1"),
         max_value=20,
@@ -66,8 +67,8 @@ class SearchForm(OwnerFactsForm):
     maxBeds = whole_number_field("Max beds", max_value=20)
     minValue = whole_number_field("Min value ($)")
     maxValue = whole_number_field("Max value ($)")
-    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
-    pageSize = forms.IntegerField(
+    page = AsciiIntegerField(required=False, min_value=1, max_value=10_000)
+    pageSize = AsciiIntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, label="Per page"
     )
     attom = TriStateField(required=False, label="Fetch from ATTOM")
@@ -76,7 +77,7 @@ class SearchForm(OwnerFactsForm):
         raw = self.cleaned_data["zip"].strip()
         if not raw:
             return ""
-        match = re.fullmatch(r"(\d{5})(?:-\d{4})?", raw)
+        match = re.fullmatch(r"([0-9]{5})(?:-[0-9]{4})?", raw)
         if not match:
             raise forms.ValidationError("Enter a 5-digit ZIP code.")
         zip5 = match.group(1)

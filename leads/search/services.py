@@ -18,7 +18,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import prefetch_related_objects
 
 from accounts.permissions import SEARCH_ATTOM, ensure_permitted
-from billing.guard import check_affordable, record_free
+from billing.guard import record_free
 from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import max_cost_micros
@@ -95,44 +95,63 @@ def attom_search(query: SearchQuery, *, user_id: int | None, sandbox: bool) -> S
     if hit is not None:
         return _from_cache(hit, query, user_id=user_id, sandbox=sandbox)
     logger.info("search cache miss key=%s", key)
-    check_affordable(
-        provider=ATTOM,
-        amount_micros=search_price_hint(query.page_size, page=query.page)["max_micros"],
-        operation="property_search", user_id=user_id,
-    )  # fmt: skip
     client = AttomClient.from_settings()
     meter = BillingMeter(user_id=user_id)
-    geo = _geo_query(query, client, meter)
-    if geo is None:
-        return SearchOutcome(
-            [],
-            0,
-            query.page,
-            query.page_size,
-            source=_source(sandbox),
-            notes=[f"ATTOM does not know {query.area.describe()}."],
-        )
-    page = client.get_by_geo(geo, page=query.page, page_size=query.page_size, meter=meter)
+    # Every ATTOM request of this search is reserved at once, before the first is sent: the
+    # cap refuses the whole search up front, or pays for all of it (never page 1 alone).
+    with meter.holding(
+        provider=ATTOM, operation="property_search", max_usage=search_max_usage_of(query)
+    ):
+        geo = _geo_query(query, client, meter)
+        if geo is None:
+            return _unknown_place(query, sandbox)
+        page = client.get_by_geo(geo, page=query.page, page_size=query.page_size, meter=meter)
+    return _keep(page, query, key=key, sandbox=sandbox, cost_micros=meter.total_micros)
+
+
+def _keep(
+    page: SearchPage, query: SearchQuery, *, key: str, sandbox: bool, cost_micros: int
+) -> SearchOutcome:
+    """Store and show what was paid for. Scoring and caching come after and never lose it."""
     ingested = ingest_records(page.records, sandbox=sandbox)
-    _score_new(ingested.leads)
     notes = _notes(page)
-    if page.failure is None:  # a partial page is never served again from the cache
-        cache.set(
-            key,
-            {"ids": [lead.pk for lead in ingested.leads], "total": page.total, "notes": notes},
-            settings.CACHE_TTL_SECONDS,
+    try:
+        _score_new(ingested.leads)
+        if page.failure is None:  # a partial page is never served again from the cache
+            ids = [lead.pk for lead in ingested.leads]
+            cache.set(
+                key, {"ids": ids, "total": page.total, "notes": notes}, settings.CACHE_TTL_SECONDS
+            )
+    except Exception:  # the leads are stored: show them, whatever failed after
+        logger.exception("search: scoring or caching the stored leads failed")
+        notes.append(
+            "The leads are stored, but scoring or caching them failed; search again later."
         )
-    leads = _in_order(ingested.leads)
     return SearchOutcome(
-        leads,
-        page.total,
+        _in_order(ingested.leads), page.total, query.page, query.page_size,
+        source=_source(sandbox), cost_micros=cost_micros, notes=notes,
+        fetched=len(page.records) + page.skipped,
+    )  # fmt: skip
+
+
+def _unknown_place(query: SearchQuery, sandbox: bool) -> SearchOutcome:
+    return SearchOutcome(
+        [],
+        0,
         query.page,
         query.page_size,
         source=_source(sandbox),
-        cost_micros=meter.total_micros,
-        notes=notes,
-        fetched=len(page.records) + page.skipped,
+        notes=[f"ATTOM does not know {query.area.describe()}."],
     )
+
+
+def search_max_usage_of(query: SearchQuery) -> dict[str, int]:
+    """The most a search can bill: every ATTOM page it may fetch, in full, plus the lookup of
+    a city's or county's geography."""
+    usage = search_max_usage(page=query.page, page_size=query.page_size)
+    if query.area.kind in ("city", "county"):
+        usage = {**usage, "calls": usage["calls"] + 1}
+    return usage
 
 
 def search_cache_key(query: SearchQuery) -> str:

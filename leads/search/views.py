@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from accounts.permissions import SEARCH_ATTOM, permitted
 from billing.pricing import max_cost_micros
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.htmx import partial_template
+from leads.search.cross_site import is_cross_site
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search, search_price_hint
 from providers.modes import OFF, provider_mode
@@ -30,6 +33,9 @@ def search(request: HttpRequest) -> HttpResponse:
         try:
             may_attom = permitted(request.user.pk, SEARCH_ATTOM)
             query = form.search_query(attom_by_default=may_attom)
+            if is_cross_site(request) and query.use_attom:
+                # Opened from another site: stored leads only, and a button to run it here.
+                query, context["confirm_paid"] = replace(query, use_attom=False), True
             outcome = lead_search(query=query, user_id=request.user.pk)
             context.update(outcome=outcome, area_label=query.area.describe())
         except SERVICE_ERRORS as exc:

@@ -20,6 +20,7 @@ from leads.skiptrace.bulk import (
     recover_stalled_jobs,
     visible_jobs,
 )
+from leads.skiptrace.job_status import waiting_for_worker
 from leads.skiptrace.services import lead_skip_trace
 
 
@@ -117,10 +118,12 @@ def bulk_job_json(job: BulkTraceJob) -> dict[str, object]:
         "processed": job.processed,
         "matched": job.matched,
         "noMatch": job.no_match,
+        "errors": job.errors,
         "reused": job.reused,
         "requests": job.requests,
         "costCents": micros_to_cents(job.cost_micros),
         "message": job.message,
+        "waitingForWorker": waiting_for_worker(job) or None,
         "createdAt": job.created_at.isoformat(),
         "finishedAt": job.finished_at.isoformat() if job.finished_at else None,
     }

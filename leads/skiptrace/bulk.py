@@ -15,35 +15,37 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.tasks import task
+from django.tasks import TaskContext, task
 from django.utils import timezone
 
 from accounts.permissions import SKIP_TRACE, ensure_permitted
 from billing import pricing
-from billing.guard import CapExceeded
 from billing.limits import user_spend_today
-from billing.meter import BillingMeter, BillingTicket
 from billing.selectors import provider_spend_today
+from leadflow.worker import PRIORITY_USER_STARTED
 from leads.models import BulkTraceJob, Lead
-from leads.scoring.services import enqueue_ai_scoring
-from leads.skiptrace.contacts import skip_trace_request, store_matches
-from leads.skiptrace.line_types import closing_connections
+from leads.skiptrace.bulk_batches import (
+    ONE_LEAD,
+    Finishing,
+    affordable,
+    count_errors,
+    trace_batch_retrying,
+)
 from leads.skiptrace.services import (
     after_traces,
     claim_lead,
     ensure_skip_tracing_on,
-    provider_label,
     release_leads,
     reuse_stored_trace,
     traced_owners,
 )
-from providers.batchdata import BatchDataClient, SkipTraceBatch
+from providers.batchdata import BatchDataClient
 from providers.http import ProviderError
 from providers.registry import BATCH, ProviderOff
 
@@ -54,8 +56,8 @@ BULK_LIMIT = 5_000  # leads in one job
 # A running job reports progress at least once a batch (a BatchData request and its line-type
 # lookups take well under a minute); this long without a word, its worker has died.
 STALL_AFTER = dt.timedelta(minutes=10)
-ONE_LEAD = {"matches": 1}  # the most one lead of a batch can bill
 MAX_CAP_RACES = 3
+MAX_FAILED_BATCHES = 3  # failed batches in a row: BatchData is down, stop the job
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,14 @@ def bulk_trace_start(
     return job
 
 
-@task
-def run_bulk_trace(job_id: int) -> None:
-    bulk_trace_run(BulkTraceJob.objects.get(pk=job_id))
+@task(priority=PRIORITY_USER_STARTED, takes_context=True)
+def run_bulk_trace(context: TaskContext, job_id: int) -> None:
+    job = BulkTraceJob.objects.get(pk=job_id)
+    if context.attempt > 1 and job.status != BulkTraceJob.Status.QUEUED:
+        # Its worker died mid-run: finish it with what is left rather than count twice.
+        _fail(job, "The worker running this job stopped.")
+        return
+    bulk_trace_run(job)
 
 
 def bulk_trace_run(
@@ -156,58 +163,25 @@ def _fail(job: BulkTraceJob, reason: str) -> BulkTraceJob:
     return job
 
 
-@dataclass
-class _Finishing:
-    """The batch traced last, whose line types, compliance and scores are still to do (under
-    its claims); `run()` does them once."""
-
-    job: BulkTraceJob
-    leads: list[Lead] = field(default_factory=list)
-
-    def run(self) -> None:
-        leads, self.leads = self.leads, []
-        if not leads:
-            return
-        ids = [lead.pk for lead in leads]
-        try:
-            after_traces(leads, enqueue_ai=False, user_id=self.job.user_id)
-        finally:
-            release_leads(ids)
-        enqueue_ai_scoring(ids)
-        self.job.refresh_from_db()
-
-
 def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> BulkTraceJob:
     _set(job, status=BulkTraceJob.Status.RUNNING)
     pending = _reuse_stored(job)
     _report(job, progress)
     client = BatchDataClient.from_settings()
-    finishing = _Finishing(job)
+    finishing = Finishing(job)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchdata") as vendor:
         try:
             left = _send_batches(job, client, pending, vendor, finishing, progress)
             finishing.run()
         except ProviderError as exc:
             finishing.run()
-            _set(
-                job,
-                status=BulkTraceJob.Status.FAILED,
-                finished_at=timezone.now(),
-                message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
-            )
-            return job
+            return _vendor_failed(job, exc)
         except BaseException:
             release_leads(lead.pk for lead in finishing.leads)
             raise
     if left:
         return _stop(job, left)
-    _set(
-        job,
-        status=BulkTraceJob.Status.DONE,
-        finished_at=timezone.now(),
-        message=f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free.",
-    )
-    return job
+    return _done(job)
 
 
 def _send_batches(
@@ -215,22 +189,51 @@ def _send_batches(
     client: BatchDataClient,
     pending: list[Lead],
     vendor: ThreadPoolExecutor,
-    finishing: _Finishing,
+    finishing: Finishing,
     progress: Callable[[BulkTraceJob], None] | None,
 ) -> int:
-    """Trace the pending leads batch by batch; returns how many the cap left untraced."""
-    races = 0
+    """Trace the pending leads batch by batch; returns how many the cap left untraced. A batch
+    BatchData keeps failing counts its leads as errors and the job goes on; a permanent
+    failure, or MAX_FAILED_BATCHES in a row, stops the job (ProviderError)."""
+    races = failed_in_a_row = 0
     while pending:
-        size = _affordable(job, min(len(pending), BATCH_SIZE))
+        size = affordable(job, min(len(pending), BATCH_SIZE))
         if size == 0 or races > MAX_CAP_RACES:
             return len(pending)
-        traced = _trace_batch(job, client, pending[:size], vendor, finishing)
+        try:
+            traced = trace_batch_retrying(job, client, pending[:size], vendor, finishing)
+        except ProviderError as exc:
+            failed_in_a_row += 1
+            if exc.permanent or failed_in_a_row >= MAX_FAILED_BATCHES:
+                raise
+            count_errors(job, pending[:size], exc)
+            pending, races = pending[size:], 0
+            continue
+        failed_in_a_row = 0
         if traced is not None:
             pending, races, finishing.leads = pending[size:], 0, traced
         else:
             races += 1  # someone else spent the budget first: size the batch again
         _report(job, progress)
     return 0
+
+
+def _vendor_failed(job: BulkTraceJob, exc: ProviderError) -> BulkTraceJob:
+    _set(
+        job,
+        status=BulkTraceJob.Status.FAILED,
+        finished_at=timezone.now(),
+        message=f"BatchData failed: {exc.message}. {job.total - job.processed} left.",
+    )
+    return job
+
+
+def _done(job: BulkTraceJob) -> BulkTraceJob:
+    message = f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free."
+    if job.errors:
+        message += f" {job.errors} lead(s) not traced (BatchData errors): start again for them."
+    _set(job, status=BulkTraceJob.Status.DONE, finished_at=timezone.now(), message=message)
+    return job
 
 
 def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
@@ -259,106 +262,6 @@ def _reuse_stored(job: BulkTraceJob) -> list[Lead]:
     )
     job.refresh_from_db()
     return pending
-
-
-def _affordable(job: BulkTraceJob, wanted: int) -> int:
-    """How many of `wanted` leads today's budget (and the job's own limit) can pay for."""
-    per_lead = pricing.max_cost_micros(BATCH, ONE_LEAD)
-    if per_lead == 0:
-        return wanted
-    budget = provider_spend_today(BATCH).remaining_micros
-    if job.user_id is not None:
-        agent_left = user_spend_today(job.user_id, BATCH).remaining_micros
-        budget = budget if agent_left is None else min(budget, agent_left)
-    if job.max_cost_micros is not None:
-        budget = min(budget, job.max_cost_micros - job.cost_micros)
-    return max(min(wanted, budget // per_lead), 0)
-
-
-def _trace_batch(
-    job: BulkTraceJob,
-    client: BatchDataClient,
-    leads: list[Lead],
-    vendor: ThreadPoolExecutor,
-    finishing: _Finishing,
-) -> list[Lead] | None:
-    """Trace one batch and finish the one before it meanwhile. Returns the batch's claimed
-    leads, still claimed, for their after-trace work; None when the cap refused the request
-    (nothing was sent, nothing is claimed, the batch before waits)."""
-    claimed = [lead for lead in leads if claim_lead(lead.pk)]  # the rest: someone else's now
-    ids = [lead.pk for lead in claimed]
-    handed_over = False
-    try:
-        # Traced since the job began (an agent's click, say): free, as anywhere in the window.
-        meanwhile = Lead.objects.freshly_traced().filter(pk__in=ids).in_bulk()
-        to_trace = [lead for lead in claimed if lead.pk not in meanwhile]
-        if not to_trace:
-            finishing.run()
-        elif not _charge_and_store(job, client, to_trace, vendor, finishing):
-            return None
-        for lead in meanwhile.values():
-            reuse_stored_trace(lead, job.user_id)
-        BulkTraceJob.objects.filter(pk=job.pk).update(
-            processed=F("processed") + len(leads) - len(to_trace),
-            reused=F("reused") + len(meanwhile),
-        )
-        job.refresh_from_db()
-        handed_over = True
-        # Under the claims, as for one lead: nobody re-checks (and pays for) these phones.
-        return list(Lead.objects.filter(pk__in=ids).order_by("pk"))
-    finally:
-        if not handed_over:
-            release_leads(ids)
-
-
-def _charge_and_store(
-    job: BulkTraceJob,
-    client: BatchDataClient,
-    claimed: list[Lead],
-    vendor: ThreadPoolExecutor,
-    finishing: _Finishing,
-) -> bool:
-    """One BatchData request for the claimed leads, settled with their contacts stored in
-    one transaction; False when the cap refused it."""
-    meter = BillingMeter(user_id=job.user_id)
-    try:
-        with meter.request(
-            provider=BATCH, operation="skip_trace", max_usage={"matches": len(claimed)}
-        ) as ticket:
-            items = [skip_trace_request(lead) for lead in claimed]
-            sent = vendor.submit(closing_connections, client.skip_trace, items)
-            try:
-                finishing.run()  # while BatchData answers
-            finally:
-                # However the batch before ended, this request went out: settle it.
-                _store_batch(job, ticket, claimed, sent.result())
-    except CapExceeded:
-        logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
-        return False
-    return True
-
-
-def _store_batch(
-    job: BulkTraceJob, ticket: BillingTicket, claimed: list[Lead], batch: SkipTraceBatch
-) -> None:
-    with transaction.atomic():
-        ticket.billed(usage={"matches": batch.match_count}, call=batch.call)
-        per_match = ticket.cost_of(ONE_LEAD)
-        store_matches(
-            [
-                (lead, match, per_match if match.matched and not match.error else 0)
-                for lead, match in zip(claimed, batch.matches, strict=True)
-            ],
-            provider=provider_label(),
-            user_id=job.user_id,
-        )
-        BulkTraceJob.objects.filter(pk=job.pk).update(
-            processed=F("processed") + len(claimed),
-            requests=F("requests") + 1,
-            matched=F("matched") + batch.match_count,
-            no_match=F("no_match") + len(claimed) - batch.match_count,
-            cost_micros=F("cost_micros") + ticket.charged_micros,
-        )
 
 
 def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:

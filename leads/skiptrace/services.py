@@ -7,7 +7,9 @@
 - Otherwise one metered BatchData request: it may bill one match; the ledger is settled with
   the matches billed (a no-match is free) in the same transaction as the contacts are stored.
 - A claim on the lead row (a conditional UPDATE) makes concurrent requests for one lead
-  produce one provider call and one charge; the others wait and get the stored result.
+  produce one provider call and one charge; the others wait (at most half the server's
+  timeout) and get the stored result. `force` joins too: a trace that finished within the
+  server's timeout answers a forced request for free, so a burst of forced clicks pays once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
@@ -40,7 +43,6 @@ logger = logging.getLogger("leadflow.skiptrace")
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=2)  # a claim older than this was abandoned
 WAIT_POLL_SECONDS = 0.05
-WAIT_LIMIT_SECONDS = 60
 
 
 class SkipTraceUnavailable(ProviderOff):
@@ -80,7 +82,7 @@ def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = Fal
         return _wait_for_other(lead, user_id)
     try:
         lead.refresh_from_db()
-        reused = None if force else reuse_stored_trace(lead, user_id)
+        reused = _just_traced(lead, user_id) if force else reuse_stored_trace(lead, user_id)
         outcome = reused or _trace(lead, user_id)
         # Under the claim: a caller arriving meanwhile must neither pay for the same
         # line-type lookups again nor see the contacts before the best phone is chosen.
@@ -109,8 +111,25 @@ def release_leads(lead_ids: Iterable[int]) -> None:
     Lead.objects.filter(pk__in=list(lead_ids)).update(skip_trace_claimed_at=None)
 
 
+def _just_traced(lead: Lead, user_id: int | None) -> TraceOutcome | None:
+    """`force` joins a trace that finished within the server's timeout: every request of a
+    burst of forced clicks was asked while it ran (no request lives longer), so the burst
+    pays once, however the requests' claims interleave."""
+    joined_since = timezone.now() - dt.timedelta(seconds=settings.WEB_TIMEOUT_SECONDS)
+    if lead.skip_traced_at is None or lead.skip_traced_at < joined_since:
+        return None
+    _record_reuse(lead, user_id, "traced moments ago by a concurrent request")
+    return TraceOutcome(lead, 0, reused=True, detail="traced moments ago — free")
+
+
+def wait_limit_seconds() -> float:
+    """How long a request waits for another trace of its lead: half the server's timeout
+    (WEB_TIMEOUT_SECONDS, gunicorn's `timeout`), so the wait and the answer fit inside it."""
+    return settings.WEB_TIMEOUT_SECONDS / 2
+
+
 def _wait_for_other(lead: Lead, user_id: int | None) -> TraceOutcome:
-    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
+    deadline = time.monotonic() + wait_limit_seconds()
     while Lead.objects.filter(pk=lead.pk, skip_trace_claimed_at__isnull=False).exists():
         if time.monotonic() > deadline:
             raise LeadBusy("This lead is being traced right now; try again in a moment.")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from billing.pricing import max_cost_micros
 from billing.selectors import provider_spend_today
 from leads.errors import SERVICE_ERRORS, error_answer
-from leads.models import Lead
+from leads.models import BulkTraceJob, Lead
 from leads.selection import selected_lead_ids
 from leads.selectors import with_contacts
 from leads.skiptrace.bulk import (
@@ -21,6 +21,7 @@ from leads.skiptrace.bulk import (
     visible_jobs,
 )
 from leads.skiptrace.compliance import owner_mark_do_not_call, phone_mark_do_not_call
+from leads.skiptrace.job_status import waiting_for_worker
 from leads.skiptrace.services import lead_skip_trace, same_owner_traced
 from providers.registry import BATCH
 
@@ -118,14 +119,18 @@ def bulk_skiptrace_start(request: HttpRequest) -> HttpResponse:
         context = {"error": answer.message}
         return render(request, "leads/bulk_modal.html#error", context, status=answer.status)
     job.refresh_from_db()  # a worker (or an immediate backend) may have run it already
-    return render(request, "leads/bulk_modal.html#progress", {"job": job})
+    return render(request, "leads/bulk_modal.html#progress", _progress_context(job))
 
 
 @login_required
 def bulk_skiptrace_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     recover_stalled_jobs()
     job = get_object_or_404(visible_jobs(request.user), pk=job_id)
-    response = render(request, "leads/bulk_modal.html#progress", {"job": job})
+    response = render(request, "leads/bulk_modal.html#progress", _progress_context(job))
     if job.finished:
         response["HX-Trigger"] = "bulk-trace-finished"
     return response
+
+
+def _progress_context(job: BulkTraceJob) -> dict:
+    return {"job": job, "waiting": waiting_for_worker(job)}

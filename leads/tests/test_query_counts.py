@@ -62,8 +62,8 @@ def job_url() -> str:
 # (path or a function giving it, queries per request)
 PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "search page": ("/", 10),
-    "search page, cached search": ("/?zip=85034&pageSize=10", 20),
-    "api search, cached": ("/api/search?zip=85034&pageSize=10", 11),
+    "search page, cached search": ("/?zip=85034&pageSize=10", 21),
+    "api search, cached": ("/api/search?zip=85034&pageSize=10", 12),
     "leads page": ("/leads/", 14),
     "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 14),
     "lead page": (first_lead_url("/leads/{id}/"), 12),

@@ -14,10 +14,15 @@ Kinds: "429" (with optional retry_after seconds), "500", "503", "timeout" (the r
 was sent, no answer: a read timeout), "connect_error" (nothing was sent), "malformed"
 (HTTP 200 with a body that is not JSON), "latency" (sleep `seconds`, then answer normally),
 "401", and vendor-specific ones a sandbox documents (e.g. "refusal" for OpenAI).
+
+A fault *rate* (`inject_rate`) serves a random fault of the given kinds to that share of a
+provider's requests once its queue is empty: the fault benchmark's 10 % and 30 % runs. It is
+seeded, so a run repeats.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import defaultdict, deque
 from collections.abc import Iterator
@@ -42,6 +47,35 @@ _in_flight: dict[str, int] = defaultdict(int)
 _most_in_flight: dict[str, int] = defaultdict(int)
 _started_while: dict[tuple[str, str], int] = defaultdict(int)
 
+RATE_KINDS = ("429", "500", "503", "timeout", "connect_error", "malformed")
+
+
+@dataclass
+class _Rate:
+    share: float
+    kinds: tuple[str, ...]
+    rng: random.Random
+    served: int = 0
+
+
+_rates: dict[str, _Rate] = {}
+
+
+def inject_rate(
+    provider: str, share: float, *, kinds: tuple[str, ...] = RATE_KINDS, seed: int = 0
+) -> None:
+    """Serve a random fault of `kinds` to `share` (0 to 1) of the provider's requests."""
+    if not 0 <= share <= 1 or not kinds:
+        raise ValueError("share must be between 0 and 1, with at least one kind")
+    with _lock:
+        _rates[provider] = _Rate(share, tuple(kinds), random.Random(f"{provider}:{seed}"))
+
+
+def served_by_rate(provider: str) -> int:
+    with _lock:
+        rate = _rates.get(provider)
+        return rate.served if rate else 0
+
 
 def queue(provider: str, kind: str, *, count: int = 1, **options: Any) -> None:
     with _lock:
@@ -53,6 +87,10 @@ def take(provider: str) -> Fault | None:
     with _lock:
         if _queues[provider]:
             return _queues[provider].popleft()
+        rate = _rates.get(provider)
+        if rate is not None and rate.rng.random() < rate.share:
+            rate.served += 1
+            return Fault(rate.rng.choice(rate.kinds), {"retry_after": 0})
     return None
 
 
@@ -102,6 +140,7 @@ def clear() -> None:
         _seen.clear()
         _most_in_flight.clear()
         _started_while.clear()
+        _rates.clear()
 
 
 def answer_delay_s(provider: str, fault: Fault | None) -> float:

@@ -19,8 +19,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Give back reservations still held on past days.",
         )
+        parser.add_argument(
+            "--fail-on-unsettled",
+            action="store_true",
+            help="Exit with status 3 while unknown outcomes are not settled (for cron).",
+        )
 
-    def handle(self, *args, days: int, release_stale: bool, **options) -> None:
+    def handle(
+        self, *args, days: int, release_stale: bool, fail_on_unsettled: bool, **options
+    ) -> None:
         if days < 1:
             raise CommandError("--days must be at least 1")
         if release_stale:
@@ -32,19 +39,31 @@ class Command(BaseCommand):
         for check in checks:
             self.stdout.write(self._line(check))
         unknown = sum(check.unknown_rows for check in checks)
-        if unknown:
-            self.stdout.write(
-                f"{unknown} call(s) with an unknown outcome are counted at their maximum "
-                "until checked against the vendor's usage report."
-            )
         if problems:
             raise CommandError(f"{len(problems)} counter(s) do not reconcile")
+        if unknown:
+            held = format_dollars(sum(check.unknown_micros for check in checks))
+            self.stdout.write(
+                f"{unknown} call(s) with an unknown outcome are counted at their maximum "
+                f"({held}) until checked against the vendor's usage report."
+            )
+            verdict = (
+                f"UNSETTLED: {len(checks)} counter(s) reconcile, but {unknown} unknown "
+                f"outcome(s) ({held}) are not settled: run settle_unknown_outcomes with the "
+                "vendor's usage export, or settle them in Django admin (Ledger entries)."
+            )
+            if fail_on_unsettled:
+                raise CommandError(verdict, returncode=3)
+            self.stdout.write(self.style.WARNING(verdict))
+            return
         self.stdout.write(self.style.SUCCESS(f"OK: {len(checks)} counter(s) reconcile."))
 
     def _line(self, check) -> str:
         status = "ok" if check.ok else "MISMATCH"
         if check.stale_reservation:
             status = "STALE RESERVATION"
+        elif check.ok and check.unknown_rows:
+            status = f"ok, {check.unknown_rows} UNSETTLED UNKNOWN"
         return (
             f"{check.day} {check.provider:<7} counter {format_dollars(check.counter_micros):>10} "
             f"ledger {format_dollars(check.ledger_micros):>10} "

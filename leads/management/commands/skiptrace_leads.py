@@ -48,6 +48,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{job.get_status_display()}: {job.matched} matched, {job.no_match} no match, "
             f"{job.reused} free, {job.requests} request(s), cost {format_dollars(job.cost_micros)}."
+            + (f" {job.errors} error(s)." if job.errors else "")
         )
         if job.message:
             self.stdout.write(job.message)

@@ -106,10 +106,13 @@ def test_it_traces_250_leads_in_three_requests():
     assert progress == [0, 100, 200, 250]  # 100 + 100 + 50
     assert job.status == BulkTraceJob.Status.DONE
     assert job.requests == 3
-    assert job.matched + job.no_match + job.reused == job.processed == job.total == 250
+    assert job.matched + job.no_match + job.errors + job.reused == job.processed == 250
+    assert job.total == 250
     assert 0 < job.matched < 250 and job.reused == 0
     assert job.cost_micros == job.matched * PRICE
-    assert job.message == f"Traced {job.matched} match(es), {job.no_match} no-match, 0 free."
+    assert job.message.startswith(
+        f"Traced {job.matched} match(es), {job.no_match} no-match, 0 free."
+    )
     rows = batch_ledger()
     assert rows.count() == 3
     assert all(row.outcome == Outcome.SUCCESS for row in rows)
@@ -123,6 +126,9 @@ def test_it_traces_250_leads_in_three_requests():
     assert not leads.filter(skip_trace_status="error", skip_traced_at__isnull=False).exists()
     assert not leads.filter(skip_trace_claimed_at__isnull=False).exists()
     assert leads.filter(skip_trace_status=SkipTraceStatus.MATCHED).count() == job.matched
+    # A vendor error is an error, never a no-match.
+    assert leads.filter(skip_trace_status=SkipTraceStatus.ERROR).count() == job.errors
+    assert leads.filter(skip_trace_status=SkipTraceStatus.NO_MATCH).count() == job.no_match
     total = leads.aggregate(total=Sum("skip_trace_cost_micros"))["total"]
     assert total == job.cost_micros
     # After the trace, every lead has compliance and a score worked out.
@@ -142,7 +148,7 @@ def test_it_answers_recently_traced_leads_for_free_first():
 
     assert faults.request_count("batch") == 1
     assert job.reused == 1
-    assert job.matched + job.no_match + job.reused == 5
+    assert job.matched + job.no_match + job.errors + job.reused == 5
     assert batch_ledger().filter(outcome=Outcome.REUSED, lead=fresh).count() == 1
     fresh.refresh_from_db()
     assert fresh.skip_trace_cost_micros == PRICE  # paid once, by the first trace
@@ -163,7 +169,7 @@ def test_it_does_not_pay_again_for_a_lead_traced_while_the_job_runs():
     job.refresh_from_db()
     assert faults.request_count("batch") == 2  # the agent's trace and one batch of four
     assert job.reused == 1
-    assert job.matched + job.no_match + job.reused == job.processed == 5
+    assert job.matched + job.no_match + job.errors + job.reused == job.processed == 5
     agents_pick.refresh_from_db()
     assert agents_pick.skip_trace_cost_micros == PRICE
     assert day().settled_micros == ledger_sum() == PRICE + job.cost_micros

@@ -39,6 +39,11 @@ LOOKUP_PRICE = 8_000  # 0.8 cents
 # -- BatchData's v1 wire format ------------------------------------------------------------
 
 
+def after_a_burst() -> time_machine.travel:
+    """Later than a burst of forced clicks can be: a forced trace now asks BatchData again."""
+    return time_machine.travel(timezone.now() + dt.timedelta(seconds=31))
+
+
 def wire_phone(
     number: str,
     *,
@@ -288,7 +293,8 @@ def test_it_adds_each_paid_trace_to_the_leads_cost(wire):
     lead = make_lead()
 
     lead_skip_trace(lead=lead)
-    lead_skip_trace(lead=lead, force=True)
+    with after_a_burst():  # a forced trace moments after another joins it
+        lead_skip_trace(lead=lead, force=True)
     lead_skip_trace(lead=lead)  # reused: free
 
     lead.refresh_from_db()
@@ -379,7 +385,8 @@ def test_it_traces_again_when_forced(wire):
     lead = make_lead()
     lead_skip_trace(lead=lead)
 
-    again = lead_skip_trace(lead=lead, force=True)
+    with after_a_burst():  # a forced trace moments after another joins it
+        again = lead_skip_trace(lead=lead, force=True)
 
     assert (again.reused, again.cost_micros) == (False, PRICE)
     assert len(wire.calls) == 2
@@ -560,7 +567,8 @@ def test_it_keeps_a_number_on_the_do_not_call_list_across_a_forced_trace(wire):
     lead_skip_trace(lead=lead)
     phone_mark_do_not_call(number="+16025550142", user_id=None)
 
-    lead_skip_trace(lead=lead, force=True)
+    with after_a_burst():  # a forced trace moments after another joins it
+        lead_skip_trace(lead=lead, force=True)
 
     assert len(wire.calls) == 2
     assert lead.phones.get(number="+16025550142").do_not_call is True
@@ -574,7 +582,8 @@ def test_it_keeps_an_owner_on_the_do_not_call_list_across_a_forced_trace(wire):
     lead_skip_trace(lead=lead)
     owner_mark_do_not_call(lead=lead, user_id=None)
 
-    lead_skip_trace(lead=lead, force=True)
+    with after_a_burst():  # a forced trace moments after another joins it
+        lead_skip_trace(lead=lead, force=True)
 
     lead.refresh_from_db()
     assert lead.do_not_call and lead.dnc_flag
@@ -721,7 +730,8 @@ def test_it_keeps_what_it_knew_when_the_vendor_fails_on_the_item(wire):
     failed = {"propertyAddress": JANE["propertyAddress"], "meta": {"matched": False, "error": True}}
     wire.replace(responses.POST, BATCH_URL, json=answer(failed))
 
-    outcome = lead_skip_trace(lead=lead, force=True)
+    with after_a_burst():  # a forced trace moments after another joins it
+        outcome = lead_skip_trace(lead=lead, force=True)
 
     lead.refresh_from_db()
     assert outcome.cost_micros == 0
@@ -729,3 +739,38 @@ def test_it_keeps_what_it_knew_when_the_vendor_fails_on_the_item(wire):
     assert lead.skip_traced_at == first_traced_at  # not a fresh trace to reuse for 90 days
     assert set(lead.phones.values_list("number", flat=True)) == {"+16025550142", "+16025550187"}
     assert lead.best_phone == "+16025550142"
+
+
+def test_it_waits_for_another_trace_of_the_lead_well_inside_the_server_timeout(settings):
+    from leads.skiptrace.services import wait_limit_seconds
+
+    assert wait_limit_seconds() <= settings.WEB_TIMEOUT_SECONDS / 2
+    settings.WEB_TIMEOUT_SECONDS = 10
+    assert wait_limit_seconds() == 5
+
+
+def test_it_gives_up_waiting_for_a_claim_before_the_server_would_kill_the_request(settings):
+    import time as clock
+
+    from leads.skiptrace.services import LeadBusy, claim_lead
+
+    settings.SANDBOX_PROVIDERS = True
+    settings.WEB_TIMEOUT_SECONDS = 1
+    lead = make_lead()
+    assert claim_lead(lead.pk)  # another request is tracing it and never finishes
+    began = clock.monotonic()
+    with pytest.raises(LeadBusy):
+        lead_skip_trace(lead=lead)
+    assert clock.monotonic() - began < settings.WEB_TIMEOUT_SECONDS
+
+
+def test_it_answers_a_forced_trace_moments_after_another_for_free(wire):
+    wire.post(BATCH_URL, json=answer(JANE))
+    lead = make_lead()
+    lead_skip_trace(lead=lead, force=True)
+
+    again = lead_skip_trace(lead=lead, force=True)  # the second click of a burst
+
+    assert (again.reused, again.cost_micros) == (True, 0)
+    assert len(wire.calls) == 1
+    assert day().settled_micros == ledger_sum() == PRICE

@@ -12,7 +12,15 @@ from django.test import Client
 from accounts.models import ApiToken
 from billing.models import LedgerEntry, Outcome, SpendDay
 from leads.models import BulkTraceJob
-from leads.skiptrace.tests.test_skiptrace import BATCH_URL, JANE, PRICE, answer, go_live, set_cap
+from leads.skiptrace.tests.test_skiptrace import (
+    BATCH_URL,
+    JANE,
+    PRICE,
+    after_a_burst,
+    answer,
+    go_live,
+    set_cap,
+)
 from leads.tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +104,8 @@ def test_it_traces_again_when_forced(agent_client, wire):
     lead = make_lead()
     post(agent_client, lead.pk)
 
-    body = post(agent_client, lead.pk, '{"force": true}').json()
+    with after_a_burst():  # a forced trace moments after another joins it
+        body = post(agent_client, lead.pk, '{"force": true}').json()
 
     assert (body["costCents"], body["reused"]) == (7, False)
     assert body["lead"]["skipTraceCostCents"] == 14

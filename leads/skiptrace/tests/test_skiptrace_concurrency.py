@@ -191,3 +191,26 @@ def test_it_checks_line_types_once_and_shows_everyone_the_result(settings):
     assert lead.best_phone
     assert {o.lead.best_phone for o in outcomes} == {lead.best_phone}
     connections.close_all()
+
+
+FORCED_THREADS = 32
+
+
+def test_it_pays_once_when_a_burst_of_forced_traces_hits_one_lead(wire):
+    wire.add_callback(responses.POST, BATCH_URL, callback=slow_answer(JANE))
+    lead_id = make_lead().pk
+
+    def forced_click(index: int) -> TraceOutcome:
+        # Requests of a burst reach the service spread out (parsing, auth, a busy server):
+        # some only after the first trace has finished and let go of the lead.
+        time.sleep(index * VENDOR_LATENCY_S / 4)
+        return lead_skip_trace(lead=Lead.objects.get(pk=lead_id), force=True)
+
+    outcomes = run_threads(FORCED_THREADS, forced_click)
+
+    assert all(isinstance(o, TraceOutcome) for o in outcomes), outcomes
+    assert len(wire.calls) == 1
+    assert sum(o.cost_micros for o in outcomes) == PRICE
+    row = SpendDay.objects.get(provider="batch")
+    assert row.settled_micros == ledger_sum() == PRICE
+    assert Lead.objects.get(pk=lead_id).skip_trace_cost_micros == PRICE

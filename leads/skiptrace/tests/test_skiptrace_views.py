@@ -7,7 +7,15 @@ import responses
 from django.utils import timezone
 
 from leads.models import BulkTraceJob, DoNotCall, SkipTraceStatus
-from leads.skiptrace.tests.test_skiptrace import BATCH_URL, JANE, PRICE, answer, go_live, set_cap
+from leads.skiptrace.tests.test_skiptrace import (
+    BATCH_URL,
+    JANE,
+    PRICE,
+    after_a_burst,
+    answer,
+    go_live,
+    set_cap,
+)
 from leads.tests.factories import make_lead, make_phone
 from providers.sandbox import faults
 
@@ -131,7 +139,8 @@ def test_it_shows_a_stored_result_for_free(agent_client, wire):
 def test_it_traces_again_when_asked_to(agent_client, wire):
     lead = traced_lead()
 
-    html = agent_client.post(f"/leads/{lead.pk}/skiptrace/run/", {"force": "1"}, **HTMX).text
+    with after_a_burst():  # a forced trace moments after another joins it
+        html = agent_client.post(f"/leads/{lead.pk}/skiptrace/run/", {"force": "1"}, **HTMX).text
 
     assert "Cost $0.07" in html
     assert len(wire.calls) == 1

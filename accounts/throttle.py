@@ -1,0 +1,88 @@
+"""Throttling guesses: bad passwords and bad bearer tokens lock out, with backoff.
+
+django-axes counts failures per user name and per address, each on its own (settings:
+AXES_LOCKOUT_PARAMETERS); at AXES_FAILURE_LIMIT the name or the address is locked out for a
+cool-off that starts at BASE_COOL_OFF and doubles with every further failure, up to
+MAX_COOL_OFF. A bad bearer token is a failure of its address (a token names no user).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address, get_client_username
+from axes.models import AccessAttempt, AccessBase
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.db.models import Max, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+BASE_COOL_OFF = dt.timedelta(minutes=1)
+MAX_COOL_OFF = dt.timedelta(hours=24)
+TOKEN_CREDENTIALS: dict[str, str | None] = {"username": None}
+
+
+def cool_off(request: HttpRequest | None) -> dt.timedelta:
+    """1 minute at the limit, then twice as long for each failure past it: the failures are
+    the most recorded for this request's address or user name. Each attempt row expires on
+    its own (AXES_USE_ATTEMPT_EXPIRATION), so one client's short cool-off never clears
+    another's long one."""
+    past_limit = max(recorded_failures(request) - settings.AXES_FAILURE_LIMIT, 0)
+    if past_limit >= 20:  # 2**20 minutes is past the ceiling anyway
+        return MAX_COOL_OFF
+    return min(BASE_COOL_OFF * 2**past_limit, MAX_COOL_OFF)
+
+
+def recorded_failures(request: HttpRequest | None) -> int:
+    if request is None:
+        return 0
+    address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+    who = Q(ip_address=address)
+    username = get_client_username(request, None)
+    if username:
+        who |= Q(username=username)
+    most = AccessAttempt.objects.filter(who).aggregate(most=Max("failures_since_start"))["most"]
+    return most or 0
+
+
+def attempted_username(request: HttpRequest | None, credentials: dict | None) -> str | None:
+    """The user name a failure counts against: "Agent", " agent" and "AGENT" are one name,
+    so changing its case or spacing does not buy more guesses."""
+    if credentials:
+        raw = credentials.get("username")
+    else:
+        raw = getattr(request, "POST", {}).get("username") if request is not None else None
+    text = str(raw).strip().casefold() if raw else ""
+    return text or None
+
+
+def lockout_parameters(request_or_attempt: HttpRequest | AccessBase, credentials: dict | None):
+    """Per user name and per address, each on its own; a bearer token names no user, so its
+    failures count against its address alone (never against every token caller)."""
+    if isinstance(request_or_attempt, AccessBase):
+        username = request_or_attempt.username
+    else:
+        username = get_client_username(request_or_attempt, credentials)
+    return ["username", "ip_address"] if username else ["ip_address"]
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    message = "Too many failed attempts: locked out for a while. Try again later."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "locked_out", "message": message}, status=429)
+    context = {"message": message, "username": get_client_username(request, credentials) or ""}
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+def token_address_locked(request: HttpRequest) -> bool:
+    """Is this address locked out (by bad tokens or bad passwords)?"""
+    return AxesProxyHandler.is_locked(request, TOKEN_CREDENTIALS)
+
+
+def token_failed(request: HttpRequest) -> None:
+    """Count a bad bearer token as a failed login of its address."""
+    user_login_failed.send(sender=__name__, credentials=TOKEN_CREDENTIALS, request=request)
