@@ -191,6 +191,7 @@ def lists_and_tasks(lead, agent) -> dict[str, int]:
     )
     task = task_create(lead_id=lead.pk, title="Call", due=dt.date.today(), assignee_id=agent.pk,
                        user_id=agent.pk)  # fmt: skip
+    assert outcome.record is not None
     return {
         "list_id": outcome.record.lead_list_id,
         "import_id": outcome.record.pk,
