@@ -83,6 +83,10 @@ class RetryPolicy:
     jitter: bool = False
     max_retry_after_s: float = 30.0
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    # All attempts of one request, and the waits between them, fit in half the web server's
+    # request timeout (WEB_TIMEOUT_SECONDS, 30 s): a retry that would end later is not made and
+    # the last answer comes back, so a page never dies mid-call under gunicorn's timeout.
+    max_total_s: float = 15.0
 
     def run[R: _Answer](
         self,
@@ -106,7 +110,7 @@ class RetryPolicy:
             return isinstance(exc, _RetryableStatus)
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.max_retries + 1),
+            stop=stop_after_attempt(self.max_retries + 1) | self._out_of_time,
             wait=self._wait,
             retry=retry_if_exception(worth_retrying),
             before_sleep=_discard_response,
@@ -117,6 +121,12 @@ class RetryPolicy:
             return retrying(self._attempt, send, attempts)
         except _RetryableStatus as exc:
             return cast(R, exc.response)  # what `send` returned
+
+    def _out_of_time(self, retry_state: RetryCallState) -> bool:
+        """The next attempt would start past the request's time budget. Waits count whether
+        they were slept or (in tests) only recorded."""
+        spent = max(retry_state.seconds_since_start or 0.0, retry_state.idle_for)
+        return spent + retry_state.upcoming_sleep > self.max_total_s
 
     def _attempt[R: _Answer](self, send: Callable[[], R], attempts: Attempts) -> R:
         attempts.count += 1

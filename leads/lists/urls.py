@@ -27,9 +27,7 @@ urlpatterns += [
     path("lists/<id:list_id>/", views.list_detail, name="list-detail"),
     path("lists/add/", views.list_add, name="list-add"),
     path("lists/<id:list_id>/remove/", views.list_remove, name="list-remove"),
-    path(
-        "lists/<id:list_id>/refresh/preview/", views.refresh_preview, name="list-refresh-preview"
-    ),
+    path("lists/<id:list_id>/refresh/preview/", views.refresh_preview, name="list-refresh-preview"),
     path("lists/<id:list_id>/refresh/", views.refresh_run, name="list-refresh"),
     path("lists/overlap/", views.overlap, name="list-overlap"),
     path("lists/saved-searches/", views.search_save, name="search-save"),

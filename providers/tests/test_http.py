@@ -236,3 +236,23 @@ def test_it_sends_through_a_sandbox_adapter(sleeps):
     result = get(seam)
     assert result.payload == {"echo": True}
     assert result.call.sandbox is True
+
+
+def test_it_never_retries_past_the_requests_time_budget(vendor, sleeps):
+    """Three Retry-After waits of 7 s would end past 15 s: the third is not made, and the
+    last answer comes back (the request stays well inside the web server's timeout)."""
+    for _ in range(4):
+        vendor.get(URL, status=503, headers={"Retry-After": "7"})
+    result = get(make_seam(sleeps))
+    assert result.status == 503
+    assert sleeps == [7.0, 7.0]
+    assert sum(sleeps) <= RetryPolicy().max_total_s
+    assert len(vendor.calls) == 3
+
+
+def test_it_keeps_every_vendors_retries_inside_half_the_server_timeout(settings):
+    from providers import attom, batchdata, openai_scoring, twilio_lookup
+
+    policies = [batchdata.RETRY, twilio_lookup.RETRY, openai_scoring.RETRY, RetryPolicy()]
+    assert attom  # ATTOM's client builds RetryPolicy() with the same default budget
+    assert all(p.max_total_s <= settings.WEB_TIMEOUT_SECONDS / 2 for p in policies)
