@@ -28,7 +28,8 @@ from typing import Any, Protocol, cast
 
 import requests
 from requests.adapters import BaseAdapter
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_any
+from tenacity.stop import stop_base
 
 from providers.calls import (
     OUTCOME_EMPTY,
@@ -74,6 +75,18 @@ class _RetryableStatus(Exception):
         self.retry_after = retry_after
 
 
+class _OutOfTime(stop_base):
+    """Stop when the next attempt would start past the request's time budget. Waits count
+    whether they were slept or (in tests) only recorded."""
+
+    def __init__(self, budget_s: float) -> None:
+        self.budget_s = budget_s
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        spent = max(retry_state.seconds_since_start or 0.0, retry_state.idle_for)
+        return spent + retry_state.upcoming_sleep > self.budget_s
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """When to try a request again, and how long to wait: the one policy of every vendor."""
@@ -110,7 +123,7 @@ class RetryPolicy:
             return isinstance(exc, _RetryableStatus)
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.max_retries + 1) | self._out_of_time,
+            stop=stop_any(stop_after_attempt(self.max_retries + 1), _OutOfTime(self.max_total_s)),
             wait=self._wait,
             retry=retry_if_exception(worth_retrying),
             before_sleep=_discard_response,
@@ -121,12 +134,6 @@ class RetryPolicy:
             return retrying(self._attempt, send, attempts)
         except _RetryableStatus as exc:
             return cast(R, exc.response)  # what `send` returned
-
-    def _out_of_time(self, retry_state: RetryCallState) -> bool:
-        """The next attempt would start past the request's time budget. Waits count whether
-        they were slept or (in tests) only recorded."""
-        spent = max(retry_state.seconds_since_start or 0.0, retry_state.idle_for)
-        return spent + retry_state.upcoming_sleep > self.max_total_s
 
     def _attempt[R: _Answer](self, send: Callable[[], R], attempts: Attempts) -> R:
         attempts.count += 1
