@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -62,8 +63,8 @@ def job_url() -> str:
 # (path or a function giving it, queries per request)
 PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "search page": ("/", 10),
-    "search page, cached search": ("/?zip=85034&pageSize=10", 21),
-    "api search, cached": ("/api/search?zip=85034&pageSize=10", 12),
+    "search page, cached search": ("/?zip=85034&pageSize=10", 20),
+    "api search, cached": ("/api/search?zip=85034&pageSize=10", 11),
     "leads page": ("/leads/", 14),
     "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 14),
     "lead page": (first_lead_url("/leads/{id}/"), 12),
@@ -87,7 +88,9 @@ def count_queries(client, path: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
         b"".join(response.streaming_content) if response.streaming else response.content
-    return len(queries.captured_queries)
+    # The default cache is a database table (Redis in production): its reads are the cache's
+    # work, not the page's, and are not counted.
+    return sum(1 for q in queries.captured_queries if settings.CACHE_TABLE not in q["sql"])
 
 
 @pytest.mark.parametrize("name", list(PAGES))

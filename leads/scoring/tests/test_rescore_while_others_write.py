@@ -43,7 +43,7 @@ def test_rescoring_survives_another_process_committing_writes(tmp_path):
     def another_process_writes() -> None:
         other = sqlite3.connect(database, timeout=20)
         while not stop.wait(0.005):
-            other.execute("UPDATE leads_lead SET notes = notes || '' WHERE id = 1")
+            other.execute("UPDATE leads_lead SET city = city || '' WHERE id = 1")
             other.commit()
         other.close()
 
