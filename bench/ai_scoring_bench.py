@@ -33,7 +33,7 @@ def setup_django(db_path: Path) -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="leadflow.settings",
         DATABASE_URL=f"sqlite:///{db_path}",
-        SECRET_KEY="bench-only",
+        SECRET_KEY="bench-only-" + "k3Y9" * 12,  # long enough for DEBUG off
         DEBUG="false",
         LEADFLOW_ENV_FILE="/dev/null",
         SANDBOX_PROVIDERS="true",
@@ -47,6 +47,7 @@ def setup_django(db_path: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable")  # the default cache is a table
     settings.SANDBOX_LATENCY_MS = {"openai": OPENAI_MS}
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from itertools import batched
 from typing import Any
 
+from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from leads.activity.models import Activity, ActivityKind
+from leads.bulk_insert import insert_new
 
-INSERT_BATCH = 1000
 TIMELINE_LIMIT = 200
 
 
@@ -53,23 +53,36 @@ def leads_activity_record(
     at: dt.datetime | None = None,
 ) -> int:
     """The same event on many leads; `costs` gives a lead's own cost in micro-dollars."""
-    when, facts, count = at or timezone.now(), dict(data or {}), 0
-    for chunk in batched(lead_ids, INSERT_BATCH):
-        rows = [
-            Activity(
-                lead_id=lead_id,
-                kind=kind,
-                user_id=user_id,
-                text=text,
-                cost_micros=(costs or {}).get(lead_id, 0),
-                data=facts,
-                at=when,
-            )
-            for lead_id in chunk
+    when, facts = at or timezone.now(), dict(data or {})
+    return activities_insert(
+        (lead_id, kind, user_id, text, (costs or {}).get(lead_id, 0), facts, when)
+        for lead_id in lead_ids
+    )
+
+
+ACTIVITY_FIELDS = ("lead", "kind", "user", "text", "cost_micros", "data", "at")
+
+
+def activities_insert(rows: Iterable[tuple[Any, ...]]) -> int:
+    """Many events at once, each `(lead_id, kind, user_id, text, cost_micros, data, at)`:
+    one executemany statement per batch (a bulk import writes one or two per lead, and
+    `bulk_create` compiles each value on its own)."""
+    fields = [_field(name) for name in ACTIVITY_FIELDS]
+    prepared = [
+        [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, row, strict=True)
         ]
-        Activity.objects.bulk_create(rows)
-        count += len(rows)
-    return count
+        for row in rows
+    ]
+    insert_new(Activity, ACTIVITY_FIELDS, prepared)
+    return len(prepared)
+
+
+def _field(name: str) -> models.Field:
+    field = Activity._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
 
 
 def lead_timeline(lead_id: int, *, limit: int = TIMELINE_LIMIT) -> list[Activity]:

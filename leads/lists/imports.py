@@ -17,9 +17,9 @@ from typing import BinaryIO
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from leads.activity.services import leads_activity_record
+from leads.activity.services import activities_insert, leads_activity_record
+from leads.bulk_insert import insert_new
 from leads.lists import csv_files
-from leads.lists.bulk import insert_new
 from leads.lists.import_rows import ImportRow, Rejection, import_row
 from leads.lists.models import ListImport, ListKind
 from leads.lists.services import add_found_leads, list_create
@@ -237,10 +237,8 @@ def _add_notes(rows: list[tuple[ImportRow, int]]) -> None:
         ).values_list("lead_id", "text")
     )
     new = {(pk, NOTE_PREFIX + row.notes) for row, pk in wanted} - there
-    Activity.objects.bulk_create(
-        Activity(lead_id=pk, kind=ActivityKind.NOTE, text=text, at=timezone.now())
-        for pk, text in sorted(new)
-    )
+    now = timezone.now()
+    activities_insert((pk, ActivityKind.NOTE, None, text, 0, {}, now) for pk, text in sorted(new))
 
 
 def _finish(

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from leads.lists.bulk import insert_new
+from leads.bulk_insert import insert_new
 from leads.lists.models import LeadList, ListKind, ListMembership
 from leads.models import Lead, lists_prefetch
 from leads.scoring.services import RULES, lead_score_rules
