@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
 from accounts.permissions import PERMISSIONS, permissions_json, permissions_update
 from accounts.users import managed_user, unknown_keys
+from leadflow.forms import invalid_fields
 
 
 @csrf_exempt_for_tokens
@@ -34,5 +35,5 @@ def user_permissions(request: HttpRequest, username: str) -> JsonResponse:
         if key in names and not isinstance(value, bool)
     }
     if fields:
-        return JsonResponse({"error": "invalid_request", "fields": fields}, status=400)
+        return invalid_fields(fields)
     return JsonResponse(permissions_update(user_id=user.pk, changes=body))

@@ -15,6 +15,7 @@ from billing.forms import PeriodForm
 from billing.limits import limits_json, limits_update
 from billing.money import micros_to_cents
 from billing.selectors import spend_today
+from leadflow.forms import invalid_fields
 from providers.modes import OFF, PROVIDERS, provider_mode
 from providers.registry import ATTOM, BATCH, OPENAI, TWILIO
 
@@ -53,7 +54,7 @@ def spend(request: HttpRequest) -> JsonResponse:
     form = PeriodForm(request.GET)
     if not form.is_valid():
         fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
-        return JsonResponse({"error": "invalid_request", "fields": fields}, status=400)
+        return invalid_fields(fields)
     days = form.days_or_default()
     cost_per_lead = analytics.cost_per_contactable_lead(days)
     return JsonResponse(
@@ -114,7 +115,7 @@ def user_limits(request: HttpRequest, username: str) -> JsonResponse:
         if key in PROVIDERS and (problem := _limit_problem(value))
     }
     if fields:
-        return JsonResponse({"error": "invalid_request", "fields": fields}, status=400)
+        return invalid_fields(fields)
     return JsonResponse(limits_update(user_id=user.pk, cents=body))
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import JsonResponse
 
 
 def form_errors(form: forms.BaseForm) -> dict[str, list[str]]:
     """Field errors for JSON answers (keyed by the API's field names); form-wide errors
     under "__all__". Pages render the same errors with `_fragments/form_errors.html`."""
     return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+
+
+def invalid_fields(fields: dict[str, list[str]]) -> JsonResponse:
+    """The API's one 400 for bad input: `{"error": "invalid_request", "fields": {...}}`."""
+    return JsonResponse({"error": "invalid_request", "fields": fields}, status=400)
 
 
 def form_error_text(form: forms.BaseForm) -> str:

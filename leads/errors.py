@@ -16,7 +16,7 @@ from django.http import JsonResponse
 from accounts.permissions import PermissionRefused
 from billing.errors import cap_message, cap_refusal_body, retry_after_seconds
 from billing.guard import CapExceeded
-from leadflow.forms import form_errors
+from leadflow.forms import form_errors, invalid_fields
 from leads.lists.services import ListRejected
 from leads.pipeline.services import MoveRejected
 from leads.skiptrace.services import LeadBusy
@@ -121,12 +121,7 @@ def error_json(exc: Exception) -> JsonResponse:
 
 
 def invalid_request(form: forms.BaseForm) -> JsonResponse:
-    return JsonResponse({"error": "invalid_request", "fields": form_errors(form)}, status=400)
-
-
-def invalid_fields(fields: dict[str, list[str]]) -> JsonResponse:
-    """A 400 for a JSON body that no form checked, in the same shape as `invalid_request`."""
-    return JsonResponse({"error": "invalid_request", "fields": fields}, status=400)
+    return invalid_fields(form_errors(form))
 
 
 def not_found(message: str) -> JsonResponse:

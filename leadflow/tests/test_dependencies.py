@@ -45,7 +45,7 @@ def app_of(module: str) -> str | None:
     ("app", "allowed"),
     [
         ("providers", {"providers"}),
-        ("accounts", {"accounts"}),
+        ("accounts", {"accounts", "leadflow.forms"}),
         ("billing", {"billing", "providers", "accounts", "leads.models", "leadflow"}),
     ],
 )
