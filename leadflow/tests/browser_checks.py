@@ -59,11 +59,14 @@ def axe_violations(page: Page) -> list[dict]:
 
 
 def describe_violations(violations: list[dict]) -> list[str]:
-    """One line per violation and element: rule id, impact, target selector, help text."""
+    """One line per violation and element: rule id, impact, target selector, help text, and
+    what axe found there (e.g. the contrast ratio and colours)."""
     lines = []
     for v in violations:
         for node in v["nodes"]:
-            lines.append(f"{v['id']} ({v['impact']}) at {node['target']}: {v['help']}")
+            found = [line.strip() for line in node["summary"].splitlines()[1:2]]
+            detail = f" [{found[0]}]" if found else ""
+            lines.append(f"{v['id']} ({v['impact']}) at {node['target']}: {v['help']}{detail}")
     return lines
 
 

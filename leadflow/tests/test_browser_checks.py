@@ -54,4 +54,4 @@ def test_screenshots_are_taken_only_when_asked(phone_page, monkeypatch, settings
     monkeypatch.setenv(checks.SCREENSHOTS_ENV, "1")
     path = checks.screenshot(phone_page, "fine", checks.PHONE)
     assert path == tmp_path / "docs" / "screenshots" / "fine-phone.png"
-    assert path.read_bytes().startswith(b"\x89PNG")
+    assert path is not None and path.read_bytes().startswith(b"\x89PNG")

@@ -23,8 +23,6 @@ from leadflow.tests.test_authorization_matrix import routes
 from leadflow.tests.test_browser_flows import sandbox_finds_phones
 from leads.lists.models import ListKind
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
-
 AGENT, ADMIN, ANONYMOUS = "agent", "admin", "anonymous"
 PASSWORDS = {AGENT: "agent-pass-123", ADMIN: "password"}  # conftest's agent, pytest-django's admin
 
@@ -123,6 +121,11 @@ PAGES: dict[str, Visit] = {
     ),
     "admin/login/": Visit("admin-login", "/admin/login/", who=ANONYMOUS, shows="#login-form"),
 }
+# The pages `make screenshots` photographs (the README shows some): the main ones, not all,
+# to keep the repository small.
+SCREENSHOTS = {"login", "search", "leads", "lead", "lead-skiptrace", "board", "list", "tasks",
+               "export", "spend"}  # fmt: skip
+
 # What else a user sees: other states of the pages above, and the 404 page.
 EXTRA = [
     Visit("login-failed", "/accounts/login/", who=ANONYMOUS, then=wrong_password),
@@ -266,12 +269,14 @@ def check_visit(page: Page, visit: Visit, ids: dict[str, int], viewport: checks.
     if viewport is checks.PHONE and (wide := checks.width_problem(page)):
         problems.append(wide)
     problems += [f"CSP: {text}" for text in refusals]
-    checks.screenshot(page, visit.name, viewport)
+    if visit.name in SCREENSHOTS:
+        checks.screenshot(page, visit.name, viewport)
     page.remove_listener("console", on_console)
     return [f"{visit.name} ({visit.url}) at {viewport.width}px: {p}" for p in problems]
 
 
 @pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("viewport", [checks.DESKTOP, checks.PHONE], ids=lambda v: v.name)
 def test_every_page_is_accessible_and_fits(_browser, live_server, world, viewport):
     pages = {who: signed_in(_browser, live_server.url, who, viewport)
@@ -289,6 +294,10 @@ def test_every_page_is_accessible_and_fits(_browser, live_server, world, viewpor
 def test_every_url_is_a_page_here_or_says_why_not():
     for route in routes():
         page_rule(route)
+
+
+def test_every_screenshot_is_of_a_page_visited():
+    assert SCREENSHOTS - {visit.name for visit in [*PAGES.values(), *EXTRA]} == set()
 
 
 def test_every_entry_is_a_url_that_exists():
