@@ -2,7 +2,7 @@
 e-mails (one query) and lists (one more), all as plain tuples.
 
 The per-chunk queries are compiled once per export and run again with each chunk's ids as a
-single parameter (`ChunkIds`): compiling the scrub rule's CASE, or preparing 2,000 ids for
+single parameter (`AmongChunk`): compiling the scrub rule's CASE, or preparing 2,000 ids for
 `__in`, cost more per chunk than running the query. The lead rows come from the
 values_list() query's own SQL (a server-side cursor on PostgreSQL), with Django's converters
 applied only to the cells that hold a value and need one; booleans skip theirs, since a
@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.db import NotSupportedError, connections
-from django.db.models import BigIntegerField, BooleanField, Expression, QuerySet, Value
+from django.db.models import BooleanField, F, Lookup, QuerySet, Value
 from django.db.models.sql.constants import MULTI
 
 from leads.export.scrub import judged_phones
@@ -29,23 +29,28 @@ LIST_SEPARATOR = "; "
 _CHUNK = object()  # where a compiled query takes the chunk's ids
 
 
-class ChunkIds(Expression):
-    """The ids of the chunk being read, as one parameter: `lead_id__in=ChunkIds()`."""
+class AmongChunk(Lookup):
+    """`column` is one of the ids of the chunk being read, sent as one parameter (a JSON
+    array on SQLite, an array on PostgreSQL): `.filter(AmongChunk("lead_id"))`. Either way
+    the ids are a small table the planner joins by the column's index."""
 
-    output_field = BigIntegerField()
+    lookup_name = "among_chunk"
+    prepare_rhs = False
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def __init__(self, column: str) -> None:
+        super().__init__(F(column), _CHUNK)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        column, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "sqlite":
+            return f"{column} IN (SELECT value FROM json_each(%s))", (*params, _CHUNK)
+        if connection.vendor == "postgresql":
+            return f"{column} IN (SELECT unnest(%s::bigint[]))", (*params, _CHUNK)
         raise NotSupportedError("The export reads SQLite and PostgreSQL only.")
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        return "SELECT value FROM json_each(%s)", [_CHUNK]
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        return "SELECT unnest(%s::bigint[])", [_CHUNK]
 
 
 class ChunkQuery:
-    """A query filtered by `ChunkIds()`, compiled once, run once a chunk."""
+    """A query filtered by `AmongChunk`, compiled once, run once a chunk."""
 
     def __init__(self, queryset: QuerySet[Any]) -> None:
         self.db = queryset.db
@@ -103,13 +108,13 @@ def _contacts_query() -> QuerySet[Any]:
     blank = Value("")
     phones = (
         judged_phones()
-        .filter(lead_id__in=ChunkIds())
+        .filter(AmongChunk("lead_id"))
         .annotate(kind=Value(PHONE))
         .order_by()
         .values_list("lead_id", "kind", "number", "line_type", "scrub_reason", "rank", "id")
     )
     emails = (
-        Email.objects.filter(lead_id__in=ChunkIds())
+        Email.objects.filter(AmongChunk("lead_id"))
         .annotate(kind=Value(EMAIL), line=blank, reason=blank)
         .order_by()
         .values_list("lead_id", "kind", "email", "line", "reason", "rank", "id")
@@ -120,7 +125,7 @@ def _contacts_query() -> QuerySet[Any]:
 def _lists_query() -> QuerySet[Any]:
     """Memberships an agent has not removed (`removed_at` unset), oldest first."""
     return (
-        ListMembership.objects.filter(lead_id__in=ChunkIds(), removed_at__isnull=True)
+        ListMembership.objects.filter(AmongChunk("lead_id"), removed_at__isnull=True)
         .order_by("added_at", "pk")
         .values_list("lead_id", "lead_list__name")
     )

@@ -148,7 +148,7 @@ LEAD_FIELDS = (
     "do_not_call",
 )
 # A lead row by name: what a preset's cells read.
-StoredLead = namedtuple("StoredLead", LEAD_FIELDS)
+StoredLead = namedtuple("StoredLead", LEAD_FIELDS)  # type: ignore[misc]
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -210,7 +210,7 @@ def _preset_rows(
     scrub: bool,
 ) -> Iterator[list[str]]:
     for stored in chunk:
-        lead = StoredLead._make(stored)
+        lead: Any = StoredLead._make(stored)
         mine = phones.get(lead.id, [])
         if scrub:
             mine = [phone for phone in mine if not phone.scrub_reason]
