@@ -11,11 +11,15 @@ import io
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from leads.export.writer import EXPORT_COLUMNS
+from leads.export.presets import PRESETS
+from leads.export.writer import EXPORT_COLUMNS, export_rows
 from leads.lists.services import list_add_leads, list_create, list_remove_leads
 from leads.models import Email, Lead, Phone, Stage
+from leads.selectors import leads_filtered
 from leads.tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +193,17 @@ def test_it_neutralises_a_formula_in_any_text_cell(agent_client, fields, column,
         Email.objects.create(lead=lead, rank=rank, email=email)
     (row,) = rows_of(agent_client.get("/leads/export.csv"))
     assert row[column] == written
+
+
+@pytest.mark.parametrize(("preset", "per_chunk"), [(None, 2), ("generic", 1)])
+def test_it_reads_each_chunks_contacts_and_lists_in_one_query_apiece(agent, preset, per_chunk):
+    lead_list = list_create(name="Hot", user_id=agent.pk)
+    leads = [lead_with(CLEAN, ON_DNC, best_phone=CLEAN["number"]) for _ in range(5)]
+    for lead in leads:
+        Email.objects.create(lead=lead, email=f"owner{lead.pk}@example.com")
+    list_add_leads(lead_list=lead_list, lead_ids=[lead.pk for lead in leads])
+    chosen = PRESETS[preset] if preset else None
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(export_rows(leads_filtered(), scrub=False, chunk_size=2, preset=chosen))
+    assert len(rows) == 5
+    assert len(queries.captured_queries) == 1 + 3 * per_chunk  # the leads, then 3 chunks
