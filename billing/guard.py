@@ -29,7 +29,7 @@ from billing.limits import (
     user_spend_today,
 )
 from billing.models import LedgerEntry, Outcome, SpendDay
-from billing.money import format_dollars
+from billing.money import format_exact_dollars
 
 # CapExceeded is raised here for every caller; its home is the refusals module.
 from billing.refusals import CapExceeded as CapExceeded
@@ -183,7 +183,8 @@ def _overran(reservation: Reservation, overrun: int) -> str:
         reserved,
         reserved + overrun,
     )
-    return f"overran its reservation of {format_dollars(reserved)} by {format_dollars(overrun)}"
+    held, over = format_exact_dollars(reserved), format_exact_dollars(overrun)
+    return f"overran its reservation of {held} by {over}"
 
 
 def release(reservation: Reservation, *, call: CallInfo | None = None, detail: str = "") -> None:
