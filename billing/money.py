@@ -60,10 +60,12 @@ def format_exact_dollars(micros: int | None) -> str:
 
 
 def format_unit_price(micros: int | None) -> str:
-    """A price per unit, with at least four decimals so sub-cent prices read as such:
-    `$0.0070`, `$0.0080`, `$0.10` → `$0.1000`; more digits when it has them (`$0.00015`)."""
+    """A price per unit: whole cents as `$0.10`; a sub-cent price with at least four
+    decimals so it reads as one (`$0.0080`, `$0.0050`), more when it has them (`$0.00015`)."""
     if micros is None:
         return "—"
+    if micros % MICROS_PER_CENT == 0:
+        return format_dollars(micros)  # whole cents read as such: `$0.10`
     dollars = Decimal(abs(micros)) / MICROS_PER_DOLLAR
     places = max(4, -dollars.normalize().as_tuple().exponent)  # type: ignore[operator]
     return _signed(micros, f"${dollars:,.{places}f}")

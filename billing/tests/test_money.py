@@ -56,7 +56,13 @@ def test_it_renders_exact_dollars_where_every_micro_dollar_matters(micros, shown
 
 @pytest.mark.parametrize(
     ("micros", "shown"),
-    [(5_000, "$0.0050"), (70_000, "$0.0700"), (150, "$0.00015"), (1_000_000, "$1.0000")],
+    [
+        (5_000, "$0.0050"),
+        (8_000, "$0.0080"),
+        (70_000, "$0.07"),
+        (150, "$0.00015"),
+        (1_000_000, "$1.00"),
+    ],
 )
 def test_it_renders_a_unit_price_with_its_sub_cent_digits(micros, shown):
     assert format_unit_price(micros) == shown
