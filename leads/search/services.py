@@ -308,12 +308,10 @@ def search_max_cost_micros(query: SearchQuery) -> int:
 def search_needs_confirming(query: SearchQuery) -> int | None:
     """The most the search can cost when that is above SEARCH_CONFIRM_ABOVE_MICROS and it
     would be paid for (ATTOM asked, on, and the page not in the cache); else None."""
-    if not query.use_attom or provider_mode(ATTOM) == OFF:
+    if not query.use_attom or provider_mode(ATTOM) == OFF or cache.get(search_cache_key(query)):
         return None
     most = search_max_cost_micros(query)
-    if most <= settings.SEARCH_CONFIRM_ABOVE_MICROS or cache.get(search_cache_key(query)):
-        return None
-    return most
+    return most if most > settings.SEARCH_CONFIRM_ABOVE_MICROS else None
 
 
 def search_detail(query: SearchQuery) -> str:

@@ -50,11 +50,11 @@ def trace_max_cost(leads: int = 1, *, stored_unchecked: int = 0) -> TraceCost:
     lookups = leads * MAX_LOOKUPS_PER_LEAD + stored_unchecked
     if provider_mode(TWILIO) == OFF:
         lookups = 0
-    return TraceCost(
+    return TraceCost(  # n requests cost n × one (`max_cost_micros`): one price read each
         leads=leads,
-        match_micros=max_cost_micros(BATCH, ONE_MATCH, requests=leads),
+        match_micros=match_price * leads,
         lookups=lookups,
-        lookups_micros=max_cost_micros(TWILIO, ONE_LOOKUP, requests=lookups),
+        lookups_micros=lookup_price * lookups,
         rescore_micros=_rescore_micros(leads),
         lookup_price_micros=lookup_price,
         match_price_micros=match_price,

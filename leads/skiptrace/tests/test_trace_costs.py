@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from billing.models import LedgerEntry
-from billing.money import format_dollars
+from billing.money import format_dollars, plain_dollars
 from billing.pricing import max_cost_micros
 from leads.models import Lead, Phone
 from leads.scoring.services import ai_score_max_micros
@@ -146,3 +146,22 @@ def test_it_counts_a_search_scores_cost_apart_from_any_trace(django_capture_on_c
     assert lead.ai_cost_micros > 0
     assert lead.skip_trace_cost_micros == 0
     assert max_cost_micros("batch", {"matches": 1}) == PRICE
+
+
+def test_it_exports_the_trace_cost_the_ledger_charged(
+    agent_client, django_capture_on_commit_callbacks
+):
+    from leads.export.tests.test_export import only_row
+
+    lead = sandbox_lead(phones=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_skip_trace(lead=lead)
+    paid = LedgerEntry.objects.filter(lead=lead, provider__in=["batch", "twilio"])
+    charged = paid.aggregate(total=Sum("cost_micros"))["total"]
+    lead.refresh_from_db()
+
+    row = only_row(agent_client.get("/leads/export.csv"))
+
+    assert row["skip_trace_cost"] == plain_dollars(lead.skip_trace_cost_micros)
+    # the match and its line-type checks, as the ledger has them, and the rescore's share
+    assert lead.skip_trace_cost_micros == charged + lead.ai_cost_micros
