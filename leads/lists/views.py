@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from leadflow.forms import whole_number
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm
 from leads.htmx import is_htmx, partial_template
@@ -108,7 +109,7 @@ def _chosen_list(request: HttpRequest) -> LeadList | None:
     if name:
         return list_create(name=name, user_id=request.user.pk)
     try:
-        return LeadList.objects.filter(pk=int(request.POST.get("list", ""))).first()
+        return LeadList.objects.filter(pk=whole_number(request.POST.get("list", ""))).first()
     except ValueError:
         return None
 
@@ -216,6 +217,6 @@ def overlap(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest) -> int:
     try:
-        return max(int(request.GET.get("page", "1")), 1)
+        return max(whole_number(request.GET.get("page", "1")), 1)
     except ValueError:
         return 1
