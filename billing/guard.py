@@ -28,7 +28,7 @@ from billing.limits import (
     user_limit_micros,
 )
 from billing.models import LedgerEntry, Outcome, SpendDay
-from billing.money import format_dollars
+from billing.money import format_exact_dollars
 
 # CapExceeded is raised here for every caller; its home is the refusals module.
 from billing.refusals import CapExceeded as CapExceeded
@@ -161,7 +161,8 @@ def _overran(reservation: Reservation, overrun: int) -> str:
         reserved,
         reserved + overrun,
     )
-    return f"overran its reservation of {format_dollars(reserved)} by {format_dollars(overrun)}"
+    held, over = format_exact_dollars(reserved), format_exact_dollars(overrun)
+    return f"overran its reservation of {held} by {over}"
 
 
 def release(reservation: Reservation, *, call: CallInfo | None = None, detail: str = "") -> None:

@@ -306,6 +306,8 @@ OPENAI_PRICES = _openai_prices(
     "gpt-5-mini=0.25/2.00/0.025,gpt-5-nano=0.05/0.40/0.005",
 )
 SKIP_TRACE_REUSE_DAYS = _int("SKIP_TRACE_REUSE_DAYS", 90)
+# A search of ATTOM that can cost more than this (cents) asks to be confirmed first.
+SEARCH_CONFIRM_ABOVE_MICROS = _cents_as_micros("SEARCH_CONFIRM_ABOVE_CENTS", "1000")
 # Twilio Lookup requests of one batch in flight at once. Twilio limits an account's concurrent
 # REST requests (past it: 429, error 20429, safe to retry) at about 100 by default; a quarter
 # leaves room for the account's other traffic and a second job, and still looks up a batch

@@ -104,6 +104,7 @@ MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "lists/<id:list_id>/refresh/": ("POST", PAGE),
     "lists/overlap/": ("GET", PAGE),
     "lists/saved-searches/": ("POST", PAGE),
+    "search/price/": ("GET", PAGE),
     "lists/import/": ("GET", PAGE),
     "lists/import/<id:staged_id>/review/": ("GET", PAGE),
     "lists/import/<id:staged_id>/commit/": ("POST", OWN_UPLOAD),

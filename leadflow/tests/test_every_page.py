@@ -156,6 +156,7 @@ NOT_PAGES: dict[str, str] = {
     "pipeline/move/": ACTION,
     "pipeline/assign/": ACTION,
     "pipeline/<str:stage>/": FRAGMENT,
+    "search/price/": FRAGMENT,
     "leads/assign/": ACTION,
     "tasks/<id:task_id>/done/": ACTION,
     "leads/<id:lead_id>/notes/": ACTION,

@@ -225,18 +225,22 @@ def lead_facts(lead: Lead) -> LeadFacts:
 
 def leads_rescore(
     *, queryset: QuerySet[Lead], use_ai: bool, user: AbstractBaseUser | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, after_trace: bool = False,
 ) -> RescoreSummary:  # fmt: skip
     """Score each lead, AI scores in batches; once the OpenAI cap is reached the rest keep
-    rules scores."""
+    rules scores. `after_trace`: a trace asked for these scores, so what each costs is part
+    of the lead's total trace cost too."""
     client = _openai_client() if use_ai else None
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))
     summary = RescoreSummary(total=len(ids))
     leads = _in_chunks(ids)
     done = 0
     for group in batched(leads, settings.AI_SCORING_BATCH_SIZE if use_ai else 1):
-        for outcome in _score_group(list(group), use_ai, user, client, summary.cap_reached):
+        outcomes = _score_group(list(group), use_ai, user, client, summary.cap_reached)
+        for lead, outcome in zip(group, outcomes, strict=True):
             summary.add(outcome, wanted_ai=use_ai)
+            if after_trace:
+                Lead.objects.filter(pk=lead.pk).add_trace_cost(outcome.cost_micros)
             done += 1
             if progress is not None:
                 progress(done, summary.total)
@@ -292,6 +296,14 @@ def ai_rescore_estimate(*, count: int) -> int:
     return total
 
 
+def ai_score_max_micros(*, count: int) -> int:
+    """The most AI scores of `count` leads can cost however they end up batched: each lead
+    alone (a batch shares the instructions, so no lead of one costs more). Raises
+    UnknownPrice. A bound for a price shown before the work; `ai_rescore_estimate` is the
+    figure for batches that run as planned."""
+    return max_cost_micros(OPENAI, max_usage(WORST_CASE_FACTS), requests=count)
+
+
 def openai_budget_remaining_micros() -> int:
     return provider_spend_today(OPENAI).remaining_micros
 
@@ -312,18 +324,21 @@ def _reason_string(entry: dict[str, object]) -> str:
 
 
 @task(priority=PRIORITY_BACKGROUND, takes_context=True)
-def score_leads_ai_task(context: TaskContext, lead_ids: list[int]) -> dict[str, int | bool]:
+def score_leads_ai_task(
+    context: TaskContext, lead_ids: list[int], after_trace: bool = False
+) -> dict[str, int | bool]:
     queryset = Lead.objects.filter(pk__in=lead_ids)
     if context.attempt > 1:
         # Run again after its worker died: the leads it already paid to score are done.
         queryset = queryset.exclude(ai_scored_at__gte=context.task_result.enqueued_at)
-    return leads_rescore(queryset=queryset, use_ai=True).as_dict()
+    return leads_rescore(queryset=queryset, use_ai=True, after_trace=after_trace).as_dict()
 
 
-def enqueue_ai_scoring(lead_ids: Iterable[int]) -> bool:
-    """Queue AI scoring after the current transaction commits; False when OpenAI is off."""
+def enqueue_ai_scoring(lead_ids: Iterable[int], *, after_trace: bool = False) -> bool:
+    """Queue AI scoring after the current transaction commits; False when OpenAI is off.
+    `after_trace`: a trace asks, and the scores count toward its leads' trace cost."""
     ids = sorted(set(lead_ids))
     if not ids or not is_enabled(OPENAI):
         return False
-    transaction.on_commit(lambda: score_leads_ai_task.enqueue(ids))
+    transaction.on_commit(lambda: score_leads_ai_task.enqueue(ids, after_trace))
     return True

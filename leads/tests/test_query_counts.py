@@ -68,7 +68,7 @@ PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "leads page": ("/leads/", 14),
     "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 14),
     "lead page": (first_lead_url("/leads/{id}/"), 12),
-    "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
+    "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 10),
     "board": ("/pipeline/", 16),
     "board column": ("/pipeline/new/?offset=0", 4),
     "export": ("/leads/export.csv", 13),
