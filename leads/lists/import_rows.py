@@ -7,13 +7,15 @@ dropped. Contacts that are not valid (a phone that is not a US number) stay in t
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from leads.models import Lead, Source
+from leads.bulk_insert import LeadValues, new_lead
+from leads.models import Source
 from leads.search import normalize, owner_names
 from leads.search.areas import US_STATES
 from leads.search.ingest import dedup_key
@@ -22,21 +24,23 @@ from providers.batchdata import e164
 _ZIP = re.compile(r"(\d{5})(?:-?(\d{4}))?")
 _EXCEL_ZIP = re.compile(r"\d{4}")  # a New England ZIP whose leading zero a spreadsheet dropped
 MAX_NOTES = 5_000
+# Lists repeat numbers (an owner's phone on each of their parcels); parsing one is costly.
+_e164 = functools.lru_cache(maxsize=65_536)(e164)
 
 
 @dataclass
 class ImportRow:
-    """A row that makes a lead: the unsaved lead with its key, and its contacts."""
+    """A row that makes a lead: the unsaved lead's values with its key, and its contacts."""
 
     line: int
-    lead: Lead
+    lead: LeadValues
     phones: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     notes: str = ""  # the columns kept as notes: a note on the lead's timeline
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.lead.normalized_address, self.lead.normalized_owner)
+        return self.lead.key
 
     @property
     def has_owner(self) -> bool:
@@ -79,7 +83,7 @@ def _one(values: dict[str, list], name: str) -> str:
     return values[name][0][1] if name in values else ""
 
 
-def _lead(values: dict[str, list]) -> Lead:
+def _lead(values: dict[str, list]) -> LeadValues:
     street = _one(values, "street")
     if not street:
         raise ValueError("No street address.")
@@ -92,7 +96,7 @@ def _lead(values: dict[str, list]) -> Lead:
     address = normalize.normalize_address(
         street, unit=_one(values, "unit"), city=city, state=state, zip_code=zip5
     )
-    lead = Lead(source=Source.IMPORT, sandbox=False, owns_property=True)
+    lead = new_lead(source=Source.IMPORT, sandbox=False, owns_property=True)
     _set_address(lead, address, city=city, state=state, zip4=zip4)
     _set_owner(lead, values, address)
     _set_mailing(lead, values, address)
@@ -114,7 +118,7 @@ def _place(values: dict[str, list]) -> tuple[str, str, str, str]:
 
 
 def _set_address(
-    lead: Lead, address: normalize.NormalAddress, *, city: str, state: str, zip4: str
+    lead: LeadValues, address: normalize.NormalAddress, *, city: str, state: str, zip4: str
 ) -> None:
     lead.street = address.line[:200]
     lead.unit = address.unit[:40]
@@ -124,7 +128,7 @@ def _set_address(
     lead.zip4 = zip4 or address.zip4
 
 
-def _set_owner(lead: Lead, values: dict[str, list], address: normalize.NormalAddress) -> None:
+def _set_owner(lead: LeadValues, values: dict[str, list], address: normalize.NormalAddress) -> None:
     first, last, whole = (
         _one(values, "ownerFirstName"),
         _one(values, "ownerLastName"),
@@ -141,7 +145,9 @@ def _set_owner(lead: Lead, values: dict[str, list], address: normalize.NormalAdd
     lead.owner_last_name = (lead.owner_name if corporate else last.upper())[:200]
 
 
-def _set_mailing(lead: Lead, values: dict[str, list], address: normalize.NormalAddress) -> None:
+def _set_mailing(
+    lead: LeadValues, values: dict[str, list], address: normalize.NormalAddress
+) -> None:
     parts: list[str] = []
     for _, text in values.get("mailingAddress", []):
         if parts and _ZIP.fullmatch(text):
@@ -167,7 +173,7 @@ def _contacts(values: dict[str, list]) -> tuple[list[str], list[str], list[str]]
     emails: list[str] = []
     bad: list[str] = []
     for column, text in values.get("phone", []):
-        number = e164(text)
+        number = _e164(text)
         if number is None:
             bad.append(f"{column} (not a valid US phone number): {text}")
         elif number not in phones:
