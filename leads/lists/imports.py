@@ -89,6 +89,7 @@ class ImportTarget:
     user_id: int | None
     file_name: str
     progress: Callable[[ImportResult, int], None] | None = None  # (so far, last line read)
+    result: ImportResult | None = None  # how far it got
     made: list[int] = field(default_factory=list)  # leads this import created
     touched: set[int] = field(default_factory=set)  # every lead a row went to
 
@@ -118,7 +119,7 @@ def import_commit(
             with transaction.atomic():
                 earlier = earlier_import(csv_files.file_facts(stream).sha256)
                 if earlier is not None:
-                    return _repeat(earlier)
+                    return repeat_of(earlier)
                 lead_list = list_create(name=list_name, user_id=user_id, kind=ListKind.IMPORT)
                 target = ImportTarget(lead_list, user_id, file_name)
                 result = import_into(stream, mapping, target, chunked=False)
@@ -128,7 +129,7 @@ def import_commit(
             earlier = earlier_import(csv_files.file_facts(stream).sha256)
             if earlier is None:
                 raise
-            return _repeat(earlier)
+            return repeat_of(earlier)
 
 
 def earlier_import(sha256: str) -> ListImport | None:
@@ -158,11 +159,13 @@ def _run(
 ) -> ImportResult:
     facts = csv_files.file_facts(stream)
     if target is None and (earlier := earlier_import(facts.sha256)) is not None:
-        return _repeat(earlier)
+        return repeat_of(earlier)
     header, separator, rows = csv_files.csv_rows(csv_files.text_of(stream, facts.encoding))
     mapping = csv_files.column_mapping(header, explicit)
     result = ImportResult(mapping=mapping, header=header, encoding=facts.encoding)
     result.separator, result.file_sha256 = separator, facts.sha256
+    if target is not None:
+        target.result = result
     seen = _Seen()
     for batch in batched(_parsed(rows, header, mapping, result), CHUNK_ROWS):
         if target is None:
@@ -324,7 +327,7 @@ def import_fields(result: ImportResult) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _repeat(earlier: ListImport) -> ImportResult:
+def repeat_of(earlier: ListImport) -> ImportResult:
     return ImportResult(
         rows=earlier.rows, mapping=earlier.mapping, header=earlier.header,
         encoding=earlier.encoding, separator=earlier.delimiter or ",", duplicate_of=earlier,
