@@ -25,7 +25,7 @@ _ZIP = re.compile(r"(\d{5})(?:-?(\d{4}))?")
 _EXCEL_ZIP = re.compile(r"\d{4}")  # a New England ZIP whose leading zero a spreadsheet dropped
 MAX_NOTES = 5_000
 # Lists repeat numbers (an owner's phone on each of their parcels); parsing one is costly.
-_e164 = functools.lru_cache(maxsize=65_536)(e164)
+_e164 = functools.lru_cache(maxsize=8_192)(e164)
 
 
 @dataclass

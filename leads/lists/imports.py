@@ -255,7 +255,7 @@ def _write(chunk: list[ImportRow], targets: list[_Target], seen: _Seen) -> list[
         seen.pk_of.update(leads_upsert(new, update=[]))
     pks = [t.lead if isinstance(t.lead, int) else seen.pk_of[t.lead] for t in targets]
     _add_contacts(chunk, pks)
-    _add_notes(list(zip(chunk, pks, strict=True)))
+    _add_notes(list(zip(chunk, pks, strict=True)), made=set(seen.pk_of.values()))
     return pks
 
 
@@ -292,16 +292,22 @@ def _add_contacts(chunk: list[ImportRow], pks: list[int]) -> None:
         apply_do_not_call_list(cast(list[Lead], owners))
 
 
-def _add_notes(rows: list[tuple[ImportRow, int]]) -> None:
+def _add_notes(rows: list[tuple[ImportRow, int]], *, made: set[int]) -> None:
     """A row's notes become a note on its lead's timeline, once: a note already there (the
-    same file's rows, an earlier import) is not written again."""
+    same file's rows, an earlier import) is not written again. A lead this chunk `made` has
+    no timeline yet to look in."""
     wanted = [(row, pk) for row, pk in rows if row.notes]
     if not wanted:
         return
-    there = set(
-        Activity.objects.filter(
-            lead_id__in={pk for _, pk in wanted}, kind=ActivityKind.NOTE
-        ).values_list("lead_id", "text")
+    stored = {pk for _, pk in wanted} - made
+    there = (
+        set(
+            Activity.objects.filter(lead_id__in=stored, kind=ActivityKind.NOTE).values_list(
+                "lead_id", "text"
+            )
+        )
+        if stored
+        else set()
     )
     new = {(pk, NOTE_PREFIX + row.notes) for row, pk in wanted} - there
     now = timezone.now()
