@@ -145,8 +145,9 @@ class RowValues:
         """A row's values: a dict by attribute name, or (`by_position`) a sequence."""
         values = list(self._read(row))
         for index, field, json_field in self._converting:
-            if json_field or values[index] is not None:
-                values[index] = prepare_value(field, values[index], self._prepared)
+            value = values[index]
+            if json_field or (value is not None and type(value) is not str):
+                values[index] = prepare_value(field, value, self._prepared)
         return values
 
 

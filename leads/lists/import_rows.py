@@ -44,7 +44,7 @@ class ImportRow:
 
     @property
     def has_owner(self) -> bool:
-        return bool(self.lead.normalized_owner)
+        return bool(self.lead["normalized_owner"])
 
 
 @dataclass(frozen=True)
@@ -120,12 +120,10 @@ def _place(values: dict[str, list]) -> tuple[str, str, str, str]:
 def _set_address(
     lead: LeadValues, address: normalize.NormalAddress, *, city: str, state: str, zip4: str
 ) -> None:
-    lead.street = address.line[:200]
-    lead.unit = address.unit[:40]
-    lead.city = (city or address.city)[:100]
-    lead.state = state or address.state
-    lead.zip_code = address.zip5
-    lead.zip4 = zip4 or address.zip4
+    lead.update(
+        street=address.line[:200], unit=address.unit[:40], city=(city or address.city)[:100],
+        state=state or address.state, zip_code=address.zip5, zip4=zip4 or address.zip4,
+    )  # fmt: skip
 
 
 def _set_owner(lead: LeadValues, values: dict[str, list], address: normalize.NormalAddress) -> None:
@@ -138,11 +136,14 @@ def _set_owner(lead: LeadValues, values: dict[str, list], address: normalize.Nor
     if not owners and whole:
         owners = [whole]
     corporate = owner_names.is_entity(whole or f"{first} {last}".strip())
-    lead.normalized_address, lead.normalized_owner = dedup_key(address, owners, corporate=corporate)
-    lead.owner_name = (owner_names.owner_display(owners) if owners else "")[:300]
-    lead.corporate_owner = corporate
-    lead.owner_first_name = "" if corporate else first.upper()[:100]
-    lead.owner_last_name = (lead.owner_name if corporate else last.upper())[:200]
+    normalized_address, normalized_owner = dedup_key(address, owners, corporate=corporate)
+    name = (owner_names.owner_display(owners) if owners else "")[:300]
+    lead.update(
+        normalized_address=normalized_address, normalized_owner=normalized_owner,
+        owner_name=name, corporate_owner=corporate,
+        owner_first_name="" if corporate else first.upper()[:100],
+        owner_last_name=(name if corporate else last.upper())[:200],
+    )  # fmt: skip
 
 
 def _set_mailing(
@@ -158,14 +159,15 @@ def _set_mailing(
         return
     one_line = ", ".join(parts)
     mailing = normalize.parse_one_line(one_line)
-    lead.mailing_address = one_line[:300]
-    lead.mailing_street = f"{mailing.line} {mailing.unit}".strip()[:200]
-    lead.mailing_city = mailing.city[:100]
-    lead.mailing_state = mailing.state
-    lead.mailing_zip = mailing.zip5
-    lead.normalized_mailing = normalize.address_key(mailing)[:300]
+    normalized_mailing = normalize.address_key(mailing)[:300]
+    lead.update(
+        mailing_address=one_line[:300],
+        mailing_street=f"{mailing.line} {mailing.unit}".strip()[:200],
+        mailing_city=mailing.city[:100], mailing_state=mailing.state, mailing_zip=mailing.zip5,
+        normalized_mailing=normalized_mailing,
+    )  # fmt: skip
     if mailing.zip5 and address.zip5:  # keys placed by city and state do not compare
-        lead.absentee = lead.normalized_mailing != normalize.address_key(address)
+        lead["absentee"] = normalized_mailing != normalize.address_key(address)
 
 
 def _contacts(values: dict[str, list]) -> tuple[list[str], list[str], list[str]]:

@@ -219,7 +219,7 @@ class _Target:
 
 def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_Target]:
     """Each row's lead. A row repeating an earlier row of the file merges into its lead."""
-    addresses = {row.lead.normalized_address for row in chunk} - set(seen.at_address)
+    addresses = {row.lead["normalized_address"] for row in chunk} - set(seen.at_address)
     for pk, address, owner in lead_keys_at(addresses):
         seen.add((address, owner), pk)
     targets = []
@@ -238,8 +238,8 @@ def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_T
 
 def _found(row: ImportRow, seen: _Seen) -> int | Key | None:
     if not row.has_owner:
-        there = seen.at_address.get(row.lead.normalized_address, set())
-        if len(there) == 1:
+        there = seen.at_address.get(row.lead["normalized_address"])
+        if there is not None and len(there) == 1:
             return next(iter(there))
     return seen.keys.get(row.key)
 
