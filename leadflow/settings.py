@@ -199,6 +199,15 @@ TASKS = {
     }
 }
 
+# --- CSV list imports ---------------------------------------------------------------------
+# A file larger than this imports in the background (a task), answering with its progress; a
+# smaller one inside the request. Uploads past Django's FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+# stream to a temporary file, never into memory, and a background import's file waits in
+# MEDIA_ROOT (shared storage when workers run on other hosts) until the import is done.
+IMPORT_INLINE_MAX_BYTES = _int("IMPORT_INLINE_MAX_BYTES", 2 * 1024 * 1024)
+IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "").strip() or BASE_DIR / "var" / "media")
+
 # --- Auth ---------------------------------------------------------------------------------
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "search"
