@@ -3,10 +3,13 @@
 Serves LeadFlow with gunicorn (4 workers) on local PostgreSQL + Redis, sandbox providers
 (no added latency) and 20,000 seeded leads, in a database of its own (BENCH_PG_DB, default
 leadflow_bench, created and dropped here), and drives it from a second process over loopback
-only: 8 and then 32 clients, each keeping one connection and sending a mix of cached
-search, uncached search, lead list, lead detail, board, skip trace and export, for
-BENCH_SECONDS (default 12) or BENCH_MAX_REQUESTS (default 4,000) requests, whichever comes
-first. The PostgreSQL runs happen twice in the same run, with the query cache
+only (bench/load_driver.py: a closed loop with no think time): 1, 8 and then 32 clients,
+each keeping one connection and sending a mix of cached search, uncached search, lead list
+(page and API), lead detail, board, skip trace and export (the pages with a logged-in
+session, the API with a bearer token), for BENCH_SECONDS (default 12) or BENCH_MAX_REQUESTS
+(default 4,000) requests, whichever comes first. The 1-client run is the service time; at 8
+and 32 clients on 2 cores the figures include the queueing a closed loop builds. The
+PostgreSQL runs happen twice in the same run, with the query cache
 (django-cachalot) on and off; then the same mix against the SQLite default under
 `manage.py runserver` (what `make run` serves). Prints p50/p95/p99 and requests/s per
 endpoint and client count, the machine load, and one summary line per endpoint and client
@@ -28,7 +31,7 @@ import time
 from pathlib import Path
 
 from figures import machine_load, summary_line
-from load_driver import ENDPOINTS, Figures, drive
+from load_driver import ENDPOINTS, MODEL, Credentials, Figures, drive
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -37,12 +40,14 @@ PG_DB = os.environ.get("BENCH_PG_DB", "leadflow_bench")
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 LEADS = int(os.environ.get("BENCH_LEADS", "20000"))
-CLIENTS = (8, 32)
+CLIENTS = (1, 8, 32)
+PASSWORD = "bench-load-password"  # the bench user's, in a database dropped after the run
 # p95 targets at 8 clients on PostgreSQL, ms
 TARGETS_MS = {
     "search_cached": 25,
     "search_uncached": 150,
     "lead_list": 50,
+    "lead_list_api": 50,
     "lead_detail": 30,
     "board": 100,
 }
@@ -90,12 +95,13 @@ def psql(sql: str) -> None:
     )
 
 
-def prepare(env: dict[str, str]) -> str:
-    """Migrate, seed the leads and a user; return the user's API token."""
+def prepare(env: dict[str, str]) -> Credentials:
+    """Migrate, seed the leads and a user; return how that user logs in."""
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
-    printed = manage(env, "shell", "-c", f"import seed_load; seed_load.seed({LEADS})")
-    return printed.strip().splitlines()[-1]  # after the shell's own notes
+    printed = manage(env, "shell", "-c", f"import seed_load; seed_load.seed({LEADS}, {PASSWORD!r})")
+    token = printed.strip().splitlines()[-1]  # after the shell's own notes
+    return Credentials(token=token, username="bench", password=PASSWORD)
 
 
 def serve_gunicorn(env: dict[str, str]) -> subprocess.Popen:
@@ -137,13 +143,15 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def run_stack(label: str, env: dict[str, str], token: str, serve) -> dict[int, Figures]:
+def run_stack(
+    label: str, env: dict[str, str], credentials: Credentials, serve
+) -> dict[int, Figures]:
     server = serve(env)
     try:
         wait_until_up(server)
         figures = {}
         for clients in CLIENTS:
-            figures[clients] = drive(port=PORT, token=token, clients=clients)
+            figures[clients] = drive(port=PORT, credentials=credentials, clients=clients)
             print(f"{label}, {clients} clients:", flush=True)
             print(figures[clients].table(), flush=True)
         return figures
@@ -173,7 +181,7 @@ def summary(pg: dict[int, Figures], sqlite: dict[int, Figures]) -> list[str]:
 
 def main() -> None:
     lines = [f"HTTP load benchmark: {LEADS:,} leads, sandbox providers, loopback only"]
-    lines.append(machine_load())
+    lines += [f"load model: {MODEL}", machine_load()]
     print(*lines, sep="\n", flush=True)
     pg_url = f"{PG_URL}/{PG_DB}"
     psql(f"DROP DATABASE IF EXISTS {PG_DB}")
@@ -181,7 +189,7 @@ def main() -> None:
     try:
         pg_env = base_env(pg_url, CACHE_URL, cachalot=False)
         pg_env["PYTHONPATH"] = str(ROOT / "bench")
-        token = prepare(pg_env)
+        credentials = prepare(pg_env)
         results = {}
         for cachalot in (True, False):
             env = {**pg_env, "CACHALOT_ENABLED": "true" if cachalot else "false"}
@@ -189,22 +197,22 @@ def main() -> None:
             label = (
                 f"PostgreSQL + Redis, gunicorn 4 workers, cachalot {'on' if cachalot else 'off'}"
             )
-            results[cachalot] = run_stack(label, env, token, serve_gunicorn)
+            results[cachalot] = run_stack(label, env, credentials, serve_gunicorn)
     finally:
         psql(f"DROP DATABASE IF EXISTS {PG_DB}")
     with tempfile.TemporaryDirectory(prefix="leadflow-load-") as tmp:
         sqlite_env = base_env(f"sqlite:///{tmp}/load.sqlite3", "locmemcache://", cachalot=False)
         sqlite_env["PYTHONPATH"] = str(ROOT / "bench")
-        sqlite_token = prepare(sqlite_env)
-        sqlite = run_stack("SQLite, runserver", sqlite_env, sqlite_token, serve_runserver)
+        sqlite_credentials = prepare(sqlite_env)
+        sqlite = run_stack("SQLite, runserver", sqlite_env, sqlite_credentials, serve_runserver)
     lines += [
         f"at the end: {machine_load()}",
-        "cachalot on vs off (PostgreSQL, p95 ms at 8 / 32 clients):",
+        "cachalot on vs off (PostgreSQL, p95 ms at " + " / ".join(map(str, CLIENTS)) + " clients):",
         *compare(results[True], results[False]),
         *summary(results[CACHALOT_DEFAULT_ON], sqlite),
     ]
     text = "\n".join(lines)
-    print("\n".join(lines[2:]))
+    print("\n".join(lines[3:]))
     RESULTS.write_text(text + "\n")
 
 
