@@ -144,7 +144,7 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def run_stack(
-    label: str, env: dict[str, str], credentials: Credentials, serve
+    label: str, env: dict[str, str], credentials: Credentials, serve, out: list[str]
 ) -> dict[int, Figures]:
     server = serve(env)
     try:
@@ -152,11 +152,22 @@ def run_stack(
         figures = {}
         for clients in CLIENTS:
             figures[clients] = drive(port=PORT, credentials=credentials, clients=clients)
-            print(f"{label}, {clients} clients:", flush=True)
-            print(figures[clients].table(), flush=True)
+            _say(out, f"{label}, {clients} clients:", figures[clients].table())
         return figures
     finally:
         stop(server)
+
+
+def service_times(env: dict[str, str], credentials: Credentials) -> str:
+    """bench/service_time.py's table: each endpoint alone, through the test client."""
+    env = {**env, "ALLOWED_HOSTS": env["ALLOWED_HOSTS"] + ",testserver"}
+    call = f"import service_time; service_time.report({credentials.token!r}, 'bench')"
+    return manage(env, "shell", "-c", call).rstrip()
+
+
+def _say(out: list[str], *lines: str) -> None:
+    out.extend(lines)
+    print(*lines, sep="\n", flush=True)
 
 
 def summary(pg: dict[int, Figures], sqlite: dict[int, Figures]) -> list[str]:
@@ -183,6 +194,27 @@ def main() -> None:
     lines = [f"HTTP load benchmark: {LEADS:,} leads, sandbox providers, loopback only"]
     lines += [f"load model: {MODEL}", machine_load()]
     print(*lines, sep="\n", flush=True)
+    results = run_postgresql(lines)
+    with tempfile.TemporaryDirectory(prefix="leadflow-load-") as tmp:
+        sqlite_env = base_env(f"sqlite:///{tmp}/load.sqlite3", "locmemcache://", cachalot=False)
+        sqlite_env["PYTHONPATH"] = str(ROOT / "bench")
+        sqlite_credentials = prepare(sqlite_env)
+        sqlite = run_stack(
+            "SQLite, runserver", sqlite_env, sqlite_credentials, serve_runserver, lines
+        )
+    clients = " / ".join(map(str, CLIENTS))
+    _say(
+        lines,
+        f"at the end: {machine_load()}",
+        f"cachalot on vs off (PostgreSQL, p95 ms at {clients} clients):",
+        *compare(results[True], results[False]),
+        *summary(results[CACHALOT_DEFAULT_ON], sqlite),
+    )
+    RESULTS.write_text("\n".join(lines) + "\n")
+
+
+def run_postgresql(out: list[str]) -> dict[bool, dict[int, Figures]]:
+    """The gunicorn runs, query cache on and then off, each after its service times."""
     pg_url = f"{PG_URL}/{PG_DB}"
     psql(f"DROP DATABASE IF EXISTS {PG_DB}")
     psql(f"CREATE DATABASE {PG_DB}")
@@ -197,23 +229,11 @@ def main() -> None:
             label = (
                 f"PostgreSQL + Redis, gunicorn 4 workers, cachalot {'on' if cachalot else 'off'}"
             )
-            results[cachalot] = run_stack(label, env, credentials, serve_gunicorn)
+            _say(out, f"{label}, service time:", service_times(env, credentials))
+            results[cachalot] = run_stack(label, env, credentials, serve_gunicorn, out)
+        return results
     finally:
         psql(f"DROP DATABASE IF EXISTS {PG_DB}")
-    with tempfile.TemporaryDirectory(prefix="leadflow-load-") as tmp:
-        sqlite_env = base_env(f"sqlite:///{tmp}/load.sqlite3", "locmemcache://", cachalot=False)
-        sqlite_env["PYTHONPATH"] = str(ROOT / "bench")
-        sqlite_credentials = prepare(sqlite_env)
-        sqlite = run_stack("SQLite, runserver", sqlite_env, sqlite_credentials, serve_runserver)
-    lines += [
-        f"at the end: {machine_load()}",
-        "cachalot on vs off (PostgreSQL, p95 ms at " + " / ".join(map(str, CLIENTS)) + " clients):",
-        *compare(results[True], results[False]),
-        *summary(results[CACHALOT_DEFAULT_ON], sqlite),
-    ]
-    text = "\n".join(lines)
-    print("\n".join(lines[3:]))
-    RESULTS.write_text(text + "\n")
 
 
 def compare(on: dict[int, Figures], off: dict[int, Figures]) -> list[str]:

@@ -183,6 +183,12 @@ class _Client:
         self.api_headers = {"Authorization": f"Bearer {credentials.token}", "Host": "127.0.0.1"}
         self.page_headers = {"Cookie": cookie, "Host": "127.0.0.1"}
 
+    def reconnect(self) -> None:
+        """A fresh connection: one that waited for the others to warm up may have outlived
+        the server's keep-alive."""
+        self.connection.close()
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
     def send(self, endpoint: str, method: str, path: str) -> tuple[bool, float]:
         headers = self.page_headers if endpoint in PAGE_ENDPOINTS else self.api_headers
         started = time.perf_counter()
@@ -192,8 +198,7 @@ class _Client:
             response.read()
             ok = _answered(endpoint, response.status)
         except (OSError, ValueError, http.client.HTTPException):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.reconnect()
             ok = False
         return ok, (time.perf_counter() - started) * 1000
 
@@ -204,6 +209,7 @@ def _client(index: int, args: argparse.Namespace, client: _Client, shared: dict)
     for endpoint in names:  # warm-up, not measured
         client.send(endpoint, *_request(endpoint, rng, shared["uncached"]))
     shared["ready"].wait()
+    client.reconnect()
     while time.monotonic() < shared["deadline"]:
         with shared["lock"]:
             if shared["sent"] >= MAX_REQUESTS:
