@@ -59,7 +59,9 @@ class Figures:
     errors: dict[str, int] = field(default_factory=dict)
 
     def p(self, endpoint: str, percent: int) -> float:
-        values = sorted(self.latencies_ms.get(endpoint) or [0.0])
+        values = sorted(self.latencies_ms.get(endpoint) or [])
+        if not values:  # no answer at all: no figure (and no target met)
+            return float("nan")
         if len(values) == 1:
             return values[0]
         return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
