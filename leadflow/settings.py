@@ -162,6 +162,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     # Culling drops a third of the entries at the limit: keep it well above a day's searches.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 900)
+# Sessions are written through to the database and read from the cache: with Redis, a page
+# no longer reads its session row from the database on every request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Query cache (django-cachalot): the read-heavy lead tables only ----------------------
 # Never the money tables (the spend guard must read live caps and counters), the task queue

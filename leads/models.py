@@ -187,6 +187,7 @@ class Lead(models.Model):
             models.Index(fields=["zip_code"]),
             models.Index(fields=["temperature_tag"]),
             models.Index(fields=["created_at"]),
+            # And on PostgreSQL, lead_best_first (migration 0015): the best-score-first order.
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,7 @@ from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import max_cost_micros
 from leads.models import Lead
-from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
+from leads.scoring.services import enqueue_ai_scoring, leads_score_rules
 from leads.search.areas import Area
 from leads.search.ingest import ingest_records
 from leads.search.narrowing import narrow
@@ -259,8 +259,7 @@ def _geo_id(area: Area, client: AttomClient, meter: BillingMeter) -> str | None:
 
 def _score_new(leads: list[Lead]) -> None:
     unscored = [lead for lead in leads if lead.ai_score is None]
-    for lead in unscored:
-        lead_score_rules(lead=lead)
+    leads_score_rules(unscored)
     enqueue_ai_scoring([lead.pk for lead in unscored])
 
 
