@@ -68,7 +68,7 @@ PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "leads page": ("/leads/", 13),
     "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 13),
     "lead page": (first_lead_url("/leads/{id}/"), 11),
-    "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 8),
+    "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
     "board": ("/pipeline/", 15),
     "board column": ("/pipeline/new/?offset=0", 3),
     "export": ("/leads/export.csv", 11),
