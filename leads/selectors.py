@@ -31,6 +31,12 @@ def with_contacts(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     return leads.prefetch_related(*lead_prefetches())
 
 
+def leads_in_order(leads: QuerySet[Lead], ids: list[int]) -> list[Lead]:
+    """These leads (of `ids`) in the order of `ids`; a pk no longer stored is left out."""
+    by_id = {lead.pk: lead for lead in leads.filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def leads_in_area(area: Area, filters: PropertyFilters) -> QuerySet[Lead]:
     """Stored leads of an area with the property filters a search gives ATTOM."""
     leads = _area_filter(Lead.objects.all(), area)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import cast
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from leads.bulk_insert import LeadValues, leads_upsert, new_lead
 from leads.models import ActivityKind, Lead, Source
 from leads.pipeline.services import append_to_stage
 from leads.search import normalize, owner_names
+from leads.selectors import leads_in_order
 from providers.attom import OwnerName, PropertyRecord
 
 # What a new search may refresh on an existing lead.
@@ -71,10 +73,16 @@ PROPERTY_FIELDS = [
 
 @dataclass
 class IngestResult:
-    leads: list[Lead]  # one per distinct property+owner, in the order first seen
+    ids: list[int]  # one lead per distinct property+owner, in the order first seen
     created: int
     duplicates: int  # records merged into another record of the same batch
     ownership_changes: int  # earlier owners' leads marked as no longer owning
+
+    @cached_property
+    def leads(self) -> list[Lead]:
+        """The stored leads of `ids`, read when first asked for (a search reads its page's
+        leads itself, with their contacts)."""
+        return leads_in_order(Lead.objects.all(), self.ids)
 
 
 def ingest_records(records: Iterable[PropertyRecord], *, sandbox: bool) -> IngestResult:
@@ -92,17 +100,15 @@ def ingest_records(records: Iterable[PropertyRecord], *, sandbox: bool) -> Inges
         new = [lead for lead in candidates if _key(lead) not in existing]
         append_to_stage(cast(list[Lead], new))
         changes = _retire_previous_owners(candidates)
-        leads_upsert(candidates, update=PROPERTY_FIELDS)
-        stored = _fetch(keys)
-        _record_found(stored, existing)
-    leads = [stored[key] for key in keys]
-    return IngestResult(leads, len(set(keys) - existing), duplicates, changes)
+        pks = leads_upsert(candidates, update=PROPERTY_FIELDS)
+        _record_found(pks, existing)
+    return IngestResult([pks[key] for key in keys], len(set(keys) - existing), duplicates, changes)
 
 
-def _record_found(stored: dict[tuple[str, str], Lead], existing: set) -> None:
+def _record_found(pks: dict[tuple[str, str], int], existing: set) -> None:
     """Each lead's timeline says it was created, or found again, by this search."""
-    created = [lead.pk for key, lead in stored.items() if key not in existing]
-    again = [lead.pk for key, lead in stored.items() if key in existing]
+    created = [pk for key, pk in pks.items() if key not in existing]
+    again = [pk for key, pk in pks.items() if key in existing]
     leads_activity_record(lead_ids=created, kind=ActivityKind.CREATED, text="Found by a search")
     leads_activity_record(lead_ids=again, kind=ActivityKind.FOUND_AGAIN, text="Found again")
 
@@ -265,9 +271,3 @@ def _retire_previous_owners(candidates: list[LeadValues]) -> int:
         if current is not None and owner != current:
             stale.append(pk)
     return Lead.objects.filter(pk__in=stale).update(owns_property=False) if stale else 0
-
-
-def _fetch(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Lead]:
-    wanted = set(keys)
-    leads = Lead.objects.filter(normalized_address__in={k[0] for k in keys})
-    return {_key(lead): lead for lead in leads if _key(lead) in wanted}

@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import prefetch_related_objects
 
 from accounts.permissions import SEARCH_ATTOM, ensure_permitted
 from billing.guard import record_free
@@ -28,7 +27,13 @@ from leads.search.areas import Area
 from leads.search.ingest import ingest_records
 from leads.search.narrowing import narrow
 from leads.search.query import PropertyFilters, SearchQuery
-from leads.selectors import lead_prefetches, leads_in_area, owner_facts_q, page_of, with_contacts
+from leads.selectors import (
+    leads_in_area,
+    leads_in_order,
+    owner_facts_q,
+    page_of,
+    with_contacts,
+)
 from providers.attom import AttomClient, GeoQuery, SearchPage, search_max_usage
 from providers.modes import OFF, SANDBOX, provider_mode
 from providers.registry import ATTOM
@@ -113,12 +118,12 @@ def _keep(
     page: SearchPage, query: SearchQuery, *, key: str, sandbox: bool, cost_micros: int
 ) -> SearchOutcome:
     """Store and show what was paid for. Scoring and caching come after and never lose it."""
-    ingested = ingest_records(page.records, sandbox=sandbox)
+    ids = ingest_records(page.records, sandbox=sandbox).ids
+    leads = _page_leads(ids)
     notes = _notes(page)
     try:
-        _score_new(ingested.leads)
+        _score_new(leads)
         if page.failure is None:  # a partial page is never served again from the cache
-            ids = [lead.pk for lead in ingested.leads]
             cache.set(
                 key, {"ids": ids, "total": page.total, "notes": notes}, settings.CACHE_TTL_SECONDS
             )
@@ -128,7 +133,7 @@ def _keep(
             "The leads are stored, but scoring or caching them failed; search again later."
         )
     return SearchOutcome(
-        _in_order(ingested.leads), page.total, query.page, query.page_size,
+        leads, page.total, query.page, query.page_size,
         source=_source(sandbox), cost_micros=cost_micros, notes=notes,
         fetched=len(page.records) + page.skipped,
     )  # fmt: skip
@@ -188,11 +193,8 @@ def _from_cache(
         sandbox=sandbox,
         detail=search_detail(query),
     )
-    leads = list(with_contacts(Lead.objects.filter(pk__in=hit["ids"])))
-    by_id = {lead.pk: lead for lead in leads}
-    ordered = [by_id[pk] for pk in hit["ids"] if pk in by_id]
     return SearchOutcome(
-        ordered,
+        _page_leads(hit["ids"]),
         hit["total"],
         query.page,
         query.page_size,
@@ -263,10 +265,9 @@ def _score_new(leads: list[Lead]) -> None:
     enqueue_ai_scoring([lead.pk for lead in unscored])
 
 
-def _in_order(leads: list[Lead]) -> list[Lead]:
-    """The ingested leads (already in ATTOM's order, scores saved on them) with contacts."""
-    prefetch_related_objects(leads, *lead_prefetches())
-    return leads
+def _page_leads(ids: list[int]) -> list[Lead]:
+    """The page's leads in ATTOM's order, with their contacts: one read for the page."""
+    return leads_in_order(with_contacts(Lead.objects.all()), ids)
 
 
 def _notes(page: SearchPage) -> list[str]:
