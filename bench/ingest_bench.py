@@ -85,12 +85,14 @@ def wire_items(count: int) -> list[Any]:
 
 
 def clear_caches() -> None:
-    """Normalisation memoises; every run starts cold, as a new process would."""
-    from leads.search import normalize
+    """Address and owner-name normalisation memoise; every run starts cold, as a new process
+    would."""
+    from leads.search import normalize, owner_names
 
-    for value in vars(normalize).values():
-        if callable(getattr(value, "cache_clear", None)):
-            value.cache_clear()
+    for module in (normalize, owner_names):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
 
 
 def empty_table() -> None:

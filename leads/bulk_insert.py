@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from itertools import batched
 from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 from leads.models import Lead
@@ -135,7 +137,7 @@ class RowValues:
         keys = range(len(fields)) if by_position else [field.attname for field in fields]
         self._read = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
         self._converting = [
-            (index, field, isinstance(field, models.JSONField))
+            (index, field, isinstance(field, models.JSONField), _decimal_as_is(field))
             for index, field in enumerate(self.fields)
             if field.get_internal_type() in kinds or field.choices
         ]
@@ -144,11 +146,23 @@ class RowValues:
     def of(self, row: dict[str, Any] | Sequence[Any]) -> list[Any]:
         """A row's values: a dict by attribute name, or (`by_position`) a sequence."""
         values = list(self._read(row))
-        for index, field, json_field in self._converting:
+        for index, field, json_field, decimal_as_is in self._converting:
             value = values[index]
-            if json_field or (value is not None and type(value) is not str):
+            if json_field or not (
+                value is None
+                or type(value) is str
+                or (decimal_as_is and type(value) is Decimal and value.is_finite())
+            ):
                 values[index] = prepare_value(field, value, self._prepared)
         return values
+
+
+def _decimal_as_is(field: models.Field) -> bool:
+    """Whether the database takes this field's finite Decimals unchanged: a decimal field, on
+    a backend that adapts decimals as Django's default does (not at all)."""
+    adapt = type(connection.ops).adapt_decimalfield_value
+    default = BaseDatabaseOperations.adapt_decimalfield_value
+    return isinstance(field, models.DecimalField) and adapt is default
 
 
 def prepare_value(

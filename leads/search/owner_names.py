@@ -160,6 +160,7 @@ def _owner_key(first: str, last: str, corporate: bool) -> str:
     return _person_from_pair(first, last).canonical
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _person_from_pair(first: str, last: str) -> _Person:
     given = _clean_name(first).split("&")[0].replace(",", " ").split()
     surname = _clean_name(last).split("&")[0].replace(",", " ").split()
