@@ -95,9 +95,9 @@ def ingest_records(records: Iterable[PropertyRecord], *, sandbox: bool) -> Inges
         # statement must not touch a row twice (PostgreSQL refuses it).
         candidates, adopted = _dedup(candidates)
         duplicates += adopted
-        keys = [_key(lead) for lead in candidates]
+        keys = [lead.key for lead in candidates]
         existing = _existing_keys(keys)
-        new = [lead for lead in candidates if _key(lead) not in existing]
+        new = [lead for lead in candidates if lead.key not in existing]
         append_to_stage(cast(list[Lead], new))
         changes = _retire_previous_owners(candidates)
         pks = leads_upsert(candidates, update=PROPERTY_FIELDS)
@@ -206,21 +206,18 @@ def _last_name(owner: OwnerName | None, *, corporate: bool) -> str:
     return owner.last or owner.full
 
 
-def _key(lead: Lead | LeadValues) -> tuple[str, str]:
-    return (lead.normalized_address, lead.normalized_owner)
-
-
 def _dedup(leads: Sequence[LeadValues]) -> tuple[list[LeadValues], int]:
     """Merge leads of one batch that are the same property and owner (by key or ATTOM id)."""
     by_key: dict[tuple[str, str], LeadValues] = {}
     by_attom: dict[tuple[int, str], LeadValues] = {}
-    for lead in leads:
-        attom_key = (lead.attom_id, lead.normalized_owner) if lead.attom_id else None
-        kept = by_key.get(_key(lead)) or (by_attom.get(attom_key) if attom_key else None)
+    for lead in leads:  # read as items: a LeadValues attribute is a slower lookup
+        key = lead.key
+        attom_key = (lead["attom_id"], key[1]) if lead["attom_id"] else None
+        kept = by_key.get(key) or (by_attom.get(attom_key) if attom_key else None)
         if kept is not None:
             _fill_blanks(kept, lead)
             continue
-        by_key[_key(lead)] = lead
+        by_key[key] = lead
         if attom_key:
             by_attom[attom_key] = lead
     return list(by_key.values()), len(leads) - len(by_key)
@@ -235,7 +232,7 @@ def _fill_blanks(kept: LeadValues, other: LeadValues) -> None:
 def _adopt_existing_attom_keys(candidates: list[LeadValues]) -> None:
     """A parcel we hold under another address spelling keeps its lead (same ATTOM id)."""
     wanted: dict[tuple[int | None, str], LeadValues] = {
-        (c.attom_id, c.normalized_owner): c for c in candidates if c.attom_id
+        (c["attom_id"], c["normalized_owner"]): c for c in candidates if c["attom_id"]
     }
     if not wanted:
         return
@@ -245,7 +242,7 @@ def _adopt_existing_attom_keys(candidates: list[LeadValues]) -> None:
     for attom_id, owner, address in rows:
         candidate = wanted.get((attom_id, owner))
         if candidate is not None:
-            candidate.normalized_address = address
+            candidate["normalized_address"] = address
 
 
 def _existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -257,9 +254,9 @@ def _existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
 
 def _retire_previous_owners(candidates: list[LeadValues]) -> int:
     """Leads of the same parcel (address or ATTOM id) under another owner no longer own it."""
-    owner_at = {lead.normalized_address: lead.normalized_owner for lead in candidates}
+    owner_at = {lead["normalized_address"]: lead["normalized_owner"] for lead in candidates}
     owner_of: dict[int | None, str] = {
-        lead.attom_id: lead.normalized_owner for lead in candidates if lead.attom_id
+        lead["attom_id"]: lead["normalized_owner"] for lead in candidates if lead["attom_id"]
     }
     rows = Lead.objects.filter(
         Q(normalized_address__in=owner_at.keys()) | Q(attom_id__in=owner_of.keys()),
