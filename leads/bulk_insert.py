@@ -172,7 +172,7 @@ def prepare_value(
     batch's one timestamp, sale dates, baths): each is prepared once, in `prepared`."""
     if isinstance(field, models.JSONField):
         # Not hashable: its text is the key (most rows hold {} or the same few reasons).
-        key: tuple[str, object] = (field.attname, json.dumps(value, sort_keys=True, default=str))
+        key: tuple[str, object] = (field.attname, _json_text(value))
     elif value is None or type(value) in PLAIN_TYPES:
         return value
     else:
@@ -180,6 +180,13 @@ def prepare_value(
     if key not in prepared:
         prepared[key] = field.get_db_prep_save(value, connection)
     return prepared[key]
+
+
+def _json_text(value: object) -> str:
+    """A JSON value's text, sorted: an empty list or dict (most rows) without encoding it."""
+    if not value and type(value) in (list, dict):
+        return "[]" if type(value) is list else "{}"
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def prepared_rows(
