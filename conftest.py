@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 
 import pytest
 
@@ -82,6 +83,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
     + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
 });
 """
+CLIENT_ERROR_ECHO = re.compile(
+    r"Failed to load resource: the server responded with a status of 4\d\d "
+)
+PAGE_ASSETS = {"script", "stylesheet", "image", "font"}
 BROWSER_GUARDS = pytest.StashKey[list["BrowserGuard"]]()
 
 
@@ -89,8 +94,10 @@ class BrowserGuard:
     """What went wrong in one browser context: console errors, uncaught exceptions, CSP
     violations, failed requests and 5xx answers. A test fails if any is left when it ends.
 
-    A navigation that turns into a download is aborted by the browser on purpose: that one
-    aborted request is not a failure."""
+    Two things the browser reports are not failures: a navigation that turns into a download
+    (the browser aborts it on purpose), and its console echo of a 4xx answer — bad input
+    (400) and a cap's refusal (429) are answers the page shows. A 5xx is always a failure, and
+    so is any 4xx for a script, a stylesheet, an image or a font the page needs."""
 
     def __init__(self, context) -> None:
         self.problems: list[str] = []
@@ -107,7 +114,7 @@ class BrowserGuard:
         context.on("page", lambda page: page.on("download", self._on_download))
 
     def _on_console(self, message) -> None:
-        if message.type == "error":
+        if message.type == "error" and not CLIENT_ERROR_ECHO.match(message.text):
             self.problems.append(f"console error: {message.text} ({message.location['url']})")
 
     def _on_request_failed(self, request) -> None:
@@ -115,8 +122,9 @@ class BrowserGuard:
         self.failed_requests.append((request.url, f"{request.method} {request.url}: {failure}"))
 
     def _on_response(self, response) -> None:
-        if response.status >= 500:
-            request = response.request
+        request = response.request
+        missing_asset = response.status >= 400 and request.resource_type in PAGE_ASSETS
+        if response.status >= 500 or missing_asset:
             self.problems.append(f"HTTP {response.status}: {request.method} {response.url}")
 
     def _on_download(self, download) -> None:
