@@ -191,7 +191,7 @@ def log_in(page, username: str = "agent", password: str = "agent-pass-123") -> N
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # "**/" matches the login too
 
 
 @pytest.fixture

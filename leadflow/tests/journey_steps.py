@@ -9,6 +9,7 @@ answers for each is fixed by the address (providers/sandbox/batchdata.py).
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 
 from django.db.models import Sum
@@ -19,7 +20,7 @@ from billing.caps import spend_day
 from billing.models import LedgerEntry, SpendDay, UserSpendDay
 from billing.money import format_dollars
 from leadflow.tests.journey_hands import Hands
-from leads.models import Lead
+from leads.models import Lead, Stage
 from providers.registry import PROVIDERS
 
 ZIP = "85034"
@@ -29,6 +30,7 @@ OUT_OF_STATE_LITIGATOR = "7538 N CANYON CT"  # owner in PA; a known TCPA litigat
 IN_STATE_LITIGATOR = "3000 BAY AVE"  # the owner lives there
 SAVED_SEARCH_RECORDS = 45  # ATTOM's first 45 records of the ZIP hold all three
 PAID_STEP_MS = 30_000  # a step that waits for a sandbox provider, on a shared machine
+EXPORT_PAGE_LINK = re.compile(r"^Export (for a dialer|CSV)…$")  # the Leads page's link to it
 SEARCH_COST_MICROS, MATCH_PRICE_MICROS, RECORD_PRICE_MICROS = 2_500_000, 70_000, 100_000
 
 
@@ -49,6 +51,10 @@ def log_in(page: Page, hands: Hands, username: str, password: str) -> None:
 
 
 def nav(page: Page, hands: Hands, name: str) -> None:
+    """The main navigation's link; on a narrow screen the links may sit behind a Menu."""
+    menu = page.get_by_role("button", name="Menu", exact=True)
+    if menu.count() and menu.is_visible():
+        hands.press(menu)
     link = page.get_by_role("navigation", name="Main").get_by_role("link", name=name)
     href = link.get_attribute("href")
     hands.press(link)
@@ -222,11 +228,18 @@ def drag_to_column(page: Page, lead: Lead, stage: str) -> None:
 
 
 def move_with_menu(page: Page, hands: Hands, lead: Lead, stage: str) -> None:
-    """The board's way without dragging: the card's "Move to" menu and its Move button."""
+    """The board's way without dragging: the card's move menu — a "Move to" select and its
+    Move button, or a Move disclosure with one button per stage."""
     card = board_card(page, lead)
-    hands.choose(card.get_by_label("Move to"), stage)
+    disclosure = card.locator(".move-menu summary")
+    if disclosure.count():
+        hands.press(disclosure)
+        target = card.get_by_role("button", name=Stage(stage).label, exact=True)
+    else:
+        hands.choose(card.get_by_label("Move to"), stage)
+        target = card.get_by_role("button", name="Move")
     with page.expect_response("**/pipeline/move/"):
-        hands.press(card.get_by_role("button", name="Move"))
+        hands.press(target)
 
 
 def expect_in_column(page: Page, lead: Lead, stage: str, count: int) -> None:
@@ -254,7 +267,7 @@ def export_for_dialer(page: Page, hands: Hands, *, preset: str, stage: str) -> l
     """From the Leads page to the export page: a dialer preset, scrub on, one stage; the
     scrub's summary, then the downloaded file's rows."""
     nav(page, hands, "Leads")
-    hands.press(page.get_by_role("link", name="Export for a dialer…"))
+    hands.press(page.get_by_role("link", name=EXPORT_PAGE_LINK))
     hands.choose(page.get_by_label("Dialer preset"), preset)
     hands.choose(page.get_by_label("Scrub (leave out numbers not to dial)"), "true")
     hands.choose(page.locator("#export-form").get_by_label("Stage"), stage)
