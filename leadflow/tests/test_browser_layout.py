@@ -43,6 +43,10 @@ def traced_lead() -> Lead:
     return lead
 
 
+def card_of(lead: Lead) -> str:
+    return f'li.kcard[data-lead-id="{lead.pk}"]'
+
+
 def page_width(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
@@ -139,12 +143,13 @@ def test_the_boards_columns_and_cards_fit_a_laptop(agent_page: Page, traced_lead
         assert within_viewport(page, page.locator(f"#col-{stage}")), stage
     overflowing = page.evaluate(
         """[...document.querySelectorAll('.kcard')].filter(card =>
-             card.getBoundingClientRect().right > card.closest('.column').getBoundingClientRect().right
+             card.getBoundingClientRect().right
+               > card.closest('.column').getBoundingClientRect().right
              || card.scrollWidth > card.clientWidth).length"""
     )
     assert overflowing == 0
     # One compact control per card (the Move menu), not a select and a button.
-    the_card = page.locator(f"#card-{traced_lead.pk}")
+    the_card = page.locator(card_of(traced_lead))
     expect(the_card.locator("select")).to_have_count(0)
     expect(the_card.locator(".move-menu .menu")).to_be_hidden()
     expect(the_card).to_contain_text("Absentee owners in Maricopa County")
@@ -154,17 +159,17 @@ def test_a_keyboard_move_keeps_the_focus_on_the_moved_card(agent_page: Page):
     page = agent_page
     leads = [make_lead(stage=Stage.NEW, position=i) for i in range(3)]
     page.goto("/pipeline/")
-    summary = page.locator(f"#card-{leads[1].pk} .move-menu summary")
+    summary = page.locator(card_of(leads[1]) + " .move-menu summary")
 
     summary.focus()
     page.keyboard.press("Enter")
-    follow_up = page.locator(f"#card-{leads[1].pk}").get_by_role("button", name="Follow-up")
+    follow_up = page.locator(card_of(leads[1])).get_by_role("button", name="Follow-up")
     expect(follow_up).to_be_visible()
     follow_up.focus()
     with page.expect_response("**/pipeline/move/"):
         page.keyboard.press("Enter")
 
-    moved = page.locator(f'ul[data-sortable-stage="{Stage.FOLLOW_UP}"] #card-{leads[1].pk}')
+    moved = page.locator(f'ul[data-sortable-stage="{Stage.FOLLOW_UP}"] {card_of(leads[1])}')
     expect(moved).to_have_count(1)
     expect(moved.locator(".move-menu summary")).to_be_focused()
     expect(page.locator("#toasts .toast")).to_contain_text("to Follow-up")
@@ -185,14 +190,14 @@ def test_load_more_then_a_move_keeps_every_loaded_card(agent_page: Page):
     assert "show_new=30" in page.url  # a reload shows them too
 
     late = leads[28]
-    page.locator(f"#card-{late.pk} .move-menu summary").click()
+    page.locator(card_of(late) + " .move-menu summary").click()
     with page.expect_response("**/pipeline/move/"):
-        page.locator(f"#card-{late.pk}").get_by_role("button", name="Negotiating").click()
+        page.locator(card_of(late)).get_by_role("button", name="Negotiating").click()
 
     expect(column.locator(".kcard")).to_have_count(29)
     expect(column.locator(".load-more")).to_have_count(0)
     negotiating = page.locator(f'ul[data-sortable-stage="{Stage.NEGOTIATING}"]')
-    expect(negotiating.locator(f"#card-{late.pk}")).to_have_count(1)
+    expect(negotiating.locator(card_of(late))).to_have_count(1)
 
 
 def test_a_removal_from_a_list_asks_first(agent_page: Page):

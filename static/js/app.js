@@ -187,7 +187,9 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     if (!movedLead || event.detail.target.id !== "board") { return; }
-    var card = document.getElementById("card-" + movedLead);
+    // Cards carry no id: htmx would copy a dragged card's inline styles onto its
+    // replacement while settling, which the CSP refuses.
+    var card = document.querySelector('.kcard[data-lead-id="' + movedLead + '"]');
     movedLead = null;
     if (!card) { return; }
     var handle = card.querySelector(".move-menu > summary") || card;

@@ -30,9 +30,7 @@ def column(stage: str) -> list[int]:
 
 
 def card_ids(html: str) -> list[int]:
-    return [
-        int(pk) for pk in re.findall(r'class="kcard[^"]*" id="card-\d+" data-lead-id="(\d+)"', html)
-    ]
+    return [int(pk) for pk in re.findall(r'class="kcard[^"]*" data-lead-id="(\d+)"', html)]
 
 
 def column_html(html: str, stage: str) -> str:
