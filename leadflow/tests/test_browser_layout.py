@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from leads.lists.services import list_add_leads, list_create
 from leads.models import Lead, Stage
@@ -14,8 +14,8 @@ from leads.tests.factories import make_lead, make_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 768}
+PHONE = ViewportSize(width=390, height=844)
+LAPTOP = ViewportSize(width=1366, height=768)
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +53,7 @@ def page_width(page: Page) -> int:
 
 def within_viewport(page: Page, locator) -> bool:
     box = locator.bounding_box()
-    width = page.viewport_size["width"]
+    width = (page.viewport_size or PHONE)["width"]
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
