@@ -78,6 +78,27 @@ def test_no_page_is_wider_than_a_phone(agent_page: Page, traced_lead):
         assert page_width(page) <= PHONE["width"], f"{path} is {page_width(page)} px wide"
 
 
+SELECT_CLIPPED = """[...document.querySelectorAll('select')].filter(select => {
+    const style = getComputedStyle(select);
+    const pen = document.createElement('canvas').getContext('2d');
+    pen.font = style.font;
+    const text = pen.measureText(select.selectedOptions[0]?.text || '').width;
+    const arrow = 20;  // Chromium draws the drop-down arrow inside the box
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight) - arrow;
+    return select.offsetParent && text > room;
+  }).map(select => select.name)"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP])
+def test_no_select_cuts_off_its_chosen_option(agent_page: Page, viewport):
+    page = agent_page
+    page.set_viewport_size(viewport)
+    for path in ("/pipeline/", "/leads/", "/tasks/", "/"):
+        page.goto(path)
+        assert page.evaluate(SELECT_CLIPPED) == [], path
+
+
 def test_the_header_folds_its_navigation_behind_a_menu_button_on_a_phone(agent_page: Page):
     page = agent_page
     page.set_viewport_size(PHONE)

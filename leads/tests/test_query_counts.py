@@ -69,8 +69,8 @@ PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 14),
     "lead page": (first_lead_url("/leads/{id}/"), 12),
     "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
-    "board": ("/pipeline/", 16),
-    "board column": ("/pipeline/new/?offset=0", 4),
+    "board": ("/pipeline/", 17),  # the cards' lists: one query for them all
+    "board column": ("/pipeline/new/?offset=0", 5),
     "export": ("/leads/export.csv", 13),
     "spend page": ("/spend/", 23),
     "api leads": ("/api/leads", 7),
