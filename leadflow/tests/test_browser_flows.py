@@ -272,11 +272,12 @@ def test_it_moves_a_card_with_the_move_to_menu(agent_page: Page):
     page.goto("/pipeline/")
 
     the_card = card(page, lead)
-    the_card.get_by_label("Move to").select_option(label="Negotiating")
+    the_card.locator(".move-menu summary").click()
     with page.expect_response("**/pipeline/move/"):
-        the_card.get_by_role("button", name="Move").click()
+        the_card.get_by_role("button", name="Negotiating").click()
 
     expect(board_column(page, Stage.NEGOTIATING).locator(card(page, lead))).to_have_count(1)
+    expect(page.locator("#toasts")).to_contain_text("to Negotiating")
     page.reload()
     expect(board_column(page, Stage.NEGOTIATING).locator(card(page, lead))).to_have_count(1)
 
@@ -292,8 +293,8 @@ def test_it_moves_a_card_without_javascript(open_page, agent):
 
     page.goto("/pipeline/?temperature=HOT")
     the_card = card(page, lead)
-    the_card.get_by_label("Move to").select_option("dead")
-    the_card.get_by_role("button", name="Move").click()
+    the_card.locator(".move-menu summary").click()
+    the_card.get_by_role("button", name="Dead").click()
 
     page.wait_for_url("**/pipeline/?temperature=HOT")
     expect(board_column(page, Stage.DEAD).locator(card(page, lead))).to_have_count(1)

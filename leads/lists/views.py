@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from leadflow.forms import whole_number
+from leadflow.toasts import add_toast
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm
 from leads.htmx import is_htmx, partial_template
@@ -83,13 +84,24 @@ def list_add(request: HttpRequest) -> HttpResponse:
     if lead_list is None:
         error = error or "Choose a list, or name a new one."
     if error:
-        return _answer(request, error, ok=False)
+        return _toasted(request, _answer(request, error, ok=False), error, ok=False)
     assert lead_list is not None
     added = list_add_leads(lead_list=lead_list, lead_ids=ids)
     message = f"{added.added} lead{'s' if added.added != 1 else ''} added to {lead_list.name}" + (
         f"; {added.already_on} already on it." if added.already_on else "."
     )
-    return _answer(request, message, ok=True, lead_list=lead_list)
+    return _toasted(request, _answer(request, message, ok=True, lead_list=lead_list), message)
+
+
+def _toasted(
+    request: HttpRequest, response: HttpResponse, message: str, *, ok: bool = True
+) -> HttpResponse:
+    """An htmx answer also says what happened in a toast (a plain post has its message)."""
+    return (
+        add_toast(response, message, level="success" if ok else "error")
+        if is_htmx(request)
+        else response
+    )
 
 
 @login_required
