@@ -22,6 +22,7 @@ from billing.guard import record_free
 from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import max_cost_micros
+from leadflow.text import counted
 from leads.models import Lead
 from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
 from leads.search.areas import Area
@@ -284,7 +285,10 @@ def _notes(page: SearchPage) -> list[str]:
             "to the end: narrow it with filters (absentee, type, beds, value) or search ZIP by ZIP."
         )
     if page.skipped:
-        notes.append(f"{page.skipped} record(s) from ATTOM had no usable address and were skipped.")
+        notes.append(
+            f"{counted(page.skipped, 'record')} from ATTOM had no usable address and "
+            f"{'was' if page.skipped == 1 else 'were'} skipped."
+        )
     return notes
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import template
 
+from leads.phones import display_phone
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ def query_with(context, **changes) -> str:
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def phone(e164: str) -> str:
+    """A stored E.164 number as people read it (`leads.phones.display_phone`)."""
+    return display_phone(e164)

@@ -96,8 +96,13 @@ def test_it_runs_a_trace_and_shows_the_contacts_with_badges(agent_client, wire):
     html = response.text
     assert "Skip trace result" in html
     assert "Cost $0.07" in html
-    assert 'Best phone <span class="badge badge-ok">+16025550142</span>' in html
-    assert "+16025550187" in html
+    # People read national numbers; the tel: link dials the stored E.164 form.
+    assert (
+        'Best phone <a class="phone-link badge badge-ok" href="tel:+16025550142">(602) 555-0142</a>'
+        in html
+    )
+    assert '<a class="phone-link" href="tel:+16025550187">(602) 555-0187</a>' in html
+    assert ">+16025550187<" not in html
     assert '<span class="badge badge-bad">DNC</span>' in html
     assert '<span class="badge badge-ok">DNC clear</span>' in html
     assert "Contactable" in html
@@ -313,7 +318,7 @@ def test_it_reports_a_finished_job(agent_client, agent):
         requests=1,
         cost_micros=2 * PRICE,
         status=BulkTraceJob.Status.DONE,
-        message="Traced 2 match(es), 1 no-match, 0 free.",
+        message="Traced 2 matches, 1 no-match, 0 free.",
     )
 
     response = agent_client.get(f"/leads/bulk-skiptrace/{job.pk}/", **HTMX)
@@ -322,8 +327,8 @@ def test_it_reports_a_finished_job(agent_client, agent):
     assert response["HX-Trigger"] == "bulk-trace-finished"
     html = response.text
     assert "Done — 3 of 3" in html
-    assert "2 matched · 1 no match · 0 free · 1 request · cost $0.14" in html
-    assert "Traced 2 match(es), 1 no-match, 0 free." in html
+    assert "2 matched · 1 no match · 0 errors · 0 free · 1 request · cost $0.14" in html
+    assert "Traced 2 matches, 1 no-match, 0 free." in html
     assert "hx-get" not in html  # nothing left to poll
 
 
