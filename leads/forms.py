@@ -163,8 +163,10 @@ class LeadFilterForm(OwnerFactsForm, ListFiltersForm, TeamFilterMixin):
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
     zip = forms.CharField(required=False, max_length=5, label="ZIP")
     q = forms.CharField(required=False, max_length=100, label="Owner or address")
-    page = AsciiIntegerField(required=False, min_value=1)
-    pageSize = AsciiIntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    page = AsciiIntegerField(required=False, min_value=1, label="Page")
+    pageSize = AsciiIntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, label="Per page"
+    )
 
     def clean_zip(self) -> str:
         zip5 = self.cleaned_data["zip"].strip()

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from leadflow.forms import form_error_text
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm
 from leads.htmx import is_htmx, partial_template
@@ -144,7 +145,7 @@ def search_save(request: HttpRequest) -> HttpResponse:
     """ "Save as list" on the search results: the search's parameters, stored, not run."""
     form = SavedSearchForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The search could not be saved: " + _errors(form))
+        messages.error(request, "The search could not be saved: " + form_error_text(form))
         return redirect(reverse("search") + "?" + _search_params(request.POST).urlencode())
     lead_list = list_create(
         kind=ListKind.SAVED_SEARCH,
@@ -161,12 +162,6 @@ def _search_params(post: QueryDict) -> QueryDict:
     for name in ("csrfmiddlewaretoken", "name", "dailyRefresh", "maxRecords"):
         params.pop(name, None)
     return params
-
-
-def _errors(form: SavedSearchForm) -> str:
-    return " ".join(
-        f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()
-    )
 
 
 @login_required
