@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leadflow.forms import form_error_text
 from leads.errors import SERVICE_ERRORS, error_answer
-from leads.forms import LeadFilterForm
+from leads.forms import LeadFilterForm, without_unknown_sort
 from leads.htmx import is_htmx, partial_template
 from leads.lists.forms import ListForm, RefreshForm, SavedSearchForm, stored_query
 from leads.lists.models import LeadList, ListKind, ListMembership
@@ -28,7 +28,7 @@ from leads.lists.services import (
     lists_with_counts,
 )
 from leads.selection import selected_lead_ids
-from leads.selectors import leads_filtered, page_of
+from leads.selectors import leads_filtered, leads_sorted, page_of
 
 ADD_LIMIT = 10_000  # leads one "Add to list" may put on a list
 
@@ -50,23 +50,26 @@ def list_index(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     lead_list = get_object_or_404(lists_with_counts(), pk=list_id)
-    query = request.GET.copy()
+    query, sort_note = without_unknown_sort(request.GET)
+    query = query.copy()
     query["list"] = str(lead_list.pk)
     form = LeadFilterForm(query)
     context: dict = {
         "lead_list": lead_list,
         "form": form,
+        "sort_note": sort_note,
         "filter_query": query.urlencode(),
         "imports": list(lead_list.imports.order_by("pk")),
     }
     status = 200
     if form.is_valid():
         data = form.cleaned_data
-        page = page_of(leads_filtered(form.lead_filters()), data["page"], data["pageSize"])
+        leads = leads_sorted(leads_filtered(form.lead_filters()), data["sort"])
+        page = page_of(leads, data["page"], data["pageSize"])
         shown = [lead.pk for lead in page.object_list]
         new = ListMembership.objects.filter(lead_list=lead_list, lead_id__in=shown, is_new=True)
-        context.update(page_obj=page, leads=page.object_list, new_ids=set(new.values_list(
-            "lead_id", flat=True)))  # fmt: skip
+        new_ids = set(new.values_list("lead_id", flat=True))
+        context.update(sort=data["sort"], page_obj=page, leads=page.object_list, new_ids=new_ids)
         clear_new_marks(lead_list)  # seen by an agent: no longer new on the next visit
     else:
         status = 400

@@ -29,7 +29,14 @@ from leads.search.areas import Area
 from leads.search.ingest import ingest_records
 from leads.search.narrowing import narrow
 from leads.search.query import PropertyFilters, SearchQuery
-from leads.selectors import lead_prefetches, leads_in_area, owner_facts_q, page_of, with_contacts
+from leads.selectors import (
+    best_score_first,
+    lead_prefetches,
+    leads_in_area,
+    owner_facts_q,
+    page_of,
+    with_contacts,
+)
 from providers.attom import AttomClient, GeoQuery, SearchPage, search_max_usage
 from providers.modes import OFF, SANDBOX, provider_mode
 from providers.registry import ATTOM
@@ -62,7 +69,11 @@ class SearchOutcome:
 
 
 def lead_search(*, query: SearchQuery, user_id: int | None = None) -> SearchOutcome:
-    return narrow(_search(query, user_id), query)
+    """The page of results, hottest first (ATTOM decides which properties are on a page, in
+    its own order; this orders each page as the stored leads are)."""
+    outcome = narrow(_search(query, user_id), query)
+    outcome.leads = best_score_first(outcome.leads)
+    return outcome
 
 
 def _search(query: SearchQuery, user_id: int | None) -> SearchOutcome:

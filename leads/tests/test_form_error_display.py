@@ -41,4 +41,6 @@ def test_an_htmx_answer_names_the_fields_to_mark_in_the_form_it_did_not_redraw(a
 def test_a_valid_htmx_answer_clears_the_marks(agent_client):
     html = agent_client.get("/leads/?zip=85034", **HTMX).text
 
-    assert '<div class="form-errors" hidden data-form="lead-filters" data-invalid-fields="">' in html
+    assert (
+        '<div class="form-errors" hidden data-form="lead-filters" data-invalid-fields="">' in html
+    )
