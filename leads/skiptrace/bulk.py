@@ -236,8 +236,7 @@ def _done(job: BulkTraceJob) -> BulkTraceJob:
     )
     if job.errors:
         message += (
-            f" {counted(job.errors, 'error')}: {counted(job.errors, 'lead')} not traced "
-            "(BatchData failed on them, not charged); start again for them."
+            f" {counted(job.errors, 'lead')} not traced (BatchData errors): start again for them."
         )
     _set(job, status=BulkTraceJob.Status.DONE, finished_at=timezone.now(), message=message)
     return job

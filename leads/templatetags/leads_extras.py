@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django import template
 
+from leads.models import Lead
 from leads.phones import display_phone
 from leads.selectors import DEFAULT_SORT
+from leads.skiptrace.failures import TraceFailure
+from leads.skiptrace.failures import trace_failure as latest_trace_failure
 
 register = template.Library()
 
@@ -21,6 +24,12 @@ def query_with(context, **changes) -> str:
 def phone(e164: str) -> str:
     """A stored E.164 number as people read it (`leads.phones.display_phone`)."""
     return display_phone(e164)
+
+
+@register.filter
+def trace_failure(lead: Lead) -> TraceFailure | None:
+    """Why the lead's latest skip trace failed, or None (`leads.skiptrace.failures`)."""
+    return latest_trace_failure(lead)
 
 
 # Columns whose first click sorts the most useful end first: the highest, newest or longest.

@@ -67,7 +67,7 @@ PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "api search, cached": ("/api/search?zip=85034&pageSize=10", 11),
     "leads page": ("/leads/", 14),
     "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 14),
-    "lead page": (first_lead_url("/leads/{id}/"), 12),
+    "lead page": (first_lead_url("/leads/{id}/"), 13),  # + whether its last trace failed
     "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
     "board": ("/pipeline/", 16),
     "board column": ("/pipeline/new/?offset=0", 4),

@@ -179,7 +179,7 @@ def test_it_shows_a_vendor_failure_with_502(agent_client, settings):
     response = agent_client.post(f"/leads/{make_lead().pk}/skiptrace/run/", **HTMX)
 
     assert response.status_code == 502
-    assert "BatchData could not answer: Invalid token." in response.text
+    assert "Trace failed: Invalid token — not charged." in response.text
 
 
 def test_it_only_runs_a_trace_on_post(agent_client, wire):
@@ -222,13 +222,32 @@ def test_it_marks_the_owner_do_not_call(agent_client):
     lead = traced_lead(**owner)
     other_property = traced_lead(**owner)
 
-    response = agent_client.post(f"/leads/{lead.pk}/do-not-call/", {"owner": "1"}, **HTMX)
+    response = agent_client.post(
+        f"/leads/{lead.pk}/do-not-call/", {"owner": "1", "confirm": "1"}, **HTMX
+    )
 
     assert response.status_code == 200
     assert "Do not call or text this owner." in response.text
     for marked in (lead, other_property):
         marked.refresh_from_db()
         assert marked.do_not_call and marked.dnc_flag and marked.best_phone == ""
+
+
+def test_it_asks_before_marking_the_owner_do_not_call(agent_client):
+    lead = traced_lead(normalized_owner="SAMPLE JANE", normalized_mailing="1 A ST||11501")
+    page = agent_client.get(f"/leads/{lead.pk}/").text
+    assert ">Mark as do not call…</button>" in page
+    assert "Owner asked not to be called" not in page
+
+    response = agent_client.post(f"/leads/{lead.pk}/do-not-call/", {"owner": "1"}, **HTMX)
+
+    assert response.status_code == 200
+    html = response.text
+    assert "as do not call?</strong>" in html
+    assert '<input type="hidden" name="confirm" value="1">' in html
+    assert ">Yes, mark as do not call</button>" in html and ">Cancel</a>" in html
+    lead.refresh_from_db()
+    assert not lead.do_not_call and not DoNotCall.objects.exists()
 
 
 def test_it_asks_what_to_mark(agent_client):
