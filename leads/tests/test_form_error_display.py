@@ -7,12 +7,18 @@ import re
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+def must_find(pattern: str, text: str) -> re.Match[str]:
+    found = re.search(pattern, text)
+    assert found, text
+    return found
+
+
 def test_it_marks_the_bad_field_and_links_its_message(agent_client):
     response = agent_client.get("/leads/?zip=abc")
 
     assert response.status_code == 400
     html = response.text
-    field = re.search(r'<input[^>]*id="id_zip"[^>]*>', html).group(0)
+    field = must_find(r'<input[^>]*id="id_zip"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in field
     assert 'aria-describedby="id_zip_error"' in field
     assert '<div class="field-error" id="id_zip_error">Enter a 5-digit ZIP code.</div>' in html
@@ -32,7 +38,7 @@ def test_an_htmx_answer_names_the_fields_to_mark_in_the_form_it_did_not_redraw(a
     response = agent_client.get("/leads/?zip=abc&minLists=-1", **HTMX)
 
     assert response.status_code == 400
-    summary = re.search(r'<div class="alert alert-error form-errors"[^>]*>', response.text)
+    summary = must_find(r"<div class=\"alert alert-error form-errors\"[^>]*>", response.text)
     assert 'data-form="lead-filters"' in summary.group(0)
     assert 'data-invalid-fields="id_minLists id_zip "' in summary.group(0)
     assert 'id="id_zip_summary"' in response.text

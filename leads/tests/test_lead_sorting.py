@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+def must_find(pattern: str, text: str) -> re.Match[str]:
+    found = re.search(pattern, text)
+    assert found, text
+    return found
+
+
 @pytest.fixture
 def three():
     return [
@@ -95,7 +101,7 @@ def test_the_table_sorts_and_marks_the_sorted_header(agent_client, three):
 def test_header_links_keep_the_filters_and_start_from_page_one(agent_client, three):
     html = agent_client.get("/leads/", {"zip": "85034", "page": "1", "pageSize": "2"}).text
 
-    link = re.search(r'href="\?([^"]*)">Address', html).group(1)
+    link = must_find(r'href="\?([^"]*)">Address', html).group(1)
     assert "zip=85034" in link and "pageSize=2" in link and "sort=address" in link
     assert "page=" not in link.replace("pageSize", "")
 
@@ -104,7 +110,7 @@ def test_pages_keep_the_sort(agent_client, three):
     html = agent_client.get("/leads/", {"sort": "address", "pageSize": "1"}, **HTMX).text
 
     assert rows(html) == [three[1].pk]
-    next_link = re.search(r'href="\?([^"]*)"[^>]*>Next', html).group(1)
+    next_link = must_find(r'href="\?([^"]*)"[^>]*>Next', html).group(1)
     assert "sort=address" in next_link and "page=2" in next_link
 
 

@@ -11,6 +11,12 @@ from leads.tests.factories import make_lead
 pytestmark = pytest.mark.django_db
 
 
+def must_find(pattern: str, text: str) -> re.Match[str]:
+    found = re.search(pattern, text)
+    assert found, text
+    return found
+
+
 def test_it_says_there_is_no_such_page_and_links_to_the_first_and_last(agent_client):
     for _ in range(3):
         make_lead()
@@ -19,7 +25,7 @@ def test_it_says_there_is_no_such_page_and_links_to_the_first_and_last(agent_cli
 
     assert "Page 99999 of" not in html
     assert "There is no page 99999: the last page is 3." in html
-    last = re.search(r'href="\?([^"]*)"[^>]*>Last page \(3\)', html).group(1)
+    last = must_find(r'href="\?([^"]*)"[^>]*>Last page \(3\)', html).group(1)
     assert "page=3" in last and "sort=owner" in last and "pageSize=1" in last
     assert re.search(r'href="\?[^"]*page=1[&"][^>]*>First page', html)
     assert "No leads on this page." in html

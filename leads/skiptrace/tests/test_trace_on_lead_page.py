@@ -19,6 +19,12 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 ON_PAGE = {"on": "lead-page"}
 
 
+def must_find(pattern: str, text: str) -> re.Match[str]:
+    found = re.search(pattern, text)
+    assert found, text
+    return found
+
+
 def run(client, lead, data=ON_PAGE):
     return client.post(f"/leads/{lead.pk}/skiptrace/run/", data, **HTMX)
 
@@ -92,7 +98,7 @@ def test_a_timeout_says_it_was_charged_at_most(agent_client, settings):
 
     html = run(agent_client, lead).text
 
-    failed = re.search(r"Trace failed: [^<]*", html).group(0)
+    failed = must_find(r"Trace failed: [^<]*", html).group(0)
     assert "charged $0.07 (the most it can cost" in failed
 
 
