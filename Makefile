@@ -1,5 +1,5 @@
 # LeadFlow: `make run` serves the app locally; `make test` runs the whole suite.
-.PHONY: run test test-postgres lint format bench bench-load setup setup-dev browsers
+.PHONY: run test test-postgres lint format bench bench-load setup setup-dev browsers screenshots
 
 setup:
 	scripts/setup.sh requirements.txt
@@ -34,6 +34,10 @@ bench: setup-dev
 # over loopback (bench/http_load.py; needs psql and the two services running).
 bench-load: setup-dev
 	.venv/bin/python bench/http_load.py
+
+# docs/screenshots/: every page at 1366 and 390 px, from the browser tests' sandbox data.
+screenshots: setup-dev
+	LEADFLOW_SCREENSHOTS=1 .venv/bin/python -m pytest leadflow/tests/test_every_page.py -m browser -p no:randomly $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright drives it; its own download is not used).
 browsers:

@@ -47,12 +47,21 @@ def permissions_of(user_id: int) -> AgentPermissions:
 
 
 def permitted(user_id: int | None, action: str) -> bool:
-    """Work without a user (an operator's command) is never refused here."""
+    """Work without a user (an operator's command) is never refused here. One query: the
+    user's superuser flag and their permissions row's field (the default without a row)."""
     if user_id is None:
         return True
-    if get_user_model().objects.filter(pk=user_id, is_superuser=True).exists():
+    field = BY_ACTION[action].field
+    row = (
+        get_user_model()
+        .objects.filter(pk=user_id)
+        .values_list("is_superuser", f"agent_permissions__{field}")
+        .first()
+    )
+    superuser, allowed = row or (False, None)
+    if superuser:
         return True
-    return bool(getattr(permissions_of(user_id), BY_ACTION[action].field))
+    return bool(getattr(AgentPermissions(), field) if allowed is None else allowed)
 
 
 def ensure_permitted(user_id: int | None, action: str) -> None:

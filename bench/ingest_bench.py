@@ -132,7 +132,8 @@ def measure_baseline(items: list[Any]) -> dict[str, float]:
     from providers.attom import parse_items
 
     records, _ = parse_items(items)
-    rows, _ = _dedup([lead_from_record(record, sandbox=True) for record in records])
+    values, _ = _dedup([lead_from_record(record, sandbox=True) for record in records])
+    rows = [Lead(**lead) for lead in values]
     empty_table()
     began = time.perf_counter()
     Lead.objects.bulk_create(rows, batch_size=BATCH)

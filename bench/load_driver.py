@@ -1,9 +1,18 @@
 """The load generator of bench/http_load.py, run in a process of its own.
 
 `drive()` starts `python bench/load_driver.py ...` and reads its figures back as JSON. The
-child sends requests to 127.0.0.1 only, from `clients` threads each holding one keep-alive
-connection, picking endpoints by weight, until BENCH_SECONDS pass or BENCH_MAX_REQUESTS are
-sent, whichever comes first.
+child sends requests to 127.0.0.1 only. The model is a bounded closed loop: `clients`
+threads, each holding one keep-alive connection and sending its next request as soon as the
+last one is answered (no think time), picking endpoints by weight, until BENCH_SECONDS pass
+or BENCH_MAX_REQUESTS are sent, whichever comes first. Past saturation a closed loop measures
+queueing as much as service: with C clients on K cores, p95 is about C / K times the service
+time, so the 1-client run is the service time and the others show the queueing on top.
+
+Pages are requested with a browser session (one login before the clock starts), the API with
+the bearer token; an answer counts only when it is the page itself (200; a skip trace's 409
+too), so a redirect to the login page is an error, not a fast answer. Before the clock
+starts every client sends each endpoint once (not measured): the first request of a worker
+process loads its code, templates and the sandbox's ZIP table.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +38,8 @@ MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "4000"))
 ENDPOINTS = {
     "search_cached": 4,
     "search_uncached": 1,
-    "lead_list": 3,
+    "lead_list": 2,
+    "lead_list_api": 1,
     "lead_detail": 4,
     "board": 2,
     "skip_trace": 1,
@@ -48,7 +59,9 @@ class Figures:
     errors: dict[str, int] = field(default_factory=dict)
 
     def p(self, endpoint: str, percent: int) -> float:
-        values = sorted(self.latencies_ms.get(endpoint) or [0.0])
+        values = sorted(self.latencies_ms.get(endpoint) or [])
+        if not values:  # no answer at all: no figure (and no target met)
+            return float("nan")
         if len(values) == 1:
             return values[0]
         return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
@@ -73,12 +86,26 @@ class Figures:
         return "\n".join(lines)
 
 
-def drive(*, port: int, token: str, clients: int) -> Figures:
+MODEL = (
+    "closed loop: each client one request at a time on its own keep-alive connection, "
+    "no think time; p95 past saturation ~ clients / cores x service time"
+)
+PAGE_ENDPOINTS = {"lead_list", "lead_detail", "board"}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str  # the API's bearer token
+    username: str  # the pages' login
+    password: str
+
+
+def drive(*, port: int, credentials: Credentials, clients: int) -> Figures:
     command = [sys.executable, __file__, "--port", str(port), "--clients", str(clients)]
     command += ["--run", str(next(_runs))]
     result = subprocess.run(
         command,
-        input=token,
+        input=json.dumps(credentials.__dict__),
         capture_output=True,
         text=True,
         check=True,
@@ -97,6 +124,8 @@ def _request(endpoint: str, rng: random.Random, uncached: itertools.count) -> tu
         return "GET", f"/api/search?zip={zip_code}&pageSize={page_size}&page={1 + n % 3}"
     if endpoint == "lead_list":
         return "GET", f"/leads/?page={rng.randrange(1, 20)}"
+    if endpoint == "lead_list_api":
+        return "GET", f"/api/leads?page={rng.randrange(1, 20)}"
     if endpoint == "lead_detail":
         return "GET", f"/leads/{lead}/"
     if endpoint == "board":
@@ -106,29 +135,90 @@ def _request(endpoint: str, rng: random.Random, uncached: itertools.count) -> tu
     return "GET", "/api/leads/export.csv?temperature=ON_FIRE&stage=new"
 
 
-def _client(index: int, args: argparse.Namespace, token: str, shared: dict) -> None:
+def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
+    found = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        found[name.strip()] = rest.split(";", 1)[0]
+    return found
+
+
+def login(port: int, credentials: Credentials) -> str:
+    """Log in once as a browser does; returns the Cookie header the pages are sent with."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", "/accounts/login/", headers={"Host": "127.0.0.1"})
+    response = connection.getresponse()
+    response.read()
+    csrf = _cookies(response)["csrftoken"]
+    form = (
+        urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": csrf, "username": credentials.username},
+        )
+        + "&"
+        + urllib.parse.urlencode({"password": credentials.password})
+    )
+    headers = {
+        "Host": "127.0.0.1",
+        "Cookie": f"csrftoken={csrf}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    connection.request("POST", "/accounts/login/", body=form, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    session = _cookies(response).get("sessionid")
+    connection.close()
+    if response.status != 302 or not session:
+        raise SystemExit(f"the bench user could not log in (HTTP {response.status})")
+    return f"csrftoken={csrf}; sessionid={session}"
+
+
+def _answered(endpoint: str, status: int) -> bool:
+    return status == 200 or (endpoint == "skip_trace" and status == 409)
+
+
+class _Client:
+    """One closed-loop client: one connection, one request at a time."""
+
+    def __init__(self, port: int, credentials: Credentials, cookie: str) -> None:
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.api_headers = {"Authorization": f"Bearer {credentials.token}", "Host": "127.0.0.1"}
+        self.page_headers = {"Cookie": cookie, "Host": "127.0.0.1"}
+
+    def reconnect(self) -> None:
+        """A fresh connection: one that waited for the others to warm up may have outlived
+        the server's keep-alive."""
+        self.connection.close()
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def send(self, endpoint: str, method: str, path: str) -> tuple[bool, float]:
+        headers = self.page_headers if endpoint in PAGE_ENDPOINTS else self.api_headers
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, headers=headers)
+            response = self.connection.getresponse()
+            response.read()
+            ok = _answered(endpoint, response.status)
+        except (OSError, ValueError, http.client.HTTPException):
+            self.reconnect()
+            ok = False
+        return ok, (time.perf_counter() - started) * 1000
+
+
+def _client(index: int, args: argparse.Namespace, client: _Client, shared: dict) -> None:
     rng = random.Random(f"{args.run}-{index}")
     names, weights = list(ENDPOINTS), list(ENDPOINTS.values())
-    connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
-    headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
+    for endpoint in names:  # warm-up, not measured
+        client.send(endpoint, *_request(endpoint, rng, shared["uncached"]))
+    shared["ready"].wait()
+    client.reconnect()
     while time.monotonic() < shared["deadline"]:
         with shared["lock"]:
             if shared["sent"] >= MAX_REQUESTS:
                 return
             shared["sent"] += 1
         endpoint = rng.choices(names, weights)[0]
-        method, path = _request(endpoint, rng, shared["uncached"])
-        started = time.perf_counter()
-        try:
-            connection.request(method, path, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            ok = response.status < 400 or (endpoint == "skip_trace" and response.status == 409)
-        except (OSError, ValueError, http.client.HTTPException):
-            connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
-            ok = False
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        ok, elapsed_ms = client.send(endpoint, *_request(endpoint, rng, shared["uncached"]))
         with shared["lock"]:
             if ok:
                 shared["latencies_ms"].setdefault(endpoint, []).append(elapsed_ms)
@@ -142,24 +232,33 @@ def main() -> None:
     parser.add_argument("--clients", type=int, required=True)
     parser.add_argument("--run", type=int, default=0)
     args = parser.parse_args()
-    token = sys.stdin.read().strip()
+    credentials = Credentials(**json.loads(sys.stdin.read()))
+    cookie = login(args.port, credentials)
     shared: dict = {
         "lock": threading.Lock(),
         "sent": 0,
-        "deadline": time.monotonic() + SECONDS,
+        "deadline": float("inf"),
         "latencies_ms": {},
         "errors": {},
         "uncached": itertools.count(args.run * 100_000),
     }
-    started = time.perf_counter()
+    started = [0.0]
+
+    def start_clock() -> None:  # run by the barrier once every client is warm
+        started[0] = time.perf_counter()
+        shared["deadline"] = time.monotonic() + SECONDS
+
+    shared["ready"] = threading.Barrier(args.clients, action=start_clock, timeout=SECONDS + 60)
+    clients = [_Client(args.port, credentials, cookie) for _ in range(args.clients)]
     threads = [
-        threading.Thread(target=_client, args=(i, args, token, shared)) for i in range(args.clients)
+        threading.Thread(target=_client, args=(i, args, clients[i], shared))
+        for i in range(args.clients)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started[0]
     figures = {
         "seconds": seconds,
         "latencies_ms": shared["latencies_ms"],

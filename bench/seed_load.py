@@ -1,5 +1,6 @@
-"""Seeding for bench/http_load.py: `seed(count)` makes the leads and the bench user, and
-prints the user's API token (run through `manage.py shell -c`)."""
+"""Seeding for bench/http_load.py: `seed(count, password)` makes the leads and the bench user
+(who logs in with `password` for the pages), and prints the user's API token (run through
+`manage.py shell -c`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ STAGES += [(Stage.NEGOTIATING, 0.08), (Stage.UNDER_CONTRACT, 0.04), (Stage.CLOSE
 STAGES += [(Stage.DEAD, 0.08)]
 
 
-def seed(count: int) -> None:
+def seed(count: int, password: str) -> None:
     rng = random.Random(11)
     positions = dict.fromkeys(Stage.values, 0)
     for start in range(0, count, BATCH):
@@ -34,6 +35,8 @@ def seed(count: int) -> None:
                 for lead in leads if lead.best_phone
             )  # fmt: skip
     user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
+    user.set_password(password)
+    user.save(update_fields=["password"])
     raw = new_token()
     ApiToken.objects.create(user=user, name="bench", token_hash=hash_token(raw))
     print(raw)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 
+from billing.caps import CapInForce, cap_in_force
 from billing.models import (
     DailyCap,
     LedgerEntry,
@@ -14,10 +15,11 @@ from billing.models import (
     UserDailyLimit,
     UserSpendDay,
 )
-from billing.money import MICROS_PER_CENT, format_dollars
+from billing.money import MICROS_PER_CENT, format_dollars, format_exact_dollars
 from billing.settlement import settle_row
 from leadflow.forms import AsciiDecimalField
 from leadflow.text import counted
+from providers.registry import PROVIDERS
 
 
 class CentsField(AsciiDecimalField):
@@ -44,15 +46,41 @@ def _cents_form(micros_field: str, label: str) -> type[forms.ModelForm]:
     return Form
 
 
+class DailyCapForm(_cents_form("cap_micros", "Daily cap (cents)")):  # type: ignore[misc]
+    """Says, under the amount, the cap in force now: an override replaces it at once."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        providers = [self.instance.provider] if self.instance.pk else list(PROVIDERS)
+        in_force = "; ".join(_in_force_text(cap_in_force(p)) for p in providers)
+        self.fields[
+            "cents"
+        ].help_text = f"In cents; fractions allowed, e.g. 0.8. In force now: {in_force}."
+
+
+def _in_force_text(cap: CapInForce) -> str:
+    return (
+        f"{cap.label} {format_dollars(cap.cap_micros)} from {cap.source}, "
+        f"{format_dollars(cap.spent_micros)} spent today"
+    )
+
+
 @admin.register(DailyCap)
 class DailyCapAdmin(admin.ModelAdmin):
-    form = _cents_form("cap_micros", "Daily cap (cents)")
+    """Overrides of the environment's caps; the list starts with every provider's cap in force."""
+
+    form = DailyCapForm
     fields = ["provider", "cents"]
     list_display = ["provider", "cap", "updated_at"]
+    change_list_template = "admin/billing/dailycap/change_list.html"
 
     @admin.display(description="cap")
     def cap(self, obj: DailyCap) -> str:
         return format_dollars(obj.cap_micros)
+
+    def changelist_view(self, request, extra_context=None):
+        caps = [cap_in_force(provider) for provider in PROVIDERS]
+        return super().changelist_view(request, {**(extra_context or {}), "caps_in_force": caps})
 
 
 @admin.register(PriceOverride)
@@ -146,9 +174,9 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
             request, f"Settled {counted(count, 'unknown outcome')} with adjustment rows."
         )
 
-    @admin.display(description="cost")
+    @admin.display(description="cost (exact)")
     def cost(self, obj: LedgerEntry) -> str:
-        return format_dollars(obj.cost_micros)
+        return format_exact_dollars(obj.cost_micros)
 
 
 @admin.register(UserSpendDay)

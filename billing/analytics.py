@@ -21,7 +21,7 @@ from django.utils import timezone
 from billing.caps import cap_micros, spend_day
 from billing.models import LedgerEntry, Outcome
 from leads.models import Lead, SkipTraceStatus
-from providers.registry import ATTOM, PROVIDERS, VENDORS
+from providers.registry import ATTOM, PROVIDER_LABELS, PROVIDERS, VENDORS
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -101,6 +101,37 @@ class ProviderToday:
     @property
     def over_cap(self) -> bool:
         return self.spent_micros > self.cap_micros
+
+    @property
+    def label(self) -> str:
+        return PROVIDER_LABELS[self.provider]
+
+    @property
+    def cap_level(self) -> str:
+        """How close the day is to the cap, for the bar's colour: "ok", "warn" or "over"."""
+        return cap_level(self.spent_micros, self.cap_micros)
+
+    @property
+    def warn_at_micros(self) -> int:
+        """The bar's `low`: a browser colours a <meter> past it as a warning by itself."""
+        return self.cap_micros * CAP_WARN_PERCENT // 100
+
+    @property
+    def over_at_micros(self) -> int:
+        """The bar's `high`: reaching the cap is past it."""
+        return max(self.cap_micros - 1, 0)
+
+
+CAP_WARN_PERCENT = 80  # a cap this full is about to refuse calls
+
+
+def cap_level(spent_micros: int, cap_micros: int) -> str:
+    """ "over" at or past the cap, "warn" from CAP_WARN_PERCENT of it, else "ok"."""
+    if spent_micros >= cap_micros:
+        return "over"
+    if spent_micros * 100 >= cap_micros * CAP_WARN_PERCENT:
+        return "warn"
+    return "ok"
 
 
 def today_by_provider() -> dict[str, ProviderToday]:
@@ -270,13 +301,20 @@ def valid_phone_share(days: int) -> float | None:
 
 
 LEDGER_FILTERS = ("provider", "outcome", "operation", "day")
+PAID, EVERY_ROW = "paid", "all"
 
 
-def ledger_page(filters: dict[str, Any], page: int = 1, page_size: int = 50) -> Page:
-    """Newest first; `filters` may name a provider, outcome, operation and spend day. A page
-    past the last is the last."""
+def ledger_page(
+    filters: dict[str, Any], page: int = 1, page_size: int = 50, *, show: str = EVERY_ROW
+) -> Page:
+    """Newest first; `filters` may name a provider, outcome, operation and spend day. `show`
+    PAID keeps the rows that moved money (the free ones — cache hits, reuse, refusals,
+    AI scores skipped — are most of a busy day), unless an outcome is asked for by name.
+    A page past the last is the last."""
     chosen = {name: filters[name] for name in LEDGER_FILTERS if filters.get(name)}
     entries = LedgerEntry.objects.filter(**chosen).select_related("lead", "user")
+    if show == PAID and not chosen.get("outcome"):
+        entries = entries.exclude(cost_micros=0)
     return Paginator(entries, page_size).get_page(page)
 
 

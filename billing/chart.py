@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from billing.money import format_dollars
-from providers.modes import PROVIDERS
+from providers.registry import PROVIDER_LABELS, PROVIDERS
 
 CHART_WIDTH, CHART_HEIGHT = 720, 260
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 72, 8, 10, 28
@@ -77,7 +77,8 @@ def _day_bars(day: dict[str, Any], offset: float, band: float, top: int) -> list
                 y=round(y_top, 2),
                 width=round(band * 0.7, 2),
                 height=round(max(y_bottom - y_top, 0.5), 2),  # a sliver stays visible
-                label=f"{day['date']:%b} {day['date'].day}: {provider} {format_dollars(micros)}",
+                label=f"{day['date']:%b} {day['date'].day}: {PROVIDER_LABELS[provider]} "
+                f"{format_dollars(micros)}",
             )
         )
         stacked += micros

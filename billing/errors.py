@@ -10,6 +10,7 @@ from django.utils import timezone
 from billing.guard import CapExceeded, UserCapExceeded
 from billing.money import format_dollars, micros_to_cents
 from providers.modes import PROVIDER_LABELS
+from providers.registry import ATTOM
 
 
 def cap_refusal_body(error: CapExceeded) -> dict[str, object]:
@@ -39,10 +40,16 @@ def cap_message(error: CapExceeded) -> str:
             f"Your daily {name} limit is spent ({format_dollars(error.spent_micros)} "
             f"of {format_dollars(error.cap_micros)}). It resets at "
             f"{error.resets_at:%H:%M} on {error.resets_at:%b %d}; an admin can raise it."
+            + FREE_INSTEAD.get(error.provider, "")
         )
     return (
         f"Today's {name} budget is spent ({format_dollars(error.spent_micros)} "
         f"of {format_dollars(error.cap_micros)}"
         + (f", {format_dollars(error.reserved_micros)} in flight" if error.reserved_micros else "")
         + f"). It resets at {error.resets_at:%H:%M} on {error.resets_at:%b %d}."
+        + FREE_INSTEAD.get(error.provider, "")
     )
+
+
+# What still works for free while a provider's budget is spent.
+FREE_INSTEAD = {ATTOM: " Untick ATTOM to search the stored leads for free."}

@@ -31,12 +31,25 @@ class LedgerFilterForm(forms.Form):
     )
     outcome = forms.ChoiceField(choices=[("", "Any"), *Outcome.choices], required=False)
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    show = forms.ChoiceField(
+        choices=[
+            (analytics.PAID, "Paid calls"),
+            (analytics.EVERY_ROW, "Every row (cache hits, reuse, refusals too)"),
+        ],
+        required=False,
+        label="Rows",
+    )
     page = AsciiIntegerField(min_value=1, required=False)
 
     def filters(self) -> dict[str, Any]:
         """The valid filters; an invalid one is dropped (and reported by the form)."""
         self.is_valid()
         return {name: self.cleaned_data.get(name) for name in analytics.LEDGER_FILTERS}
+
+    def rows_shown(self) -> str:
+        """Paid calls unless every row is asked for: the free rows bury the spend."""
+        self.is_valid()
+        return self.cleaned_data.get("show") or analytics.PAID
 
     def page_number(self) -> int:
         self.is_valid()

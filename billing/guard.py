@@ -26,17 +26,15 @@ from billing.limits import (
     reserve_user,
     settle_user,
     user_limit_micros,
-    user_spend_today,
 )
 from billing.models import LedgerEntry, Outcome, SpendDay
-from billing.money import format_dollars
+from billing.money import format_exact_dollars
 
 # CapExceeded is raised here for every caller; its home is the refusals module.
 from billing.refusals import CapExceeded as CapExceeded
 from billing.refusals import UserCapExceeded as UserCapExceeded
 from billing.refusals import refusal as refusal
 from billing.refusals import refuse, refuse_user
-from billing.selectors import provider_spend_today
 from providers.http import OUTCOME_UNKNOWN, CallInfo, ProviderError, redact_text
 
 logger = logging.getLogger("leadflow.billing")
@@ -117,26 +115,6 @@ def carve(pool: Reservation, amount_micros: int, *, operation: str) -> Reservati
     return replace(pool, amount_micros=amount_micros, operation=operation, closed=False)
 
 
-def check_affordable(
-    *, provider: str, amount_micros: int, operation: str, user_id: int | None = None
-) -> None:
-    """Refuse up front work that needs several reservations (an ATTOM search merging
-    pages) when today's budget cannot cover all of it, so nothing is paid for and lost.
-
-    Only a pre-flight: each request still reserves on its own.
-    """
-    spend = provider_spend_today(provider)
-    if not spend.covers(amount_micros):
-        day = spend_day()
-        ensure_day(provider, day)
-        refuse(provider, day, spend.cap_micros, amount_micros, operation, user_id, None)
-    if user_id is not None and not user_spend_today(user_id, provider).covers(amount_micros):
-        day = spend_day()
-        ensure_user_day(user_id, provider, day)
-        limit = user_limit_micros(user_id, provider) or 0
-        refuse_user(provider, day, limit, amount_micros, operation, user_id, None)
-
-
 def settle(
     reservation: Reservation,
     *,
@@ -183,7 +161,8 @@ def _overran(reservation: Reservation, overrun: int) -> str:
         reserved,
         reserved + overrun,
     )
-    return f"overran its reservation of {format_dollars(reserved)} by {format_dollars(overrun)}"
+    held, over = format_exact_dollars(reserved), format_exact_dollars(overrun)
+    return f"overran its reservation of {held} by {over}"
 
 
 def release(reservation: Reservation, *, call: CallInfo | None = None, detail: str = "") -> None:

@@ -31,9 +31,12 @@ class BillingMeter:
     """Meters the requests of one piece of work (a search, a trace, a score) for one user
     and lead; `total_micros` is what they were charged."""
 
-    def __init__(self, *, user_id: int | None = None, lead_id: int | None = None) -> None:
+    def __init__(
+        self, *, user_id: int | None = None, lead_id: int | None = None, detail: str = ""
+    ) -> None:
         self.user_id = user_id
         self.lead_id = lead_id
+        self.detail = detail  # what the work was for, on each settled row ("ZIP 85034, page 2")
         self.charges: list[Charge] = []
         self._held: dict[str, Reservation] = {}
 
@@ -74,7 +77,7 @@ class BillingMeter:
             reserved=carve(held, most, operation=operation) if held else None,
         ) as current:
             self.charges.append(current)
-            yield BillingTicket(provider, current)
+            yield BillingTicket(provider, current, detail=self.detail)
 
     @contextmanager
     def block(
@@ -101,9 +104,10 @@ class BillingMeter:
 class BillingTicket:
     """One request in flight: it turns the usage the vendor billed into money and an outcome."""
 
-    def __init__(self, provider: str, current: Charge) -> None:
+    def __init__(self, provider: str, current: Charge, *, detail: str = "") -> None:
         self.provider = provider
         self.charge = current
+        self.detail = detail
 
     def billed(
         self, *, usage: Mapping[str, int], call: CallInfo, outcome: str | None = None
@@ -120,6 +124,7 @@ class BillingTicket:
             call=call,
             units=billable_units(self.provider, usage),
             outcome=outcome,
+            detail=self.detail,
             allow_overrun=self.provider in TOKEN_BILLED,
         )
 
@@ -156,4 +161,4 @@ class BillingBlock:
         """One request of the block, settled as `BillingMeter.request()` settles one."""
         with charging(self.reserved.draw(lead_id=lead_id or self.meter.lead_id)) as current:
             self.meter.charges.append(current)
-            yield BillingTicket(self.reserved.provider, current)
+            yield BillingTicket(self.reserved.provider, current, detail=self.meter.detail)

@@ -23,6 +23,9 @@ class DailyCap(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # Rows are overrides: a provider without one has the environment's cap, in force all
+        # the same (the admin's list shows every provider's cap above the overrides).
+        verbose_name = "daily cap override"
         constraints = [models.CheckConstraint(condition=Q(cap_micros__gte=0), name="cap_gte_0")]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django_htmx.middleware import HtmxDetails
 from billing import analytics, team_analytics
 from billing.chart import spend_chart
 from billing.forms import LedgerFilterForm, PeriodForm
-from providers.modes import PROVIDERS
+from providers.registry import PROVIDER_LABELS, PROVIDERS
 
 LEDGER_PAGE_SIZE = 50
 PERIOD_CHOICES = (7, 30, 90, 365)
@@ -35,8 +35,12 @@ def spend_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "period_form": period_form,
         "filter_form": filter_form,
         "ledger": analytics.ledger_page(
-            filter_form.filters(), filter_form.page_number(), LEDGER_PAGE_SIZE
+            filter_form.filters(),
+            filter_form.page_number(),
+            LEDGER_PAGE_SIZE,
+            show=filter_form.rows_shown(),
         ),
+        "labels": PROVIDER_LABELS,
     }
     status = 200 if period_form.is_valid() and filter_form.is_valid() else 400
     if request.htmx and not request.htmx.history_restore_request:
@@ -57,6 +61,7 @@ def _dashboard_context(figures: analytics.Dashboard) -> dict[str, Any]:
         "rates": _rates(figures),
         "chart": spend_chart(figures.daily_spend),
         "chart_series": PROVIDERS,
+        "chart_labels": [(p, PROVIDER_LABELS[p]) for p in PROVIDERS],
         "day_rows": _day_rows(figures),
         "health": _health(figures),
         "period_choices": PERIOD_CHOICES,
@@ -84,7 +89,7 @@ def _rates(figures: analytics.Dashboard) -> dict[str, str]:
 def _health(figures: analytics.Dashboard) -> list[dict[str, Any]]:
     return [
         {
-            "provider": provider,
+            "provider": PROVIDER_LABELS[provider],
             "requests": stats.requests,
             "success_rate": _percent(stats.success_rate),
             "average_latency_ms": stats.average_latency_ms,

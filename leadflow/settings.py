@@ -163,6 +163,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     # Culling drops a third of the entries at the limit: keep it well above a day's searches.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 900)
+# Sessions are written through to the database and read from the cache: with Redis, a page
+# no longer reads its session row from the database on every request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Query cache (django-cachalot): the read-heavy lead tables only ----------------------
 # Never the money tables (the spend guard must read live caps and counters), the task queue
@@ -199,6 +202,15 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "").strip() or "django_tasks_db.DatabaseBackend",
     }
 }
+
+# --- CSV list imports ---------------------------------------------------------------------
+# A file larger than this imports in the background (a task), answering with its progress; a
+# smaller one inside the request. Uploads past Django's FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+# stream to a temporary file, never into memory, and a background import's file waits in
+# MEDIA_ROOT (shared storage when workers run on other hosts) until the import is done.
+IMPORT_INLINE_MAX_BYTES = _int("IMPORT_INLINE_MAX_BYTES", 2 * 1024 * 1024)
+IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "").strip() or BASE_DIR / "var" / "media")
 
 # --- Auth ---------------------------------------------------------------------------------
 LOGIN_URL = "login"
@@ -307,6 +319,8 @@ OPENAI_PRICES = _openai_prices(
     "gpt-5-mini=0.25/2.00/0.025,gpt-5-nano=0.05/0.40/0.005",
 )
 SKIP_TRACE_REUSE_DAYS = _int("SKIP_TRACE_REUSE_DAYS", 90)
+# A search of ATTOM that can cost more than this (cents) asks to be confirmed first.
+SEARCH_CONFIRM_ABOVE_MICROS = _cents_as_micros("SEARCH_CONFIRM_ABOVE_CENTS", "1000")
 # Twilio Lookup requests of one batch in flight at once. Twilio limits an account's concurrent
 # REST requests (past it: 429, error 20429, safe to retry) at about 100 by default; a quarter
 # leaves room for the account's other traffic and a second job, and still looks up a batch

@@ -70,6 +70,13 @@ class LeadQuerySet(models.QuerySet["Lead"]):
         """Leads traced within the reuse window (the queryset twin of `trace_is_fresh`)."""
         return self.filter(skip_traced_at__gte=timezone.now() - trace_reuse_window())
 
+    def add_trace_cost(self, cost_micros: int) -> int:
+        """Add to these leads' total trace cost what the ledger charged for a call their trace
+        set off (a line-type check, the rescore): the one place it grows after the match."""
+        if not cost_micros:
+            return 0
+        return self.update(skip_trace_cost_micros=models.F("skip_trace_cost_micros") + cost_micros)
+
 
 class Lead(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
@@ -180,6 +187,7 @@ class Lead(models.Model):
             models.Index(fields=["zip_code"]),
             models.Index(fields=["temperature_tag"]),
             models.Index(fields=["created_at"]),
+            # And on PostgreSQL, lead_best_first (migration 0015): the best-score-first order.
         ]
 
     def __str__(self) -> str:

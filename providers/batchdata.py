@@ -313,9 +313,9 @@ def e164(raw: Any) -> str | None:
         number = phonenumbers.parse(as_text(raw), "US")
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    if phonenumbers.region_code_for_number(number) not in US_REGIONS:
+    # is_valid_number, with the region it looks up checked first (the costly part, once).
+    region = phonenumbers.region_code_for_number(number)
+    if region not in US_REGIONS or not phonenumbers.is_valid_number_for_region(number, region):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -14,6 +14,8 @@ fi
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py createcachetable
 .venv/bin/python manage.py create_demo_user
+# Demo leads on a first run (and the demo searches' cache warmed on every run), their spend
+# counted on yesterday so today's caps start untouched.
 .venv/bin/python manage.py load_demo_data
 
 # Both run in the background so this script sees Ctrl-C (SIGINT) and SIGTERM itself: it

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.auth import hash_token, new_token
+from accounts.auth import LAST_USED_RESOLUTION, hash_token, new_token
 from accounts.models import ApiToken
 from billing import guard
 from billing.models import DailyCap
@@ -158,3 +158,17 @@ def test_it_refuses_a_token_of_a_deactivated_user(client, agent):
     agent.save()
     response = client.get("/api/system/status", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 401
+
+
+def test_it_notes_a_tokens_use_at_most_once_a_minute(client, agent):
+    raw = _token(agent)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert client.get("/api/system/status", **headers).status_code == 200
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    assert client.get("/api/system/status", **headers).status_code == 200
+    assert ApiToken.objects.get().last_used_at == first  # no write for the second call
+    ApiToken.objects.update(last_used_at=first - LAST_USED_RESOLUTION)
+    assert client.get("/api/system/status", **headers).status_code == 200
+    later = ApiToken.objects.get().last_used_at
+    assert later is not None and later > first

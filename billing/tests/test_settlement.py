@@ -69,7 +69,7 @@ def test_it_settles_unknowns_from_the_vendors_count_with_adjustment_rows(tmp_pat
     out = run("settle_unknown_outcomes", "--provider", "batch",
               "--usage-csv", export(tmp_path, f"Date,Matches\n{today},43\n"))  # fmt: skip
 
-    assert "adjusted by -$7.70" in out
+    assert "adjusted by \u2212$7.70" in out
     assert day().settled_micros == 43 * MATCH
     earlier = LedgerEntry.objects.filter(pk__in=[pk for pk, _, _ in before])
     after = list(earlier.order_by("pk").values_list("pk", "cost_micros", "outcome"))

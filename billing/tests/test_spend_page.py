@@ -42,11 +42,12 @@ def stat(html: str, stat_id: str) -> str:
 def test_it_shows_todays_spend_against_each_cap(agent_client):
     html = agent_client.get("/spend/").content.decode()
 
-    assert stat(html, "today-attom").startswith("attom $0.15 of $15.00 cap")
-    assert 'max="15000000" value="150000"' in html
+    assert stat(html, "today-attom").startswith("ATTOM $0.15 of $15.00 cap")
+    assert 'class="cap-meter cap-ok" min="0" max="15000000" low="12000000" high="14999999"' in html
+    assert 'value="150000"' in html
     assert "3 requests · 2 cache hits · 1 error" in stat(html, "today-attom")
     assert "1 refused" in stat(html, "today-batch")
-    assert stat(html, "today-twilio").startswith("twilio $0.008 of $5.00 cap")
+    assert stat(html, "today-twilio").startswith("Twilio Lookup $0.01 of $5.00 cap")
     assert '<div class="bar">' not in html
     assert "style=" not in html  # the CSP forbids inline styles
 
@@ -56,8 +57,8 @@ def test_it_shows_the_periods_figures(agent_client):
     html = agent_client.get("/spend/?days=7").content.decode()
 
     assert "Last 7 days" in html
-    assert "$1.409234" in stat(html, "total-spend")
-    assert "$0.469745" in stat(html, "cost-per-contactable")
+    assert "$1.41" in stat(html, "total-spend")
+    assert "$0.47" in stat(html, "cost-per-contactable")
     assert "target under $0.50" in stat(html, "cost-per-contactable")
     assert "On target" in stat(html, "cost-per-contactable")
     assert "0.4" in stat(html, "contactable-per-day")  # 3 leads / 7 days
@@ -83,7 +84,7 @@ def test_it_draws_the_svg_chart_with_a_legend(agent_client):
     assert "<desc" in svg
     # Mar 4 batch, Mar 8 attom + openai, Mar 10 attom + batch + twilio
     assert svg.count("<rect ") == 6
-    assert "<title>Mar 8: openai $0.001234</title>" in svg
+    assert "<title>Mar 8: OpenAI &lt;$0.01</title>" in svg
     for provider in ("attom", "batch", "twilio", "openai"):
         assert f'<rect class="series-{provider}" width="12"' in html  # the legend
     assert html.count("<tr><td>") >= 7  # the table behind the chart
@@ -145,7 +146,9 @@ def test_it_links_staff_to_caps_and_prices_in_admin(admin_client):
 @pytest.mark.usefixtures("world")
 def test_it_filters_the_ledger_in_a_partial_for_htmx(agent_client):
     response = agent_client.get(
-        "/spend/", {"provider": "batch", "day": "2026-03-10"}, headers={"HX-Request": "true"}
+        "/spend/",
+        {"provider": "batch", "day": "2026-03-10", "show": "all"},
+        headers={"HX-Request": "true"},
     )
 
     html = response.content.decode()
@@ -179,16 +182,18 @@ def test_it_pages_the_ledger_keeping_the_filters(agent_client):
         provider="batch", operation="skip_trace", outcome="success", day=TODAY
     )
 
-    first = agent_client.get("/spend/?provider=attom", headers={"HX-Request": "true"})
-    second = agent_client.get("/spend/?provider=attom&page=2", headers={"HX-Request": "true"})
+    first = agent_client.get("/spend/?provider=attom&show=all", headers={"HX-Request": "true"})
+    second = agent_client.get(
+        "/spend/?provider=attom&show=all&page=2", headers={"HX-Request": "true"}
+    )
 
     first_html, second_html = first.content.decode(), second.content.decode()
     assert "Page 1 of 2" in first_html
-    assert 'hx-get="?provider=attom&amp;page=2"' in first_html
+    assert 'hx-get="?provider=attom&amp;show=all&amp;page=2"' in first_html
     assert first_html.count("<tr><td>") == LEDGER_PAGE_SIZE
     assert "Page 2 of 2" in second_html
     assert second_html.count("<tr><td>") == 5
-    assert 'hx-get="?provider=attom&amp;page=1"' in second_html
+    assert 'hx-get="?provider=attom&amp;show=all&amp;page=1"' in second_html
     assert "skip_trace" not in first_html + second_html
 
 
@@ -215,3 +220,49 @@ def test_it_sends_anonymous_visitors_to_log_in(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    ("spent", "level"),
+    [(0, "ok"), (7_999_999, "ok"), (8_000_000, "warn"), (9_990_000, "warn"), (10_000_000, "over")],
+)
+def test_it_colours_a_cap_bar_by_how_full_the_cap_is(spent, level):
+    from billing.analytics import cap_level
+
+    assert cap_level(spent, 10_000_000) == level
+
+
+@pytest.mark.usefixtures("frozen")
+def test_it_marks_a_nearly_spent_cap_as_a_warning(agent_client, settings):
+    from billing.models import DailyCap
+
+    DailyCap.objects.create(provider="attom", cap_micros=150_100)
+    build_ledger()
+    html = agent_client.get("/spend/").content.decode()
+
+    assert 'class="cap-meter cap-warn"' in html  # $0.15 of $0.1501: 99.9 %, not green
+
+
+@pytest.mark.usefixtures("world")
+def test_it_names_vendors_as_agents_know_them(agent_client):
+    html = agent_client.get("/spend/?days=7&show=all").content.decode()
+    ledger = html[html.index('id="ledger-table"') :]
+
+    assert ">BatchData<" in ledger or ">BatchData " in ledger
+    assert "<td>batch" not in ledger and "<td>attom" not in ledger
+    assert "<td>Twilio Lookup</td>" in html[html.index('id="provider-health"') :]
+
+
+@pytest.mark.usefixtures("world")
+def test_it_opens_the_ledger_on_paid_calls_and_shows_every_row_on_request(agent_client):
+    paid = LedgerEntry.objects.exclude(cost_micros=0).count()
+    every = LedgerEntry.objects.count()
+    assert 0 < paid < every
+
+    default = agent_client.get("/spend/").content.decode()
+    everything = agent_client.get("/spend/?show=all").content.decode()
+    cached = agent_client.get("/spend/?outcome=cached").content.decode()
+
+    assert f"{paid} rows, newest first — paid calls only" in default
+    assert f"{every} rows, newest first." in everything
+    assert "Answered from cache" in cached  # an outcome asked for by name is shown

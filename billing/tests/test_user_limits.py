@@ -103,17 +103,6 @@ def test_it_limits_one_provider_and_not_another(agent):
     paid(agent)
 
 
-def test_it_refuses_a_pre_flight_past_the_agents_limit(agent):
-    limit(agent, "attom", 100_000)
-    with pytest.raises(guard.UserCapExceeded):
-        guard.check_affordable(
-            provider="attom", amount_micros=200_000, operation="property_search", user_id=agent.pk
-        )
-    guard.check_affordable(
-        provider="attom", amount_micros=100_000, operation="property_search", user_id=agent.pk
-    )
-
-
 def test_it_still_refuses_at_the_team_cap_first(agent, settings):
     settings.DAILY_CAP_MICROS = {**settings.DAILY_CAP_MICROS, "batch": PRICE - 1}
     limit(agent, "batch", 10 * PRICE)

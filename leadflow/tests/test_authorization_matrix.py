@@ -104,10 +104,12 @@ MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "lists/<id:list_id>/refresh/": ("POST", PAGE),
     "lists/overlap/": ("GET", PAGE),
     "lists/saved-searches/": ("POST", PAGE),
+    "search/price/": ("GET", PAGE),
     "lists/import/": ("GET", PAGE),
     "lists/import/<id:staged_id>/review/": ("GET", PAGE),
     "lists/import/<id:staged_id>/commit/": ("POST", OWN_UPLOAD),
     "lists/imports/<id:import_id>/rejected.csv": ("GET", PAGE),
+    "lists/imports/<id:import_id>/": ("GET", PAGE),
     # Django admin's own pages outside the models.
     "admin/login/": ("GET", {**PUBLIC, "admin": STAFF_IN}),
     "admin/logout/": ("POST", {**PUBLIC, "admin": LOGIN}),

@@ -6,6 +6,8 @@ Providers answer from the sandbox; background tasks run at once (ImmediateBacken
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -316,18 +318,28 @@ def test_it_moves_a_card_without_javascript(_browser, live_server, agent):
 # --- 5. The CSV export -------------------------------------------------------------------
 
 
-def test_it_downloads_the_leads_as_csv(agent_page: Page, stored_leads):
+def test_it_downloads_the_filtered_leads_as_csv(agent_page: Page, stored_leads):
+    """Filter (htmx), then export: the file holds the filtered leads, with the BOM chosen."""
     page = agent_page
+    contacted = [lead.pk for lead in stored_leads[:3]]
+    Lead.objects.filter(pk__in=contacted).update(stage=Stage.CONTACTED)
     page.goto("/leads/")
+    page.get_by_label("Stage").select_option(Stage.CONTACTED)
+    expect(page.locator("#lead-total")).to_have_text("3 leads")
+    page.get_by_role("link", name="Export CSV…").click()
+    expect(page.locator("#export-rows")).to_have_text("3")
+    page.get_by_label("Start with a byte-order mark (for Excel)").select_option("true")
+    expect(page.locator("#download")).to_have_attribute("href", re.compile("bom=true"))
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export CSV").click()
+        page.get_by_role("link", name="Download").click()
     download = download_info.value
 
     assert download.suggested_filename.startswith("leadflow-leads-")
     with open(download.path(), encoding="utf-8") as csv_file:
-        lines = csv_file.read().splitlines()
-    assert lines[0].startswith("id,source,sandbox,")
-    assert len(lines) == 1 + len(stored_leads)
+        text = csv_file.read()
+    assert text.startswith("\ufeffid,source,sandbox,")
+    ids = {line.split(",")[0] for line in text.splitlines()[1:]}
+    assert ids == {str(pk) for pk in contacted}
 
 
 # --- 6. The spend dashboard --------------------------------------------------------------

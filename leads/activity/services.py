@@ -11,12 +11,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from leads.activity.models import Activity, ActivityKind
-from leads.bulk_insert import insert_new
+from leads.bulk_insert import insert_new, prepared_rows
 
 TIMELINE_LIMIT = 200
 
@@ -67,22 +66,9 @@ def activities_insert(rows: Iterable[tuple[Any, ...]]) -> int:
     """Many events at once, each `(lead_id, kind, user_id, text, cost_micros, data, at)`:
     one executemany statement per batch (a bulk import writes one or two per lead, and
     `bulk_create` compiles each value on its own)."""
-    fields = [_field(name) for name in ACTIVITY_FIELDS]
-    prepared = [
-        [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(fields, row, strict=True)
-        ]
-        for row in rows
-    ]
+    prepared = prepared_rows(Activity, ACTIVITY_FIELDS, rows)
     insert_new(Activity, ACTIVITY_FIELDS, prepared)
     return len(prepared)
-
-
-def _field(name: str) -> models.Field:
-    field = Activity._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return field
 
 
 def lead_timeline(lead_id: int, *, limit: int = TIMELINE_LIMIT) -> list[Activity]:

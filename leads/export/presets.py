@@ -4,6 +4,10 @@ Sources are in /work/shared/contracts/dialers-and-lists.md ("Dialer imports"); w
 documents nothing about a point, the choice is written beside the preset. A preset turns one
 lead (its phones already scrubbed, best phone first) into the rows of that dialer's file:
 one row per phone, or one row per lead with numbered phone columns.
+
+No preset carries the full export's Lists column (the lists a lead is on): each preset is its
+dialer's documented layout, and a column a dialer does not document is at best ignored and at
+worst refused by a strict importer. The full lead export carries it.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from accounts.auth import api_login_required
 from accounts.permissions import EXPORT, PermissionRefused, ensure_permitted
 from leadflow.forms import form_error_text
 from leads.errors import error_json, invalid_request
-from leads.export.forms import ExportForm
+from leads.export.forms import PAGING, ExportForm
 from leads.export.services import (
     ExportPlan,
     export_filename,
@@ -32,7 +32,7 @@ from leads.export.services import (
 from leads.htmx import is_htmx
 
 # Paging is no part of an export; everything else in the query is its filters.
-NOT_FILTERS = ("page", "pageSize", "bom")
+NOT_FILTERS = (*PAGING, "bom")
 
 
 @require_GET
@@ -97,13 +97,18 @@ def _download(request: HttpRequest, form: ExportForm) -> StreamingHttpResponse:
 @require_GET
 @login_required
 def export_page(request: HttpRequest) -> HttpResponse:
-    """Choose a preset and scrub; see what the file holds and what scrub leaves out, and why."""
-    form = ExportForm(request.GET or None, user=request.user)
-    context: dict[str, Any] = {"form": form, "query": request.GET.urlencode()}
+    """Choose a preset, scrub and the byte-order mark, with every lead filter (the Leads page
+    links here with its current ones); see what the file holds and what scrub leaves out, and
+    why, before the download. With no parameters it counts every lead."""
+    form = ExportForm(request.GET, user=request.user)
+    query = request.GET.copy()
+    for name in PAGING:
+        query.pop(name, None)
+    context: dict[str, Any] = {"form": form, "query": query.urlencode()}
     status = 200
-    if form.is_bound and form.is_valid():
+    if form.is_valid():
         context["plan"] = _plan(form)
-    elif form.is_bound:
+    else:
         status = 400
     template = "leads/export.html#summary" if is_htmx(request) else "leads/export.html"
     return render(request, template, context, status=status)

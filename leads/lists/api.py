@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -34,13 +37,10 @@ LEAD_IDS_LIMIT = 10_000
 def lists(request: HttpRequest) -> JsonResponse:
     if request.method == "GET":
         return JsonResponse({"lists": [list_json(item) for item in lists_with_counts()]})
-    body, error = json_body(request)
-    if error:
-        return error
-    data, bad = form_data(body)
-    form = ListForm(data)
-    if bad or not form.is_valid():
-        return _invalid(form, bad)
+    parsed = _valid_body(request, ListForm)
+    if isinstance(parsed, JsonResponse):
+        return parsed
+    form, _ = parsed
     lead_list = list_create(name=form.cleaned_data["name"], user_id=request.user.pk)
     return JsonResponse(list_json(lead_list), status=201)
 
@@ -79,13 +79,10 @@ def list_leads(request: HttpRequest, list_id: int) -> JsonResponse:
 @api_login_required
 def saved_searches(request: HttpRequest) -> JsonResponse:
     """Stores the search; runs none (a refresh does)."""
-    body, error = json_body(request)
-    if error:
-        return error
-    data, bad = form_data(body)
-    form = SavedSearchForm(data)
-    if bad or not form.is_valid():
-        return _invalid(form, bad)
+    parsed = _valid_body(request, SavedSearchForm)
+    if isinstance(parsed, JsonResponse):
+        return parsed
+    form, body = parsed
     lead_list = list_create(
         kind=ListKind.SAVED_SEARCH,
         user_id=request.user.pk,
@@ -102,13 +99,10 @@ def list_refresh(request: HttpRequest, list_id: int) -> JsonResponse:
     lead_list = LeadList.objects.filter(pk=list_id).first()
     if lead_list is None:
         return _list_not_found(list_id)
-    body, error = json_body(request)
-    if error:
-        return error
-    data, bad = form_data(body)
-    form = RefreshForm(data)
-    if bad or not form.is_valid():
-        return _invalid(form, bad)
+    parsed = _valid_body(request, RefreshForm)
+    if isinstance(parsed, JsonResponse):
+        return parsed
+    form, _ = parsed
     max_records = form.cleaned_data["maxRecords"]
     try:
         if form.cleaned_data["preview"]:
@@ -133,10 +127,21 @@ def _existing_lead_ids(value: object) -> list[int]:
     return ids
 
 
-def _invalid(form: object, bad: dict[str, list[str]]) -> JsonResponse:
+def _valid_body[F: forms.Form](
+    request: HttpRequest, form_class: type[F]
+) -> tuple[F, dict[str, Any]] | JsonResponse:
+    """The request's JSON body through a form: the bound valid form and the raw body, or
+    the 400 answer (bad JSON, wrong value types, or the form's field errors)."""
+    body, error = json_body(request)
+    if error:
+        return error
+    data, bad = form_data(body)
     if bad:
         return invalid_fields(bad)
-    return invalid_request(form)  # type: ignore[arg-type]
+    form = form_class(data)
+    if not form.is_valid():
+        return invalid_request(form)
+    return form, body
 
 
 def _list_not_found(list_id: int) -> JsonResponse:

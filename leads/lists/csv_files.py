@@ -72,6 +72,7 @@ class FileFacts:
     sha256: str
     encoding: str  # utf-8, utf-8-sig, utf-16, cp1252 or latin-1
     size: int
+    lines: int  # line breaks: about as many rows as the file holds, its header included
 
 
 def file_facts(stream: BinaryIO) -> FileFacts:
@@ -79,13 +80,14 @@ def file_facts(stream: BinaryIO) -> FileFacts:
     stream.seek(0)
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, cp1252, size = True, True, 0
+    utf8, cp1252, size, lines = True, True, 0, 0
     head = b""
     for chunk in iter(lambda: stream.read(CHUNK_BYTES), b""):
         if not head:
             head = chunk[:SNIFF_BYTES]
         digest.update(chunk)
         size += len(chunk)
+        lines += chunk.count(b"\n")
         if utf8:
             try:
                 decoder.decode(chunk)
@@ -98,7 +100,8 @@ def file_facts(stream: BinaryIO) -> FileFacts:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return FileFacts(digest.hexdigest(), _encoding(head, utf8=utf8, cp1252=cp1252), size)
+    encoding = _encoding(head, utf8=utf8, cp1252=cp1252)
+    return FileFacts(digest.hexdigest(), encoding, size, lines)
 
 
 def _encoding(head: bytes, *, utf8: bool, cp1252: bool) -> str:

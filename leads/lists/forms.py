@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from leadflow.forms import AsciiIntegerField
 from leads.forms import TriStateField
@@ -90,7 +91,7 @@ class LeadSelectionForm(forms.Form):
     new_list = forms.CharField(required=False, max_length=120, label="or a new list named")
 
 
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
+MAX_IMPORT_BYTES = 50 * 1024 * 1024  # IMPORT_MAX_BYTES's default
 
 
 class ImportForm(forms.Form):
@@ -104,8 +105,11 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("Files up to 50 MB: split a larger list into parts.")
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"Files up to {limit / 1024 / 1024:g} MB: split a larger list into parts."
+            )
         return upload
 
     def clean_mapping(self) -> dict[str, str] | None:

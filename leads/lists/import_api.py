@@ -1,11 +1,15 @@
 """The import API: `POST /api/imports`, `GET /api/imports/<id>` and the rejected rows as CSV
-(`GET /api/imports/<id>/rejected.csv`, also the page's download)."""
+(`GET /api/imports/<id>/rejected.csv`, also the page's download).
+
+A file over IMPORT_INLINE_MAX_BYTES is queued: 202 with the import's `statusUrl`, which
+answers its progress and, once it is done, the same body as an import inside the request."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -15,9 +19,10 @@ from leads.errors import invalid_fields, invalid_request, not_found
 from leads.export.writer import safe_cell
 from leads.lists.csv_files import ImportFileError
 from leads.lists.forms import ImportForm
+from leads.lists.import_jobs import import_enqueue
 from leads.lists.imports import ImportResult, import_commit, import_preview
-from leads.lists.models import ListImport
-from leads.lists.serializers import import_json
+from leads.lists.models import ImportStatus, ListImport
+from leads.lists.serializers import import_json, import_progress_json
 
 
 @csrf_exempt_for_tokens
@@ -35,7 +40,10 @@ def imports(request: HttpRequest) -> JsonResponse:
         return invalid_fields({exc.field: [exc.message]})
     finally:
         upload.close()
-    status = 201 if result.record is not None else 200
+    record = result.record
+    if record is not None and record.status == ImportStatus.QUEUED:
+        return JsonResponse(import_progress_json(record), status=202)
+    status = 201 if record is not None else 200
     return JsonResponse(import_json(result, preview=bool(data["preview"])), status=status)
 
 
@@ -44,7 +52,8 @@ def _import(form: ImportForm, *, user_id: int | None) -> ImportResult:
     stream = data["file"].open("rb")
     if data["preview"]:
         return import_preview(stream, mapping=data["mapping"])
-    return import_commit(
+    large = data["file"].size > settings.IMPORT_INLINE_MAX_BYTES
+    return (import_enqueue if large else import_commit)(
         stream,
         list_name=data["listName"].strip(),
         user_id=user_id,
@@ -59,7 +68,9 @@ def import_detail(request: HttpRequest, import_id: int) -> JsonResponse:
     record = ListImport.objects.filter(pk=import_id).first()
     if record is None:
         return not_found(f"No import {import_id}.")
-    return JsonResponse(import_json(ImportResult.of(record), preview=False))
+    if record.status != ImportStatus.DONE:
+        return JsonResponse(import_progress_json(record))
+    return JsonResponse({**import_json(ImportResult.of(record), preview=False), "status": "done"})
 
 
 @require_GET

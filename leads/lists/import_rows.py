@@ -7,13 +7,15 @@ dropped. Contacts that are not valid (a phone that is not a US number) stay in t
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from leads.models import Lead, Source
+from leads.bulk_insert import LeadValues, new_lead
+from leads.models import Source
 from leads.search import normalize, owner_names
 from leads.search.areas import US_STATES
 from leads.search.ingest import dedup_key
@@ -22,25 +24,27 @@ from providers.batchdata import e164
 _ZIP = re.compile(r"(\d{5})(?:-?(\d{4}))?")
 _EXCEL_ZIP = re.compile(r"\d{4}")  # a New England ZIP whose leading zero a spreadsheet dropped
 MAX_NOTES = 5_000
+# Lists repeat numbers (an owner's phone on each of their parcels); parsing one is costly.
+_e164 = functools.lru_cache(maxsize=8_192)(e164)
 
 
 @dataclass
 class ImportRow:
-    """A row that makes a lead: the unsaved lead with its key, and its contacts."""
+    """A row that makes a lead: the unsaved lead's values with its key, and its contacts."""
 
     line: int
-    lead: Lead
+    lead: LeadValues
     phones: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     notes: str = ""  # the columns kept as notes: a note on the lead's timeline
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.lead.normalized_address, self.lead.normalized_owner)
+        return self.lead.key
 
     @property
     def has_owner(self) -> bool:
-        return bool(self.lead.normalized_owner)
+        return bool(self.lead["normalized_owner"])
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def _one(values: dict[str, list], name: str) -> str:
     return values[name][0][1] if name in values else ""
 
 
-def _lead(values: dict[str, list]) -> Lead:
+def _lead(values: dict[str, list]) -> LeadValues:
     street = _one(values, "street")
     if not street:
         raise ValueError("No street address.")
@@ -92,7 +96,7 @@ def _lead(values: dict[str, list]) -> Lead:
     address = normalize.normalize_address(
         street, unit=_one(values, "unit"), city=city, state=state, zip_code=zip5
     )
-    lead = Lead(source=Source.IMPORT, sandbox=False, owns_property=True)
+    lead = new_lead(source=Source.IMPORT, sandbox=False, owns_property=True)
     _set_address(lead, address, city=city, state=state, zip4=zip4)
     _set_owner(lead, values, address)
     _set_mailing(lead, values, address)
@@ -114,17 +118,15 @@ def _place(values: dict[str, list]) -> tuple[str, str, str, str]:
 
 
 def _set_address(
-    lead: Lead, address: normalize.NormalAddress, *, city: str, state: str, zip4: str
+    lead: LeadValues, address: normalize.NormalAddress, *, city: str, state: str, zip4: str
 ) -> None:
-    lead.street = address.line[:200]
-    lead.unit = address.unit[:40]
-    lead.city = (city or address.city)[:100]
-    lead.state = state or address.state
-    lead.zip_code = address.zip5
-    lead.zip4 = zip4 or address.zip4
+    lead.update(
+        street=address.line[:200], unit=address.unit[:40], city=(city or address.city)[:100],
+        state=state or address.state, zip_code=address.zip5, zip4=zip4 or address.zip4,
+    )  # fmt: skip
 
 
-def _set_owner(lead: Lead, values: dict[str, list], address: normalize.NormalAddress) -> None:
+def _set_owner(lead: LeadValues, values: dict[str, list], address: normalize.NormalAddress) -> None:
     first, last, whole = (
         _one(values, "ownerFirstName"),
         _one(values, "ownerLastName"),
@@ -134,14 +136,19 @@ def _set_owner(lead: Lead, values: dict[str, list], address: normalize.NormalAdd
     if not owners and whole:
         owners = [whole]
     corporate = owner_names.is_entity(whole or f"{first} {last}".strip())
-    lead.normalized_address, lead.normalized_owner = dedup_key(address, owners, corporate=corporate)
-    lead.owner_name = (owner_names.owner_display(owners) if owners else "")[:300]
-    lead.corporate_owner = corporate
-    lead.owner_first_name = "" if corporate else first.upper()[:100]
-    lead.owner_last_name = (lead.owner_name if corporate else last.upper())[:200]
+    normalized_address, normalized_owner = dedup_key(address, owners, corporate=corporate)
+    name = (owner_names.owner_display(owners) if owners else "")[:300]
+    lead.update(
+        normalized_address=normalized_address, normalized_owner=normalized_owner,
+        owner_name=name, corporate_owner=corporate,
+        owner_first_name="" if corporate else first.upper()[:100],
+        owner_last_name=(name if corporate else last.upper())[:200],
+    )  # fmt: skip
 
 
-def _set_mailing(lead: Lead, values: dict[str, list], address: normalize.NormalAddress) -> None:
+def _set_mailing(
+    lead: LeadValues, values: dict[str, list], address: normalize.NormalAddress
+) -> None:
     parts: list[str] = []
     for _, text in values.get("mailingAddress", []):
         if parts and _ZIP.fullmatch(text):
@@ -152,14 +159,15 @@ def _set_mailing(lead: Lead, values: dict[str, list], address: normalize.NormalA
         return
     one_line = ", ".join(parts)
     mailing = normalize.parse_one_line(one_line)
-    lead.mailing_address = one_line[:300]
-    lead.mailing_street = f"{mailing.line} {mailing.unit}".strip()[:200]
-    lead.mailing_city = mailing.city[:100]
-    lead.mailing_state = mailing.state
-    lead.mailing_zip = mailing.zip5
-    lead.normalized_mailing = normalize.address_key(mailing)[:300]
+    normalized_mailing = normalize.address_key(mailing)[:300]
+    lead.update(
+        mailing_address=one_line[:300],
+        mailing_street=f"{mailing.line} {mailing.unit}".strip()[:200],
+        mailing_city=mailing.city[:100], mailing_state=mailing.state, mailing_zip=mailing.zip5,
+        normalized_mailing=normalized_mailing,
+    )  # fmt: skip
     if mailing.zip5 and address.zip5:  # keys placed by city and state do not compare
-        lead.absentee = lead.normalized_mailing != normalize.address_key(address)
+        lead["absentee"] = normalized_mailing != normalize.address_key(address)
 
 
 def _contacts(values: dict[str, list]) -> tuple[list[str], list[str], list[str]]:
@@ -167,7 +175,7 @@ def _contacts(values: dict[str, list]) -> tuple[list[str], list[str], list[str]]
     emails: list[str] = []
     bad: list[str] = []
     for column, text in values.get("phone", []):
-        number = e164(text)
+        number = _e164(text)
         if number is None:
             bad.append(f"{column} (not a valid US phone number): {text}")
         elif number not in phones:

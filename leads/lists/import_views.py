@@ -1,6 +1,7 @@
 """The import pages: upload → preview (mapping, normalised sample, counts, rejections) →
 commit. The file waits between the steps as a `StagedUpload`, so any web process can commit
-what another previewed."""
+what another previewed. A large file's commit queues it and shows its progress page, which
+htmx polls until the import is done."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime as dt
 import io
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,10 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from leads.htmx import partial_template
 from leads.lists.csv_files import FIELDS, ImportFileError, file_facts
 from leads.lists.forms import ImportForm
+from leads.lists.import_jobs import import_enqueue
 from leads.lists.imports import ImportResult, import_commit, import_preview
-from leads.lists.models import StagedUpload
+from leads.lists.models import ListImport, StagedUpload
+from leads.skiptrace.job_status import waiting_for_worker
 
 STAGED_FOR = dt.timedelta(days=1)
 REJECTIONS_SHOWN = 50
@@ -57,8 +62,9 @@ def import_commit_view(request: HttpRequest, staged_id: int) -> HttpResponse:
     staged = get_object_or_404(StagedUpload, pk=staged_id, created_by_id=request.user.pk)
     name = request.POST.get("listName", "").strip()[:120] or staged.file_name or "Imported list"
     mapping = _chosen_mapping(request)
+    large = len(staged.data) > settings.IMPORT_INLINE_MAX_BYTES
     try:
-        result = import_commit(
+        result = (import_enqueue if large else import_commit)(
             io.BytesIO(bytes(staged.data)),
             list_name=name,
             user_id=request.user.pk,
@@ -70,6 +76,8 @@ def import_commit_view(request: HttpRequest, staged_id: int) -> HttpResponse:
     staged.delete()
     record = result.record or result.duplicate_of
     assert record is not None
+    if large and result.record is not None:
+        return redirect("list-import-progress", record.pk)
     if result.duplicate_of is not None:
         messages.info(
             request, f"This file was imported before (import {record.pk}): nothing changed."
@@ -81,6 +89,14 @@ def import_commit_view(request: HttpRequest, staged_id: int) -> HttpResponse:
             f"into existing leads, {len(result.rejected)} rejected.",
         )
     return redirect("list-detail", record.lead_list_id)
+
+
+@login_required
+def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
+    """A background import's progress: the page, or (htmx, every second) its counts."""
+    record = get_object_or_404(ListImport, pk=import_id)
+    context = {"progress": record, "waiting": waiting_for_worker(record)}
+    return render(request, partial_template(request, "leads/list_import.html", "progress"), context)
 
 
 def _chosen_mapping(request: HttpRequest) -> dict[str, str] | None:

@@ -1,32 +1,35 @@
 """Importing an investor's CSV list: preview, commit, and the repeat check.
 
-Rows stream in chunks. Each chunk is matched against stored leads by ATTOM's dedup key
-(address + owner; a row without an owner joins the one lead at its address when there is
-exactly one), then — on commit — new leads are upserted in bulk, merged leads gain the row's
-contacts and notes, and every lead joins the import's list (an existing lead on another list
-is stacked). The same file (by SHA-256) imported again changes nothing and names the first.
+Rows stream in chunks of plain values (no model instances). Each chunk is matched against
+stored leads by ATTOM's dedup key with one query (address + owner; a row without an owner
+joins the one lead at its address when there is exactly one), then — on commit — its new
+leads are inserted with one statement, merged leads gain the row's contacts and notes, and
+every lead joins the import's list (an existing lead on another list is stacked). The same
+file (by SHA-256) imported again changes nothing and names the first; a failed import does
+not count. A large file imports the same way in the background (`import_jobs`), each chunk
+committed on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import batched
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from leads.activity.services import activities_insert, leads_activity_record
-from leads.bulk_insert import insert_new
+from leads.bulk_insert import LeadValues, insert_new, lead_keys_at, leads_upsert
 from leads.lists import csv_files
 from leads.lists.import_rows import ImportRow, Rejection, import_row
-from leads.lists.models import ListImport, ListKind
+from leads.lists.models import ImportStatus, LeadList, ListImport, ListKind
 from leads.lists.services import add_found_leads, list_create
 from leads.models import Activity, ActivityKind, Email, Lead, Phone
 from leads.pipeline.services import append_to_stage
 from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
-from leads.search.ingest import upsert
 from leads.skiptrace.compliance import apply_do_not_call_list
 
 CHUNK_ROWS = 2_000
@@ -47,8 +50,8 @@ class ImportResult:
     header: list[str] = field(default_factory=list)
     encoding: str = ""
     separator: str = ","
+    file_sha256: str = ""
     sample: list[tuple[ImportRow, str]] = field(default_factory=list)  # (row, "create"/"merge")
-    lead_ids: list[int] = field(default_factory=list)
     record: ListImport | None = None  # the committed import
     duplicate_of: ListImport | None = None  # an earlier import of the same file
 
@@ -65,23 +68,41 @@ class ImportResult:
 
 @dataclass
 class _Seen:
-    """What earlier rows of this file matched or made, so later rows merge into it. A lead
-    this import makes is known by its key until it is written, then by its pk."""
+    """What earlier rows matched or made, so later rows merge into it. A lead this import
+    makes is known by its key until it is written, then by its pk. A commit forgets it chunk
+    by chunk (what it wrote, the next chunk's look-up finds), so memory stays flat."""
 
     keys: dict[Key, int | Key] = field(default_factory=dict)
     at_address: dict[str, set[int | Key]] = field(default_factory=dict)
-    pk_of: dict[Key, int] = field(default_factory=dict)  # leads this import wrote
+    pk_of: dict[Key, int] = field(default_factory=dict)  # leads this chunk wrote
 
     def add(self, key: Key, target: int | Key) -> None:
         self.keys[key] = target
         self.at_address.setdefault(key[0], set()).add(target)
 
 
+@dataclass
+class ImportTarget:
+    """Where a commit writes, and whom it tells how far it got."""
+
+    lead_list: LeadList
+    user_id: int | None
+    file_name: str
+    progress: Callable[[ImportResult, int], None] | None = None  # (so far, last line read)
+    result: ImportResult | None = None  # how far it got
+    made: list[int] = field(default_factory=list)  # leads this import created
+    touched: set[int] = field(default_factory=set)  # every lead a row went to
+
+    @property
+    def source_text(self) -> str:
+        return f"Imported from {self.file_name or 'a CSV file'} into the list {self.lead_list.name}"
+
+
 def import_preview(
     stream: BinaryIO, *, mapping: Mapping[str, object] | None = None
 ) -> ImportResult:
     """What a commit would do, writing nothing."""
-    return _run(stream, mapping, commit=None)
+    return _run(stream, mapping, target=None)
 
 
 def import_commit(
@@ -92,41 +113,85 @@ def import_commit(
     file_name: str = "",
     mapping: Mapping[str, object] | None = None,
 ) -> ImportResult:
+    """Import a file in one transaction: all of it, or (on an error) none of it."""
     with transaction.atomic():
         try:
             with transaction.atomic():
-                return _run(stream, mapping, commit=(list_name, user_id, file_name))
+                earlier = earlier_import(csv_files.file_facts(stream).sha256)
+                if earlier is not None:
+                    return repeat_of(earlier)
+                lead_list = list_create(name=list_name, user_id=user_id, kind=ListKind.IMPORT)
+                target = ImportTarget(lead_list, user_id, file_name)
+                result = import_into(stream, mapping, target, chunked=False)
+                result.record = import_record(result, target)
+                return result
         except IntegrityError:  # the same file, committed meanwhile by another request
-            facts = csv_files.file_facts(stream)
-            earlier = ListImport.objects.filter(file_sha256=facts.sha256).first()
+            earlier = earlier_import(csv_files.file_facts(stream).sha256)
             if earlier is None:
                 raise
-            return _repeat(earlier)
+            return repeat_of(earlier)
+
+
+def earlier_import(sha256: str) -> ListImport | None:
+    """The import of this file that counts: done or under way (a failed one does not)."""
+    imports = ListImport.objects.filter(file_sha256=sha256)
+    return imports.exclude(status=ImportStatus.FAILED).first()
+
+
+def import_into(
+    stream: BinaryIO,
+    explicit: Mapping[str, object] | None,
+    target: ImportTarget,
+    *,
+    chunked: bool,
+) -> ImportResult:
+    """Write a file's rows into the target's list. `chunked`: each chunk commits on its own
+    (a failure keeps what went before); else the caller's transaction holds all of it."""
+    return _run(stream, explicit, target=target, chunked=chunked)
 
 
 def _run(
     stream: BinaryIO,
     explicit: Mapping[str, object] | None,
     *,
-    commit: tuple[str, int | None, str] | None,
+    target: ImportTarget | None,
+    chunked: bool = False,
 ) -> ImportResult:
     facts = csv_files.file_facts(stream)
-    earlier = ListImport.objects.filter(file_sha256=facts.sha256).first()
-    if earlier is not None:
-        return _repeat(earlier)
+    if target is None and (earlier := earlier_import(facts.sha256)) is not None:
+        return repeat_of(earlier)
     header, separator, rows = csv_files.csv_rows(csv_files.text_of(stream, facts.encoding))
     mapping = csv_files.column_mapping(header, explicit)
     result = ImportResult(mapping=mapping, header=header, encoding=facts.encoding)
-    result.separator = separator
+    result.separator, result.file_sha256 = separator, facts.sha256
+    if target is not None:
+        target.result = result
     seen = _Seen()
     for batch in batched(_parsed(rows, header, mapping, result), CHUNK_ROWS):
-        chunk = list(batch)
-        targets = _match(chunk, seen, result)
-        if commit is not None:
-            result.lead_ids += _write(chunk, targets, seen)
-    if commit is not None:
-        _finish(result, facts, list(seen.pk_of.values()), *commit)
+        if target is None:
+            _match(list(batch), seen, result)
+            continue
+        with transaction.atomic() if chunked else nullcontext():
+            _commit_chunk(list(batch), result, target)
+    if target is not None:
+        enqueue_ai_scoring(target.made)
     return result
+
+
+def _commit_chunk(chunk: list[ImportRow], result: ImportResult, target: ImportTarget) -> None:
+    seen = _Seen()
+    targets = _match(chunk, seen, result)
+    pks = _write(chunk, targets, seen)
+    made = list(seen.pk_of.values())
+    again = sorted(set(pks) - set(made) - target.touched)
+    target.made += made
+    target.touched.update(pks)
+    add_found_leads(lead_list=target.lead_list, lead_ids=pks, mark_new=False)
+    user_id, text = target.user_id, target.source_text
+    leads_activity_record(lead_ids=made, kind=ActivityKind.CREATED, user_id=user_id, text=text)
+    leads_activity_record(lead_ids=again, kind=ActivityKind.FOUND_AGAIN, user_id=user_id, text=text)
+    if target.progress is not None:
+        target.progress(result, chunk[-1].line)
 
 
 def _parsed(
@@ -154,9 +219,8 @@ class _Target:
 
 def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_Target]:
     """Each row's lead. A row repeating an earlier row of the file merges into its lead."""
-    addresses = {row.lead.normalized_address for row in chunk} - set(seen.at_address)
-    stored = Lead.objects.filter(normalized_address__in=addresses)
-    for pk, address, owner in stored.values_list("pk", "normalized_address", "normalized_owner"):
+    addresses = {row.lead["normalized_address"] for row in chunk} - set(seen.at_address)
+    for pk, address, owner in lead_keys_at(addresses):
         seen.add((address, owner), pk)
     targets = []
     for row in chunk:
@@ -174,28 +238,24 @@ def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_T
 
 def _found(row: ImportRow, seen: _Seen) -> int | Key | None:
     if not row.has_owner:
-        there = seen.at_address.get(row.lead.normalized_address, set())
-        if len(there) == 1:
+        there = seen.at_address.get(row.lead["normalized_address"])
+        if there is not None and len(there) == 1:
             return next(iter(there))
     return seen.keys.get(row.key)
 
 
 def _write(chunk: list[ImportRow], targets: list[_Target], seen: _Seen) -> list[int]:
     """Store one chunk: new leads in bulk, then every row's contacts; the rows' lead pks."""
-    new = {row.key: row.lead for row, t in zip(chunk, targets, strict=True) if t.creates}
+    new = [row.lead for row, t in zip(chunk, targets, strict=True) if t.creates]
     if new:
-        leads = list(new.values())
-        for lead in leads:  # on one list, the import's: nothing else to read, no query
-            lead_score_rules(lead=lead, save=False)
-        append_to_stage(leads)
-        upsert(leads)
-        stored = Lead.objects.filter(normalized_address__in={key[0] for key in new})
-        for pk, *key in stored.values_list("pk", "normalized_address", "normalized_owner"):
-            if tuple(key) in new:
-                seen.pk_of[(key[0], key[1])] = pk
+        for lead in new:  # on one list, the import's: nothing else to read, no query
+            lead_score_rules(lead=cast(Lead, lead), save=False)
+        append_to_stage(cast(list[Lead], new))
+        # A lead written meanwhile under the same key (a search) keeps its data.
+        seen.pk_of.update(leads_upsert(new, update=[]))
     pks = [t.lead if isinstance(t.lead, int) else seen.pk_of[t.lead] for t in targets]
     _add_contacts(chunk, pks)
-    _add_notes(list(zip(chunk, pks, strict=True)))
+    _add_notes(list(zip(chunk, pks, strict=True)), made=set(seen.pk_of.values()))
     return pks
 
 
@@ -222,48 +282,58 @@ def _add_contacts(chunk: list[ImportRow], pks: list[int]) -> None:
     )
     if any(row.phones for row in chunk):
         with_phones = {pk for row, pk in zip(chunk, pks, strict=True) if row.phones}
-        apply_do_not_call_list(list(Lead.objects.filter(pk__in=with_phones)))
+        keys = Lead.objects.filter(pk__in=with_phones).values_list(
+            "pk", "normalized_owner", "normalized_mailing"
+        )
+        owners = [
+            LeadValues(id=pk, normalized_owner=owner, normalized_mailing=mailing)
+            for pk, owner, mailing in keys
+        ]  # what the do-not-call list reads of a lead, without loading whole leads
+        apply_do_not_call_list(cast(list[Lead], owners))
 
 
-def _add_notes(rows: list[tuple[ImportRow, int]]) -> None:
+def _add_notes(rows: list[tuple[ImportRow, int]], *, made: set[int]) -> None:
     """A row's notes become a note on its lead's timeline, once: a note already there (the
-    same file's rows, an earlier import) is not written again."""
+    same file's rows, an earlier import) is not written again. A lead this chunk `made` has
+    no timeline yet to look in."""
     wanted = [(row, pk) for row, pk in rows if row.notes]
     if not wanted:
         return
-    there = set(
-        Activity.objects.filter(
-            lead_id__in={pk for _, pk in wanted}, kind=ActivityKind.NOTE
-        ).values_list("lead_id", "text")
+    stored = {pk for _, pk in wanted} - made
+    there = (
+        set(
+            Activity.objects.filter(lead_id__in=stored, kind=ActivityKind.NOTE).values_list(
+                "lead_id", "text"
+            )
+        )
+        if stored
+        else set()
     )
     new = {(pk, NOTE_PREFIX + row.notes) for row, pk in wanted} - there
     now = timezone.now()
     activities_insert((pk, ActivityKind.NOTE, None, text, 0, {}, now) for pk, text in sorted(new))
 
 
-def _finish(
-    result: ImportResult, facts: csv_files.FileFacts, made: list[int], list_name: str,
-    user_id: int | None, file_name: str,
-) -> None:  # fmt: skip
-    lead_list = list_create(name=list_name, user_id=user_id, kind=ListKind.IMPORT)
-    add_found_leads(lead_list=lead_list, lead_ids=result.lead_ids, mark_new=False)
-    result.record = ListImport.objects.create(
-        lead_list=lead_list, file_sha256=facts.sha256, file_name=file_name[:255],
-        encoding=facts.encoding, delimiter=result.separator, mapping=result.mapping,
-        rows=result.rows, created=result.created, merged=result.merged,
-        rejected_count=len(result.rejected), header=result.header, created_by_id=user_id,
-        rejected=[{"row": r.line, "reason": r.reason, "cells": r.cells} for r in result.rejected],
+def import_record(result: ImportResult, target: ImportTarget, **fields: object) -> ListImport:
+    """The committed import, as it answers and as its rejected rows download."""
+    return ListImport.objects.create(
+        lead_list=target.lead_list, created_by_id=target.user_id, **import_fields(result),
+        file_name=target.file_name[:255], **fields,
     )  # fmt: skip
-    source = f"Imported from {file_name or 'a CSV file'} into the list {list_name}"
-    leads_activity_record(lead_ids=made, kind=ActivityKind.CREATED, user_id=user_id, text=source)
-    again = sorted(set(result.lead_ids) - set(made))
-    leads_activity_record(
-        lead_ids=again, kind=ActivityKind.FOUND_AGAIN, user_id=user_id, text=source
-    )
-    enqueue_ai_scoring(made)
 
 
-def _repeat(earlier: ListImport) -> ImportResult:
+def import_fields(result: ImportResult) -> dict[str, object]:
+    """What an import's record says of its file and its rows so far."""
+    rejected = [{"row": r.line, "reason": r.reason, "cells": r.cells} for r in result.rejected]
+    return {
+        "file_sha256": result.file_sha256, "encoding": result.encoding,
+        "delimiter": result.separator, "mapping": result.mapping, "header": result.header,
+        "rows": result.rows, "created": result.created, "merged": result.merged,
+        "rejected_count": len(rejected), "rejected": rejected,
+    }  # fmt: skip
+
+
+def repeat_of(earlier: ListImport) -> ImportResult:
     return ImportResult(
         rows=earlier.rows, mapping=earlier.mapping, header=earlier.header,
         encoding=earlier.encoding, separator=earlier.delimiter or ",", duplicate_of=earlier,

@@ -93,11 +93,25 @@ def lists_of(lead: models.Model) -> list[LeadList]:
     return [membership.lead_list for membership in memberships]
 
 
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class ListImport(models.Model):
-    """One committed CSV import: what it made and what it turned down, by file hash."""
+    """One CSV import: what it made and what it turned down, by file hash. A large file
+    imports in the background: its record counts the rows as they go."""
 
     lead_list = models.ForeignKey(LeadList, related_name="imports", on_delete=models.CASCADE)
-    file_sha256 = models.CharField(max_length=64, unique=True)
+    file_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default="done")
+    message = models.CharField(max_length=300, blank=True)  # why it failed
+    # A background import's file, in the default storage, until it is done.
+    upload = models.FileField(upload_to="imports/", blank=True)
+    total_rows = models.PositiveIntegerField(default=0)  # about how many data rows it holds
+    last_line = models.PositiveIntegerField(default=0)  # the last line read, for a failure
     file_name = models.CharField(max_length=255, blank=True)
     encoding = models.CharField(max_length=20, blank=True)
     delimiter = models.CharField(max_length=1, blank=True)
@@ -113,9 +127,31 @@ class ListImport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # its worker's last progress
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A file is imported once; a failed import does not count, so it can run again.
+            models.UniqueConstraint(
+                fields=["file_sha256"],
+                condition=~Q(status="failed"),
+                name="list_import_file_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.file_name})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.DONE, ImportStatus.FAILED}
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return min(99, self.rows * 100 // self.total_rows) if self.total_rows else 0
 
 
 class StagedUpload(models.Model):

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from billing.money import micros_to_cents
 from leads.lists.imports import ImportResult
-from leads.lists.models import LeadList, ListKind
+from leads.lists.models import LeadList, ListImport, ListKind
 from leads.lists.refresh import RefreshPlan, RefreshResult
+from leads.skiptrace.job_status import waiting_for_worker
 
 
 def _time(value: Any) -> str | None:
@@ -91,3 +92,21 @@ def _sample(row: Any, action: str) -> dict[str, Any]:
         "ownerName": lead.owner_name, "mailingAddress": lead.mailing_address,
         "phones": row.phones, "emails": row.emails, "notes": row.notes,
     }  # fmt: skip
+
+
+def import_progress_json(record: ListImport) -> dict[str, Any]:
+    """A background import on its way (or failed): how far it got."""
+    return {
+        "id": record.pk,
+        "status": record.status,
+        "statusUrl": reverse("api-import", args=[record.pk]),
+        "rows": record.rows,
+        "totalRows": record.total_rows,  # about: the file's line count
+        "created": record.created,
+        "merged": record.merged,
+        "rejectedCount": record.rejected_count,
+        "listId": record.lead_list_id,
+        "message": record.message,
+        "waitingForWorker": waiting_for_worker(record) or None,
+        "rejectedCsv": reverse("api-import-rejected", args=[record.pk]),
+    }

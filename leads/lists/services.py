@@ -19,15 +19,11 @@ from django.utils import timezone
 
 from leads.bulk_insert import insert_new
 from leads.lists.models import LeadList, ListKind, ListMembership
-from leads.models import Lead, lists_prefetch
-from leads.scoring.services import RULES, lead_score_rules
+from leads.models import lists_prefetch
+from leads.scoring.services import RULES, lead_score_rules, save_rules_scores
 from leads.selectors import LeadFilters, leads_filtered
 
 BATCH_SIZE = 1000
-# What a rules score writes (the AI's cost and time stay as they are).
-RULES_SCORE_FIELDS = [
-    "ai_score", "temperature_tag", "score_reasons", "scored_by", "score_note", "updated_at",
-]  # fmt: skip
 
 
 class ListRejected(Exception):
@@ -147,27 +143,6 @@ def rescore_stacked(lead_ids: Sequence[int], *, on_at_least: int = 1) -> int:
         save_rules_scores(leads)
         rescored += len(leads)
     return rescored
-
-
-def save_rules_scores(leads: Sequence[Lead]) -> None:
-    """Write the scores `lead_score_rules(save=False)` set, one statement for many leads
-    (executemany: `bulk_update` builds a CASE per row and per field, ~3 ms a lead here)."""
-    if not leads:
-        return
-    fields = [field for field in Lead._meta.concrete_fields if field.name in RULES_SCORE_FIELDS]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
-    sql = f"UPDATE {quote(Lead._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-    now = timezone.now()
-    for lead in leads:
-        lead.updated_at = now
-    rows = [
-        [field.get_db_prep_save(getattr(lead, field.attname), connection) for field in fields]
-        + [lead.pk]
-        for lead in leads
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _lock(lead_list: LeadList) -> None:

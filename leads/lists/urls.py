@@ -42,4 +42,9 @@ urlpatterns += [
         import_views.import_commit_view,
         name="list-import-commit",
     ),
+    path(
+        "lists/imports/<id:import_id>/",
+        import_views.import_progress,
+        name="list-import-progress",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from leadflow.forms import form_error_text
+from leadflow.forms import form_error_text, whole_number
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.forms import LeadFilterForm, without_unknown_sort
 from leads.htmx import is_htmx, partial_template
@@ -112,7 +112,7 @@ def _chosen_list(request: HttpRequest) -> LeadList | None:
     if name:
         return list_create(name=name, user_id=request.user.pk)
     try:
-        return LeadList.objects.filter(pk=int(request.POST.get("list", ""))).first()
+        return LeadList.objects.filter(pk=whole_number(request.POST.get("list", ""))).first()
     except ValueError:
         return None
 
@@ -214,6 +214,6 @@ def overlap(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest) -> int:
     try:
-        return max(int(request.GET.get("page", "1")), 1)
+        return max(whole_number(request.GET.get("page", "1")), 1)
     except ValueError:
         return 1

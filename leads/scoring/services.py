@@ -9,14 +9,14 @@ keeps a rules score and `score_note` says why the AI score is missing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import batched
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import QuerySet, prefetch_related_objects
 from django.tasks import TaskContext, task
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from billing.pricing import UnknownPrice, max_cost_micros
 from billing.selectors import provider_spend_today
 from leadflow.worker import PRIORITY_BACKGROUND
 from leads.activity.services import lead_activity_record
-from leads.models import ActivityKind, Lead
+from leads.models import ActivityKind, Lead, lists_prefetch
 from leads.scoring import rules
 from leads.scoring.temperature import temperature_for
 from providers.http import ProviderError
@@ -50,6 +50,10 @@ OFF_NOTE = "AI score skipped: OpenAI is off"
 SCORE_FIELDS = [
     "ai_score", "temperature_tag", "score_reasons", "scored_by", "score_note",
     "ai_cost_micros", "ai_scored_at", "updated_at",
+]  # fmt: skip
+# What a rules score writes (the AI's cost and time stay as they are).
+RULES_SCORE_FIELDS = [
+    "ai_score", "temperature_tag", "score_reasons", "scored_by", "score_note", "updated_at",
 ]  # fmt: skip
 RESCORE_CHUNK = 200
 EQUITY_PERCENT_LIMIT = 999  # a tiny AVM must not turn into an absurd percentage
@@ -96,6 +100,36 @@ def lead_score_rules(*, lead: Lead, save: bool = True) -> rules.RulesScore:
     if save:
         lead.save(update_fields=SCORE_FIELDS)
     return result
+
+
+def leads_score_rules(leads: Sequence[Lead]) -> None:
+    """Rules-score stored leads at once: their lists read in one query (the stacking reason),
+    their scores written in one statement."""
+    prefetch_related_objects(list(leads), lists_prefetch())
+    for lead in leads:
+        lead_score_rules(lead=lead, save=False)
+    save_rules_scores(leads)
+
+
+def save_rules_scores(leads: Sequence[Lead]) -> None:
+    """Write the scores `lead_score_rules(save=False)` set, one statement for many leads
+    (executemany: `bulk_update` builds a CASE per row and per field, ~3 ms a lead here)."""
+    if not leads:
+        return
+    fields = [field for field in Lead._meta.concrete_fields if field.name in RULES_SCORE_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
+    sql = f"UPDATE {quote(Lead._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    now = timezone.now()
+    for lead in leads:
+        lead.updated_at = now
+    rows = [
+        [field.get_db_prep_save(getattr(lead, field.attname), connection) for field in fields]
+        + [lead.pk]
+        for lead in leads
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def lead_score_ai(
@@ -225,18 +259,22 @@ def lead_facts(lead: Lead) -> LeadFacts:
 
 def leads_rescore(
     *, queryset: QuerySet[Lead], use_ai: bool, user: AbstractBaseUser | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, after_trace: bool = False,
 ) -> RescoreSummary:  # fmt: skip
     """Score each lead, AI scores in batches; once the OpenAI cap is reached the rest keep
-    rules scores."""
+    rules scores. `after_trace`: a trace asked for these scores, so what each costs is part
+    of the lead's total trace cost too."""
     client = _openai_client() if use_ai else None
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))
     summary = RescoreSummary(total=len(ids))
     leads = _in_chunks(ids)
     done = 0
     for group in batched(leads, settings.AI_SCORING_BATCH_SIZE if use_ai else 1):
-        for outcome in _score_group(list(group), use_ai, user, client, summary.cap_reached):
+        outcomes = _score_group(list(group), use_ai, user, client, summary.cap_reached)
+        for lead, outcome in zip(group, outcomes, strict=True):
             summary.add(outcome, wanted_ai=use_ai)
+            if after_trace:
+                Lead.objects.filter(pk=lead.pk).add_trace_cost(outcome.cost_micros)
             done += 1
             if progress is not None:
                 progress(done, summary.total)
@@ -292,6 +330,14 @@ def ai_rescore_estimate(*, count: int) -> int:
     return total
 
 
+def ai_score_max_micros(*, count: int) -> int:
+    """The most AI scores of `count` leads can cost however they end up batched: each lead
+    alone (a batch shares the instructions, so no lead of one costs more). Raises
+    UnknownPrice. A bound for a price shown before the work; `ai_rescore_estimate` is the
+    figure for batches that run as planned."""
+    return max_cost_micros(OPENAI, max_usage(WORST_CASE_FACTS), requests=count)
+
+
 def openai_budget_remaining_micros() -> int:
     return provider_spend_today(OPENAI).remaining_micros
 
@@ -312,18 +358,21 @@ def _reason_string(entry: dict[str, object]) -> str:
 
 
 @task(priority=PRIORITY_BACKGROUND, takes_context=True)
-def score_leads_ai_task(context: TaskContext, lead_ids: list[int]) -> dict[str, int | bool]:
+def score_leads_ai_task(
+    context: TaskContext, lead_ids: list[int], after_trace: bool = False
+) -> dict[str, int | bool]:
     queryset = Lead.objects.filter(pk__in=lead_ids)
     if context.attempt > 1:
         # Run again after its worker died: the leads it already paid to score are done.
         queryset = queryset.exclude(ai_scored_at__gte=context.task_result.enqueued_at)
-    return leads_rescore(queryset=queryset, use_ai=True).as_dict()
+    return leads_rescore(queryset=queryset, use_ai=True, after_trace=after_trace).as_dict()
 
 
-def enqueue_ai_scoring(lead_ids: Iterable[int]) -> bool:
-    """Queue AI scoring after the current transaction commits; False when OpenAI is off."""
+def enqueue_ai_scoring(lead_ids: Iterable[int], *, after_trace: bool = False) -> bool:
+    """Queue AI scoring after the current transaction commits; False when OpenAI is off.
+    `after_trace`: a trace asks, and the scores count toward its leads' trace cost."""
     ids = sorted(set(lead_ids))
     if not ids or not is_enabled(OPENAI):
         return False
-    transaction.on_commit(lambda: score_leads_ai_task.enqueue(ids))
+    transaction.on_commit(lambda: score_leads_ai_task.enqueue(ids, after_trace))
     return True

@@ -74,6 +74,8 @@ class SearchForm(OwnerFactsForm):
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, label="Per page"
     )
     attom = TriStateField(required=False, label="Fetch from ATTOM")
+    # A search that may cost more than SEARCH_CONFIRM_ABOVE_MICROS runs only with this set.
+    confirm = TriStateField(required=False, label="Confirm the cost")
 
     def clean_zip(self) -> str:
         raw = self.cleaned_data["zip"].strip()
@@ -110,6 +112,11 @@ class SearchForm(OwnerFactsForm):
         data["page"] = data.get("page") or 1
         data["pageSize"] = data.get("pageSize") or DEFAULT_PAGE_SIZE
         return data
+
+    @property
+    def confirmed(self) -> bool:
+        """The agent (or script) accepted the cost shown for this search."""
+        return bool(self.cleaned_data.get("confirm"))
 
     def search_query(self, *, attom_by_default: bool = True) -> SearchQuery:
         """The valid search as a domain value: the API's spellings stop here. Without an

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import batched
+from typing import cast
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from leads.activity.services import leads_activity_record
+from leads.bulk_insert import LeadValues, leads_upsert, new_lead
 from leads.models import ActivityKind, Lead, Source
 from leads.pipeline.services import append_to_stage
 from leads.search import normalize, owner_names
@@ -66,10 +66,7 @@ PROPERTY_FIELDS = [
     "last_sale_amount_usd",
     "mortgage_amount_usd",
     "estimated_equity_usd",
-    "updated_at",
 ]
-BATCH_SIZE = 500
-PLAIN_TYPES = (str, int, bool)  # sent to the database as they are
 
 
 @dataclass
@@ -92,9 +89,10 @@ def ingest_records(records: Iterable[PropertyRecord], *, sandbox: bool) -> Inges
         duplicates += adopted
         keys = [_key(lead) for lead in candidates]
         existing = _existing_keys(keys)
-        append_to_stage([lead for lead in candidates if _key(lead) not in existing])
+        new = [lead for lead in candidates if _key(lead) not in existing]
+        append_to_stage(cast(list[Lead], new))
         changes = _retire_previous_owners(candidates)
-        upsert(candidates)
+        leads_upsert(candidates, update=PROPERTY_FIELDS)
         stored = _fetch(keys)
         _record_found(stored, existing)
     leads = [stored[key] for key in keys]
@@ -109,54 +107,8 @@ def _record_found(stored: dict[tuple[str, str], Lead], existing: set) -> None:
     leads_activity_record(lead_ids=again, kind=ActivityKind.FOUND_AGAIN, text="Found again")
 
 
-def upsert(leads: Sequence[Lead]) -> None:
-    """INSERT … ON CONFLICT (dedup key) DO UPDATE SET <property fields>, in batches.
-
-    The same statement as `bulk_create(update_conflicts=True)` (SQLite and PostgreSQL share
-    its syntax), sent with executemany: Django compiles bulk_create's SQL value by value,
-    which cost ~1 ms a lead here and capped ingest near 1,000 records/s.
-    """
-    now = timezone.now()
-    for lead in leads:
-        lead.created_at = lead.created_at or now
-        lead.updated_at = now
-    fields = [f for f in Lead._meta.concrete_fields if not f.primary_key]
-    column_of = {f.name: str(f.column) for f in fields}
-    quote = connection.ops.quote_name
-    columns = [quote(column_of[name]) for name in PROPERTY_FIELDS]
-    inserted = ", ".join(quote(column_of[f.name]) for f in fields)
-    updates = ", ".join(f"{column} = excluded.{column}" for column in columns)
-    sql = (
-        f"INSERT INTO {quote(Lead._meta.db_table)} ({inserted}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('normalized_address')}, {quote('normalized_owner')}) "
-        f"DO UPDATE SET {updates}"
-    )
-    prepared: dict[tuple[str, object], object] = {}
-    with connection.cursor() as cursor:
-        for batch in batched(leads, BATCH_SIZE):
-            cursor.executemany(sql, [_db_values(lead, fields, prepared) for lead in batch])
-
-
-def _db_values(lead: Lead, fields: list, prepared: dict[tuple[str, object], object]) -> list:
-    """The row's values as the database takes them. Dates, times and decimals repeat from lead
-    to lead (the batch's one timestamp, sale dates, baths): each is prepared once."""
-    values = []
-    for field in fields:
-        value = getattr(lead, field.attname)
-        if value is not None and type(value) not in PLAIN_TYPES:
-            if isinstance(value, dict | list):  # JSON: not hashable, and rarely repeated
-                value = field.get_db_prep_save(value, connection)
-            else:
-                key = (field.attname, value)
-                if key not in prepared:
-                    prepared[key] = field.get_db_prep_save(value, connection)
-                value = prepared[key]
-        values.append(value)
-    return values
-
-
-def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
+def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> LeadValues:
+    """The record as a new lead's values (a model instance costs more than all the rest)."""
     address = normalize.normalize_address(
         record.street, city=record.city, state=record.state, zip_code=record.zip5
     )
@@ -167,7 +119,7 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> Lead:
     )
     mailing = normalize.parse_one_line(record.mailing_address) if record.mailing_address else None
     normalized_address, normalized_owner = dedup_key(address, owners, corporate=corporate)
-    return Lead(
+    return new_lead(
         normalized_address=normalized_address,
         normalized_owner=normalized_owner,
         source=Source.ATTOM_SANDBOX if sandbox else Source.ATTOM,
@@ -248,14 +200,14 @@ def _last_name(owner: OwnerName | None, *, corporate: bool) -> str:
     return owner.last or owner.full
 
 
-def _key(lead: Lead) -> tuple[str, str]:
+def _key(lead: Lead | LeadValues) -> tuple[str, str]:
     return (lead.normalized_address, lead.normalized_owner)
 
 
-def _dedup(leads: Sequence[Lead]) -> tuple[list[Lead], int]:
+def _dedup(leads: Sequence[LeadValues]) -> tuple[list[LeadValues], int]:
     """Merge leads of one batch that are the same property and owner (by key or ATTOM id)."""
-    by_key: dict[tuple[str, str], Lead] = {}
-    by_attom: dict[tuple[int, str], Lead] = {}
+    by_key: dict[tuple[str, str], LeadValues] = {}
+    by_attom: dict[tuple[int, str], LeadValues] = {}
     for lead in leads:
         attom_key = (lead.attom_id, lead.normalized_owner) if lead.attom_id else None
         kept = by_key.get(_key(lead)) or (by_attom.get(attom_key) if attom_key else None)
@@ -268,15 +220,15 @@ def _dedup(leads: Sequence[Lead]) -> tuple[list[Lead], int]:
     return list(by_key.values()), len(leads) - len(by_key)
 
 
-def _fill_blanks(kept: Lead, other: Lead) -> None:
+def _fill_blanks(kept: LeadValues, other: LeadValues) -> None:
     for field in PROPERTY_FIELDS:
         if getattr(kept, field) in (None, "") and getattr(other, field) not in (None, ""):
             setattr(kept, field, getattr(other, field))
 
 
-def _adopt_existing_attom_keys(candidates: list[Lead]) -> None:
+def _adopt_existing_attom_keys(candidates: list[LeadValues]) -> None:
     """A parcel we hold under another address spelling keeps its lead (same ATTOM id)."""
-    wanted: dict[tuple[int | None, str], Lead] = {
+    wanted: dict[tuple[int | None, str], LeadValues] = {
         (c.attom_id, c.normalized_owner): c for c in candidates if c.attom_id
     }
     if not wanted:
@@ -297,7 +249,7 @@ def _existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     return set(rows) & set(keys)
 
 
-def _retire_previous_owners(candidates: list[Lead]) -> int:
+def _retire_previous_owners(candidates: list[LeadValues]) -> int:
     """Leads of the same parcel (address or ATTOM id) under another owner no longer own it."""
     owner_at = {lead.normalized_address: lead.normalized_owner for lead in candidates}
     owner_of: dict[int | None, str] = {

@@ -24,7 +24,7 @@ from billing.models import Outcome
 from billing.pricing import max_cost_micros
 from leadflow.text import counted
 from leads.models import Lead
-from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
+from leads.scoring.services import enqueue_ai_scoring, leads_score_rules
 from leads.search.areas import Area
 from leads.search.ingest import ingest_records
 from leads.search.narrowing import narrow
@@ -108,7 +108,7 @@ def attom_search(query: SearchQuery, *, user_id: int | None, sandbox: bool) -> S
         return _from_cache(hit, query, user_id=user_id, sandbox=sandbox)
     logger.info("search cache miss key=%s", key)
     client = AttomClient.from_settings()
-    meter = BillingMeter(user_id=user_id)
+    meter = BillingMeter(user_id=user_id, detail=search_detail(query))
     # Every ATTOM request of this search is reserved at once, before the first is sent: the
     # cap refuses the whole search up front, or pays for all of it (never page 1 alone).
     with meter.holding(
@@ -198,7 +198,7 @@ def _from_cache(
         outcome=Outcome.CACHED,
         user_id=user_id,
         sandbox=sandbox,
-        detail=query.area.describe(),
+        detail=search_detail(query),
     )
     leads = list(with_contacts(Lead.objects.filter(pk__in=hit["ids"])))
     by_id = {lead.pk: lead for lead in leads}
@@ -271,8 +271,7 @@ def _geo_id(area: Area, client: AttomClient, meter: BillingMeter) -> str | None:
 
 def _score_new(leads: list[Lead]) -> None:
     unscored = [lead for lead in leads if lead.ai_score is None]
-    for lead in unscored:
-        lead_score_rules(lead=lead)
+    leads_score_rules(unscored)
     enqueue_ai_scoring([lead.pk for lead in unscored])
 
 
@@ -313,3 +312,22 @@ def search_price_hint(page_size: int, *, page: int = 1) -> dict[str, int]:
         "max_micros": max_cost_micros(ATTOM, search_max_usage(page=page, page_size=page_size)),
         "lookup_micros": max_cost_micros(ATTOM, {"calls": 1}),
     }
+
+
+def search_max_cost_micros(query: SearchQuery) -> int:
+    """The most this search can cost ATTOM: what its reservation holds."""
+    return max_cost_micros(ATTOM, search_max_usage_of(query))
+
+
+def search_needs_confirming(query: SearchQuery) -> int | None:
+    """The most the search can cost when that is above SEARCH_CONFIRM_ABOVE_MICROS and it
+    would be paid for (ATTOM asked, on, and the page not in the cache); else None."""
+    if not query.use_attom or provider_mode(ATTOM) == OFF or cache.get(search_cache_key(query)):
+        return None
+    most = search_max_cost_micros(query)
+    return most if most > settings.SEARCH_CONFIRM_ABOVE_MICROS else None
+
+
+def search_detail(query: SearchQuery) -> str:
+    """What a search's ledger rows say was searched: "ZIP 85034, page 2 (25 a page)"."""
+    return f"{query.area.describe()}, page {query.page} ({query.page_size} a page)"

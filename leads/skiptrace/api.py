@@ -67,6 +67,10 @@ def bulk_preview_api(request: HttpRequest) -> JsonResponse:
             "free": preview.free,
             "toTrace": preview.to_trace,
             "maxCostCents": micros_to_cents(preview.max_cost_micros),
+            "maxCostByProviderCents": {
+                provider: micros_to_cents(micros)
+                for provider, micros in preview.cost.by_provider_micros().items()
+            },
             "budgetLeftCents": micros_to_cents(preview.remaining_micros),
         }
     )

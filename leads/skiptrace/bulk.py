@@ -38,6 +38,8 @@ from leads.skiptrace.bulk_batches import (
     count_errors,
     trace_batch_retrying,
 )
+from leads.skiptrace.costs import TraceCost, trace_max_cost
+from leads.skiptrace.line_types import unchecked_phones
 from leads.skiptrace.services import (
     after_traces,
     claim_lead,
@@ -66,9 +68,14 @@ class BulkPreview:
     count: int
     free: int  # traced within the reuse window: answered from storage at $0
     to_trace: int
-    price_micros: int  # the most one lead can cost: one match
-    max_cost_micros: int
+    price_micros: int  # the most one lead can cost BatchData: one match
+    cost: TraceCost  # the most the leads to trace can cost, every provider included
     remaining_micros: int  # today's BatchData budget left
+
+    @property
+    def max_cost_micros(self) -> int:
+        """The most the job can cost: matches, line-type checks and rescores."""
+        return self.cost.total_micros
 
     @property
     def affordable(self) -> int:
@@ -88,7 +95,9 @@ def bulk_preview(lead_ids: Sequence[int]) -> BulkPreview:
         free=free,
         to_trace=count - free,
         price_micros=pricing.max_cost_micros(BATCH, ONE_LEAD),
-        max_cost_micros=pricing.max_cost_micros(BATCH, {"matches": count - free}),
+        cost=trace_max_cost(
+            count - free, stored_unchecked=unchecked_phones(leads.freshly_traced())
+        ),
         remaining_micros=provider_spend_today(BATCH).remaining_micros,
     )
 

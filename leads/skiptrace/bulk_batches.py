@@ -62,7 +62,7 @@ class Finishing:
             after_traces(leads, enqueue_ai=False, user_id=self.job.user_id)
         finally:
             release_leads(ids)
-        enqueue_ai_scoring(ids)
+        enqueue_ai_scoring(ids, after_trace=True)
         self.job.refresh_from_db()
 
 

@@ -18,7 +18,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from billing.guard import CapExceeded
@@ -40,6 +41,9 @@ TWILIO_LINE_TYPES = {
 }
 OPERATION = "line_type_lookup"
 ONE_LOOKUP = {"lookups": 1}
+# The best-ranked phones of a lead that are checked: what bounds a trace's price shown
+# beforehand (a match can carry any number of phones; the rest keep BatchData's line type).
+MAX_LOOKUPS_PER_LEAD = 5
 PHONE_FIELDS = ["valid", "line_type", "carrier", "line_type_checked_at"]
 
 CAP_NOTE = "Line-type checks stopped: today's Twilio cap is reached."
@@ -72,13 +76,29 @@ def check_line_types(leads: Sequence[Lead], *, user_id: int | None = None) -> di
 
 
 def _unchecked_phones(leads: Sequence[Lead]) -> list[Phone]:
-    """The phones to look up, lead by lead in the given order, each lead's by rank."""
+    """The phones to look up, lead by lead in the given order, each lead's by rank: at most
+    MAX_LOOKUPS_PER_LEAD a lead, counting the ones already checked."""
     by_lead: dict[int, list[Phone]] = defaultdict(list)
-    for phone in Phone.objects.filter(
-        lead_id__in=[lead.pk for lead in leads], line_type_checked_at__isnull=True
-    ).order_by("lead_id", "rank", "id"):
+    for phone in Phone.objects.filter(lead_id__in=[lead.pk for lead in leads]).order_by(
+        "lead_id", "rank", "id"
+    ):
         by_lead[phone.lead_id].append(phone)
-    return [phone for lead in leads for phone in by_lead.get(lead.pk, [])]
+    return [
+        phone
+        for lead in leads
+        for phone in by_lead.get(lead.pk, [])[:MAX_LOOKUPS_PER_LEAD]
+        if phone.line_type_checked_at is None
+    ]
+
+
+def unchecked_phones(leads: QuerySet[Lead]) -> int:
+    """How many lookups checking these leads' phones would send (the preview's count)."""
+    return sum(
+        min(row["unchecked"], MAX_LOOKUPS_PER_LEAD)
+        for row in Phone.objects.filter(lead__in=leads, line_type_checked_at__isnull=True)
+        .values("lead_id")
+        .annotate(unchecked=Count("id"))
+    )
 
 
 def _note_waiting(left: list[Phone], notes: dict[int, list[str]]) -> None:
@@ -92,14 +112,20 @@ def _look_up(phones: list[Phone], block: BillingBlock, notes: dict[int, list[str
     with lookups_in_flight(len(phones)) as send:
         pending = {send(phone.number): phone for phone in phones}
         for future in as_completed(pending):
-            phone = pending[future]
+            phone, ticket = pending[future], None
             try:
                 with block.request(lead_id=phone.lead_id) as ticket:
                     result = future.result()  # a ProviderError releases the ticket
-                    ticket.billed(usage={"lookups": 1 if result.billed else 0}, call=result.call)
+                    with transaction.atomic():
+                        ticket.billed(
+                            usage={"lookups": 1 if result.billed else 0}, call=result.call
+                        )
+                        Lead.objects.filter(pk=phone.lead_id).add_trace_cost(ticket.charged_micros)
             except ProviderError as exc:
                 logger.warning("line type lookup failed lead=%s: %s", phone.lead_id, exc.message)
                 notes[phone.lead_id] = [f"Line-type check failed: {exc.message}"]
+                if ticket is not None:  # an unknown outcome is charged its maximum
+                    Lead.objects.filter(pk=phone.lead_id).add_trace_cost(ticket.charged_micros)
                 continue
             _store(phone, result)  # paid for: kept even when the lead's other phones wait
 

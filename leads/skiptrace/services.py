@@ -246,5 +246,5 @@ def after_traces(
             fields = [*COMPLIANCE_FIELDS, *SCORE_FIELDS]
         lead.save(update_fields=fields)  # one UPDATE per lead (bulk_update is slower here)
     if enqueue_ai:
-        enqueue_ai_scoring([lead.pk for lead in leads])
+        enqueue_ai_scoring([lead.pk for lead in leads], after_trace=True)
     return notes

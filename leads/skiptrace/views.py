@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from billing.pricing import max_cost_micros
 from billing.selectors import provider_spend_today
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.models import BulkTraceJob, Lead
@@ -21,6 +20,7 @@ from leads.skiptrace.bulk import (
     visible_jobs,
 )
 from leads.skiptrace.compliance import owner_mark_do_not_call, phone_mark_do_not_call
+from leads.skiptrace.costs import trace_max_cost
 from leads.skiptrace.job_status import waiting_for_worker
 from leads.skiptrace.services import lead_skip_trace, same_owner_traced
 from providers.http import ProviderError
@@ -39,7 +39,7 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
         "lead": lead,
         "fresh": fresh,
         "same_owner": None if fresh else same_owner_traced(lead),
-        "price_micros": max_cost_micros(BATCH, {"matches": 1}),
+        "cost": trace_max_cost(1),
         "budget": provider_spend_today(BATCH),
         **_row_on_page(request.GET.get("row", "")),
         **_opened_from(request.GET),

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.guard import spend_day
-from billing.money import format_dollars
+from billing.money import format_exact_dollars
 from billing.reconcile import reconcile, release_stale_reservations
 from leadflow.text import counted
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(f"{counted(len(problems), 'counter')} out of step with the ledger")
         if unknown:
-            held = format_dollars(sum(check.unknown_micros for check in checks))
+            held = format_exact_dollars(sum(check.unknown_micros for check in checks))
             self.stdout.write(
                 f"Calls with an unknown outcome: {unknown}, counted at their maximum "
                 f"({held}) until checked against the vendor's usage report."
@@ -66,8 +66,9 @@ class Command(BaseCommand):
             status = "STALE RESERVATION"
         elif check.ok and check.unknown_rows:
             status = f"ok, {check.unknown_rows} UNSETTLED UNKNOWN"
+        counter = format_exact_dollars(check.counter_micros)
         return (
-            f"{check.day} {check.provider:<7} counter {format_dollars(check.counter_micros):>10} "
-            f"ledger {format_dollars(check.ledger_micros):>10} "
-            f"reserved {format_dollars(check.reserved_micros):>8}  {status}"
+            f"{check.day} {check.provider:<7} counter {counter:>10} "
+            f"ledger {format_exact_dollars(check.ledger_micros):>10} "
+            f"reserved {format_exact_dollars(check.reserved_micros):>8}  {status}"
         )

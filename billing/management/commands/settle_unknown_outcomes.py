@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from billing.money import format_dollars
+from billing.money import format_exact_dollars
 from billing.settlement import DaySettlement, settle_day
 from billing.usage_export import UsageExportError, billed_per_day
 from leadflow.text import counted
@@ -39,17 +39,17 @@ class Command(BaseCommand):
 
     def _line(self, result: DaySettlement) -> str:
         vendor, charged = (
-            format_dollars(result.vendor_micros),
-            format_dollars(result.charged_micros),
+            format_exact_dollars(result.vendor_micros),
+            format_exact_dollars(result.charged_micros),
         )
         line = (
             f"{result.day} {result.provider}: vendor billed {vendor}; "
             f"{counted(result.unknown_rows, 'unknown outcome')} charged {charged}, adjusted by "
-            f"{format_dollars(result.adjustment_micros)}"
+            f"{format_exact_dollars(result.adjustment_micros)}"
         )
         if result.unexplained_micros:
             line += (
-                f"; {format_dollars(result.unexplained_micros)} the ledger does not explain "
+                f"; {format_exact_dollars(result.unexplained_micros)} the ledger does not explain "
                 "(check the export against the ledger)"
             )
         return line

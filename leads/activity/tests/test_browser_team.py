@@ -92,7 +92,7 @@ def test_it_works_a_lead_from_note_to_dialer_and_back(agent_page: Page, leads, t
 
 def export_for_calltools(page: Page) -> None:
     """A CallTools export with scrub, from the Leads table: the counts first, then the file."""
-    page.get_by_role("link", name="Export for a dialer…").click()
+    page.get_by_role("link", name="Export CSV…").click()
     page.get_by_label("Dialer preset").select_option("calltools")
     page.get_by_label("Scrub (leave out numbers not to dial)").select_option("true")
     summary = page.locator("#scrub-summary")

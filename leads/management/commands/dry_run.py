@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from billing.guard import CapExceeded, cap_micros
 from billing.models import DailyCap, LedgerEntry
-from billing.money import cents_to_micros, format_dollars
+from billing.money import cents_to_micros, format_dollars, format_exact_dollars
 from billing.reconcile import reconcile
 from billing.selectors import provider_spend_today
 from leadflow.text import counted
@@ -92,7 +92,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {row.provider:<7} {row.operation:<18} {row.outcome:<8} "
                 f"HTTP {row.http_status or '-':<4} units {row.billable_units:<4} "
-                f"{format_dollars(row.cost_micros):>8} {row.latency_ms} ms"
+                f"{format_exact_dollars(row.cost_micros):>8} {row.latency_ms} ms"
                 f"{' (sandbox)' if row.sandbox else ''}"
             )
         total = sum(row.cost_micros for row in rows)

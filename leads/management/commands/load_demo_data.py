@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 
+from billing.backdating import last_ledger_id, spend_move_to_day
+from billing.caps import spend_day
 from billing.guard import CapExceeded
+from leadflow.text import counted
 from leads.models import Lead
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search
@@ -19,20 +24,31 @@ DEMO_TRACES = 8
 
 
 class Command(BaseCommand):
-    help = "Fill an empty database with sandbox leads (searches, a few skip traces)."
+    help = (
+        "Fill an empty database with sandbox leads (searches, a few skip traces), bought the "
+        "normal way so the search cache is warm, and counted against yesterday's budget: a "
+        "new user starts with today's caps untouched. With leads present, only warms the cache."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="Load even if leads exist.")
 
     def handle(self, *args, force: bool, **options) -> None:
-        if Lead.objects.exists() and not force:
-            self.stdout.write("Demo data: leads already present, nothing loaded.")
-            return
         if provider_mode(ATTOM) != SANDBOX:
             raise CommandError("Demo data comes from the sandbox: set SANDBOX_PROVIDERS=true.")
+        started = last_ledger_id()
+        present = Lead.objects.exists() and not force
         for params in DEMO_SEARCHES:
             self._search(params)
-        self._trace()
+        if present:
+            self.stdout.write("Demo data: leads already present; the demo searches are cached.")
+        else:
+            self._trace()
+        yesterday = spend_day() - dt.timedelta(days=1)
+        moved = spend_move_to_day(after_id=started, day=yesterday)
+        self.stdout.write(
+            f"Demo spend: {counted(moved, 'ledger row')} counted on {yesterday:%b %d}, none today."
+        )
 
     def _search(self, params: dict) -> None:
         form = SearchForm(params)
@@ -41,7 +57,8 @@ class Command(BaseCommand):
         outcome = lead_search(query=form.search_query())
         self.stdout.write(
             f"Demo search {form.cleaned_data['area'].describe()}: "
-            f"{len(outcome.leads)} leads of {outcome.total}."
+            f"{len(outcome.leads)} leads of {outcome.total}"
+            + (" (from the cache)." if outcome.cached else ".")
         )
 
     def _trace(self) -> None:

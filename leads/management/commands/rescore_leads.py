@@ -70,7 +70,8 @@ class Command(BaseCommand):
         remaining = openai_budget_remaining_micros()
         line = (
             f"{counted(count, 'lead')} to rescore with {settings.OPENAI_MODEL}: at most "
-            f"{format_dollars(estimate)}; today's OpenAI budget left {format_dollars(remaining)}."
+            f"{format_dollars(estimate, up=True)}; "
+            f"today's OpenAI budget left {format_dollars(remaining)}."
         )
         if estimate > remaining:
             line += " The cap may stop AI scoring early; the rest keep rules scores."

@@ -36,7 +36,8 @@ class Command(BaseCommand):
         preview = bulk_preview(ids)
         self.stdout.write(
             f"{counted(preview.count, 'lead')}: {preview.free} already traced (free), "
-            f"{preview.to_trace} to trace, at most {format_dollars(preview.max_cost_micros)}; "
+            f"{preview.to_trace} to trace, "
+            f"at most {format_dollars(preview.max_cost_micros, up=True)}; "
             f"today's budget left {format_dollars(preview.remaining_micros)}."
         )
         if options["dry_run"] or not ids:

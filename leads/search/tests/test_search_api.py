@@ -453,7 +453,7 @@ def _attom_ids(zip5: str, start: int, stop: int) -> set[int]:
 def test_it_merges_attom_pages_into_a_page_of_250(agent_client, sandbox):
     DailyCap.objects.create(provider="attom", cap_micros=100_000 * CENTS)
 
-    first = search(agent_client, zip="85034", pageSize=250).json()
+    first = search(agent_client, zip="85034", confirm="true", pageSize=250).json()
 
     assert first["total"] == 347
     first_ids = [lead["attomId"] for lead in first["leads"]]
@@ -464,7 +464,7 @@ def test_it_merges_attom_pages_into_a_page_of_250(agent_client, sandbox):
     assert [row.billable_units for row in rows] == [50] * 5
     assert first["costCents"] == 250 * 10
 
-    second = search(agent_client, zip="85034", pageSize=250, page=2).json()
+    second = search(agent_client, zip="85034", confirm="true", pageSize=250, page=2).json()
 
     second_ids = {lead["attomId"] for lead in second["leads"]}
     assert second_ids == _attom_ids("85034", 250, 347)
@@ -477,7 +477,9 @@ def test_it_merges_attom_pages_into_a_page_of_250(agent_client, sandbox):
 
 
 def test_it_refuses_up_front_a_page_the_budget_cannot_cover(agent_client, sandbox):
-    response = search(agent_client, zip="85034", pageSize=250)  # $25 > the $15 default cap
+    response = search(
+        agent_client, zip="85034", confirm="true", pageSize=250
+    )  # $25 > the $15 default cap
 
     assert response.status_code == 429
     assert faults.request_count("attom") == 0
@@ -487,7 +489,7 @@ def test_it_refuses_up_front_when_overlapping_attom_pages_would_pass_the_cap(age
     # 101 per page is fetched as ATTOM pages of 100, and ATTOM bills all 200 records they hold.
     DailyCap.objects.create(provider="attom", cap_micros=150 * RECORD_MICROS)
 
-    response = search(agent_client, zip="85034", pageSize=101)
+    response = search(agent_client, zip="85034", confirm="true", pageSize=101)
 
     assert response.status_code == 429
     assert faults.request_count("attom") == 0  # nothing paid for and then thrown away
@@ -497,7 +499,7 @@ def test_it_refuses_up_front_when_overlapping_attom_pages_would_pass_the_cap(age
 def test_it_bills_every_record_of_overlapping_attom_pages(agent_client, sandbox):
     DailyCap.objects.create(provider="attom", cap_micros=200 * RECORD_MICROS)
 
-    body = search(agent_client, zip="85034", pageSize=101).json()
+    body = search(agent_client, zip="85034", confirm="true", pageSize=101).json()
 
     assert [row.billable_units for row in attom_rows()] == [100, 100]
     assert body["costCents"] == 200 * 10
@@ -533,7 +535,7 @@ def test_it_keeps_and_shows_the_paid_page_when_a_later_attom_page_fails(
     attom.get(SEARCH_URL, json=first)
     attom.get(SEARCH_URL, status=401, json=error_body(401, "Unauthorized"))
 
-    response = search(agent_client, zip="85034", pageSize=200)
+    response = search(agent_client, zip="85034", confirm="true", pageSize=200)
 
     body = response.json()
     assert response.status_code == 200
@@ -541,5 +543,5 @@ def test_it_keeps_and_shows_the_paid_page_when_a_later_attom_page_fails(
     assert body["costCents"] == 100 * 10  # the page ATTOM billed, kept
     assert any("failed part-way" in note for note in body["notes"])
     assert [row.outcome for row in attom_rows()] == [Outcome.SUCCESS, Outcome.ERROR]
-    search(agent_client, zip="85034", pageSize=200)  # not served from the cache
+    search(agent_client, zip="85034", confirm="true", pageSize=200)  # not served from the cache
     assert len(attom.calls) == 3

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from billing.guard import spend_day
 from billing.models import LedgerEntry, Outcome, SpendDay
+from billing.money import format_dollars
 from leadflow.text import counted
 from leads.models import BulkTraceJob, Lead, SkipTraceStatus
 from leads.skiptrace.bulk import (
@@ -21,6 +22,7 @@ from leads.skiptrace.bulk import (
     bulk_trace_start,
     recover_stalled_jobs,
 )
+from leads.skiptrace.costs import trace_max_cost
 from leads.skiptrace.services import SkipTraceUnavailable, lead_skip_trace
 from leads.skiptrace.tests.test_skiptrace import PRICE, sandbox_lead, set_cap
 from leads.tests.factories import make_lead
@@ -80,7 +82,8 @@ def test_it_previews_what_a_bulk_trace_would_cost():
 
     assert (preview.count, preview.free, preview.to_trace) == (8, 3, 5)
     assert preview.price_micros == PRICE
-    assert preview.max_cost_micros == 5 * PRICE
+    assert preview.cost.match_micros == 5 * PRICE
+    assert preview.max_cost_micros == trace_max_cost(5).total_micros  # line types, rescore too
     assert preview.remaining_micros == CAP_MICROS - 500_000
     assert preview.affordable == 5
 
@@ -341,7 +344,8 @@ def test_the_command_previews_and_changes_nothing_on_a_dry_run():
 
     out = command("--dry-run")
 
-    assert "3 leads: 0 already traced (free), 3 to trace, at most $0.21" in out
+    most = format_dollars(trace_max_cost(3).total_micros, up=True)
+    assert f"3 leads: 0 already traced (free), 3 to trace, at most {most}" in out
     assert "today's budget left $20.00" in out
     assert faults.request_count("batch") == 0
     assert not BulkTraceJob.objects.exists() and not LedgerEntry.objects.exists()

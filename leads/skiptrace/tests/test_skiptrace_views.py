@@ -6,7 +6,9 @@ import pytest
 import responses
 from django.utils import timezone
 
+from billing.money import format_dollars
 from leads.models import BulkTraceJob, DoNotCall, SkipTraceStatus
+from leads.skiptrace.costs import trace_max_cost
 from leads.skiptrace.tests.test_skiptrace import (
     BATCH_URL,
     JANE,
@@ -54,7 +56,8 @@ def test_it_shows_the_price_before_a_first_trace(agent_client, wire):
 
     assert response.status_code == 200
     html = response.text
-    assert "Costs $0.07 if BatchData finds the owner; a no-match is free." in html
+    assert "$0.07 if BatchData finds the owner (a no-match is free)" in html
+    assert f"At most <strong>{format_dollars(trace_max_cost(1).total_micros, up=True)}" in html
     assert "budget left: $20.00 of $20.00" in html
     assert f'hx-post="/leads/{lead.pk}/skiptrace/run/"' in html
     assert "Already traced" not in html
@@ -158,7 +161,7 @@ def test_it_shows_the_cap_message_with_429(agent_client, wire, settings):
     response = agent_client.post(f"/leads/{lead.pk}/skiptrace/run/", **HTMX)
 
     assert response.status_code == 429
-    assert "Today&#x27;s BatchData budget is spent ($0.00 of $0.069999)" in response.text
+    assert "Today&#x27;s BatchData budget is spent ($0.00 of $0.07)" in response.text
     assert 'role="alert"' in response.text
     assert len(wire.calls) == 0
 
@@ -288,8 +291,12 @@ def test_it_previews_a_bulk_trace(agent_client, settings):
     html = response.text
     assert "<strong>4</strong> leads selected" in html
     assert "<strong>1</strong> already traced — free" in html
-    assert "<strong>3</strong> to trace, at most <strong>$0.21</strong>" in html
-    assert "Today's budget left: <strong>$20.00</strong>" in html.replace("&#x27;", "'")
+    # the fresh lead's two unchecked phones are checked too, though its trace is free
+    most = format_dollars(trace_max_cost(3, stored_unchecked=2).total_micros, up=True)
+    assert f"<strong>3</strong> to trace, at most <strong>{most}</strong>" in html
+    assert "BatchData $0.21 ($0.07 per match" in html
+    assert "line-type checks $0.14 (up to 17 at $0.0080 per lookup)" in html
+    assert "Today's skip-trace budget left: <strong>$20.00</strong>" in html.replace("&#x27;", "'")
     assert f'<input type="hidden" name="lead" value="{fresh.pk}">' in html
 
 

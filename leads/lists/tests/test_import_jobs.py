@@ -1,0 +1,165 @@
+"""Large CSV files import in the background: queued with 202, run by the task chunk by chunk,
+progress on `GET /api/imports/<id>` and the page, a failure that keeps what was imported and
+does not block importing the file again, and the upload size limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from leads.lists import imports
+from leads.lists.import_jobs import list_import_run
+from leads.lists.imports import ImportTarget, import_into
+from leads.lists.models import ImportStatus, ListImport, ListKind, ListMembership, StagedUpload
+from leads.lists.services import list_create
+from leads.models import Lead
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "Street,City,State,Zip,Owner\n"
+
+
+def rows(count: int, *, first: int = 1) -> str:
+    return "".join(f"{n} Main St,Phoenix,AZ,85034,OWNER {n}\n" for n in range(first, first + count))
+
+
+@pytest.fixture(autouse=True)
+def _background(settings, tmp_path, monkeypatch):
+    settings.IMPORT_INLINE_MAX_BYTES = 100  # every file below is "large"
+    settings.MEDIA_ROOT = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+
+
+def post(client, text: str, **fields):
+    upload = SimpleUploadedFile("big.csv", text.encode(), "text/csv")
+    return client.post("/api/imports", {"file": upload, "listName": "County", **fields})
+
+
+def test_it_queues_a_large_file_and_the_task_imports_it(
+    agent_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(agent_client, HEADER + rows(5))
+
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["status"], body["statusUrl"]) == ("queued", f"/api/imports/{body['id']}")
+    done = agent_client.get(body["statusUrl"]).json()
+    assert (done["status"], done["rows"], done["created"], done["merged"]) == ("done", 5, 5, 0)
+    assert done["rejected"] == [] and done["listId"] == body["listId"]
+    assert ListMembership.objects.filter(lead_list_id=done["listId"]).count() == 5
+    record = ListImport.objects.get()
+    assert not record.upload and record.finished_at is not None  # the stored file is gone
+
+
+def test_a_queued_import_reports_its_progress_and_a_missing_worker(agent_client):
+    body = post(agent_client, HEADER + rows(5)).json()  # no commit: no task ran
+    ListImport.objects.filter(pk=body["id"]).update(
+        created_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+    progress = agent_client.get(body["statusUrl"]).json()
+
+    assert (progress["status"], progress["rows"], progress["totalRows"]) == ("queued", 0, 5)
+    assert "no task worker is running" in progress["waitingForWorker"]
+    page = agent_client.get(f"/lists/imports/{body['id']}/")
+    assert b"Waiting for a worker" in page.content and b'hx-trigger="every 1s"' in page.content
+
+
+def test_it_reports_progress_after_each_committed_chunk(agent):
+    lead_list = list_create(name="County", user_id=agent.pk, kind=ListKind.IMPORT)
+    seen: list[tuple[int, int, int]] = []
+    target = ImportTarget(
+        lead_list, agent.pk, "big.csv",
+        progress=lambda result, line: seen.append((result.rows, result.created, line)),
+    )  # fmt: skip
+    text = HEADER + rows(4) + ",Phoenix,AZ,85034,NO STREET\n"
+
+    result = import_into(io.BytesIO(text.encode()), None, target, chunked=True)
+
+    assert seen == [(2, 2, 3), (4, 4, 5)]  # (rows read, created, last line), chunk by chunk
+    assert (result.rows, result.created, len(result.rejected)) == (5, 4, 1)
+
+
+def test_a_failure_keeps_what_was_imported_and_the_file_can_be_imported_again(
+    agent_client, django_capture_on_commit_callbacks
+):
+    unreadable = "9 Oak St,Phoenix,AZ,85034," + "x" * 200_000 + "\n"  # past csv's field limit
+    text = HEADER + rows(4) + unreadable + rows(2, first=10)
+    body = post(agent_client, text).json()
+
+    list_import_run(ListImport.objects.get(pk=body["id"]))
+
+    failed = agent_client.get(body["statusUrl"]).json()
+    assert (failed["status"], failed["rows"], failed["created"]) == ("failed", 4, 4)
+    assert "Row 6 cannot be read as CSV" in failed["message"]
+    assert "rows up to line 5 are imported (4 new leads" in failed["message"]
+    assert Lead.objects.count() == 4  # the committed chunks stay
+    with django_capture_on_commit_callbacks(execute=True):
+        again = post(agent_client, text)
+    assert again.status_code == 202  # not a repeat of the failed import
+    assert ListImport.objects.filter(status=ImportStatus.FAILED).count() == 2  # same row again
+    fixed = HEADER + rows(4) + rows(2, first=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        body = post(agent_client, fixed).json()
+    done = agent_client.get(body["statusUrl"]).json()
+    assert (done["status"], done["created"], done["merged"]) == ("done", 2, 4)
+
+
+def test_a_file_being_imported_is_a_repeat(agent_client):
+    first = post(agent_client, HEADER + rows(3)).json()
+
+    response = post(agent_client, HEADER + rows(3))
+
+    assert response.status_code == 200
+    assert response.json()["duplicateOf"] == first["id"]
+
+
+def test_it_refuses_a_bad_mapping_before_queueing(agent_client):
+    response = post(agent_client, HEADER + rows(3), mapping='{"Nope": "street"}')
+
+    assert response.status_code == 400
+    assert not ListImport.objects.exists()
+
+
+def test_an_upload_past_memory_streams_to_disk_and_imports(
+    settings, agent_client, django_capture_on_commit_callbacks
+):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 50  # Django writes larger uploads to a temp file
+    with django_capture_on_commit_callbacks(execute=True):
+        body = post(agent_client, HEADER + rows(30)).json()
+
+    assert agent_client.get(body["statusUrl"]).json()["created"] == 30
+
+
+def test_it_refuses_a_file_over_the_limit(settings, agent_client):
+    settings.IMPORT_MAX_BYTES = 1024 * 1024  # 1 MB stands for 50 MB
+
+    response = post(agent_client, HEADER + rows(30_000))
+
+    assert response.status_code == 400
+    assert "Files up to 1 MB" in response.json()["fields"]["file"][0]
+    assert not ListImport.objects.exists()
+
+
+def test_the_page_queues_a_large_file_and_shows_its_progress(
+    agent, agent_client, django_capture_on_commit_callbacks
+):
+    staged = StagedUpload.objects.create(
+        file_sha256="", file_name="big.csv", data=(HEADER + rows(3)).encode(),
+        created_by_id=agent.pk,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(f"/lists/import/{staged.pk}/commit/", {"listName": "Big"})
+
+    record = ListImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/lists/imports/{record.pk}/"
+    page = agent_client.get(response["Location"], headers={"HX-Request": "true"})
+    assert b"3 new leads" in page.content.replace(b"<strong>", b"").replace(b"</strong>", b"")
+    assert b"every 1s" not in page.content  # done: no more polling
