@@ -291,28 +291,23 @@ def test_it_moves_a_card_with_the_move_to_menu(agent_page: Page):
     expect(board_column(page, Stage.NEGOTIATING).locator(card(page, lead))).to_have_count(1)
 
 
-def test_it_moves_a_card_without_javascript(_browser, live_server, agent):
-    context = _browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    try:
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("#id_username", "agent")
-        page.fill("#id_password", "agent-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/")
-        lead = make_lead(stage=Stage.NEW, position=0, ai_score=70)
+def test_it_moves_a_card_without_javascript(open_page, agent):
+    page = open_page(java_script_enabled=False)
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "agent")
+    page.fill("#id_password", "agent-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    lead = make_lead(stage=Stage.NEW, position=0, ai_score=70)
 
-        page.goto("/pipeline/?temperature=HOT")
-        the_card = card(page, lead)
-        the_card.get_by_label("Move to").select_option("dead")
-        the_card.get_by_role("button", name="Move").click()
+    page.goto("/pipeline/?temperature=HOT")
+    the_card = card(page, lead)
+    the_card.get_by_label("Move to").select_option("dead")
+    the_card.get_by_role("button", name="Move").click()
 
-        page.wait_for_url("**/pipeline/?temperature=HOT")
-        expect(board_column(page, Stage.DEAD).locator(card(page, lead))).to_have_count(1)
-        assert Lead.objects.get(pk=lead.pk).stage == Stage.DEAD
-    finally:
-        context.close()
+    page.wait_for_url("**/pipeline/?temperature=HOT")
+    expect(board_column(page, Stage.DEAD).locator(card(page, lead))).to_have_count(1)
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.DEAD
 
 
 # --- 5. The CSV export -------------------------------------------------------------------
@@ -376,12 +371,29 @@ def test_the_pages_are_served_under_a_strict_csp(logged_in_page: Page):
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
 
 
-def test_the_error_listener_sees_a_csp_violation(logged_in_page: Page, console_errors):
-    """The check every flow relies on is not blind: an inline script is refused and seen."""
+def test_the_browser_guard_sees_a_csp_violation(logged_in_page: Page, browser_guard):
+    """The check every browser test relies on is not blind: an inline script is refused and
+    seen, both as the browser's `securitypolicyviolation` event and in the console."""
     logged_in_page.goto("/")
     with logged_in_page.expect_console_message(lambda m: m.type == "error"):
         logged_in_page.evaluate(
             "() => { const s = document.createElement('script'); s.textContent = '1';"
             " document.body.appendChild(s); }"
         )
-    assert any("Content Security Policy" in e for e in console_errors), console_errors
+    logged_in_page.wait_for_timeout(100)  # the violation event follows the console message
+    found = browser_guard.take()
+    assert any(p.startswith("CSP: script-src") for p in found), found
+    assert any("Content Security Policy" in p for p in found), found
+
+
+def test_the_browser_guard_sees_a_failed_request_and_a_server_error(
+    logged_in_page: Page, browser_guard
+):
+    page = logged_in_page
+    page.route("**/lost", lambda route: route.abort())
+    page.route("**/broken", lambda route: route.fulfill(status=503, body="down"))
+    page.goto("/")
+    page.evaluate("() => Promise.allSettled([fetch('/lost'), fetch('/broken')])")
+    found = browser_guard.take()
+    assert any(p.startswith("request failed: GET ") and p.find("/lost") > 0 for p in found), found
+    assert any(p.startswith("HTTP 503: GET ") and p.endswith("/broken") for p in found), found
