@@ -361,7 +361,8 @@ def test_the_command_traces_and_prints_a_summary():
     job = BulkTraceJob.objects.get()
     assert job.status == BulkTraceJob.Status.DONE
     assert (
-        f"Done: {job.matched} matched, {job.no_match} no match, 0 errors, 0 free, 1 request, "
+        f"Done: {job.matched} matched, {job.no_match} no match, "
+        f"{counted(job.errors, 'error')}, 0 free, 1 request, "
         f"cost ${job.cost_micros / 1_000_000:.2f}." in out
     )
     assert day().settled_micros == job.cost_micros == job.matched * PRICE
