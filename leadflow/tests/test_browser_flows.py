@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from billing.models import LedgerEntry
 from billing.money import format_dollars
 from leads.models import Lead, Stage
+from leads.phones import display_phone
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.tests.factories import make_lead
@@ -92,7 +93,7 @@ def test_it_skip_traces_a_lead_from_the_leads_list(agent_page: Page, stored_lead
     lead = next(lead for lead in stored_leads if sandbox_finds_phones(lead))
     page.goto("/leads/")
     row = page.locator(f"#lead-{lead.pk}")
-    expect(row.locator("td").nth(6)).not_to_contain_text("+1")
+    expect(row.locator("td").nth(6).locator(".phone-link")).to_have_count(0)
 
     row.get_by_role("button", name="Skip trace").click()
     dialog = page.locator("dialog#modal")
@@ -110,9 +111,11 @@ def test_it_skip_traces_a_lead_from_the_leads_list(agent_page: Page, stored_lead
 
     lead.refresh_from_db()
     assert lead.best_phone and lead.skip_trace_status == "matched"
-    expect(dialog).to_contain_text(f"Best phone {lead.best_phone}")
+    shown = display_phone(lead.best_phone)
+    expect(dialog).to_contain_text(f"Best phone {shown}")
+    expect(dialog.locator(f"a[href='tel:{lead.best_phone}']").first).to_be_visible()
     # The row behind the modal now shows the best phone, and is still a row of the table.
-    expect(row.locator("td").nth(6)).to_contain_text(lead.best_phone)
+    expect(row.locator("td").nth(6)).to_contain_text(shown)
     assert row.evaluate("r => r.tagName + '<' + r.parentElement.tagName") == "TR<TBODY"
     assert page.locator("#lead-table table.data > tbody > tbody").count() == 0
 
@@ -132,15 +135,22 @@ def test_it_skip_traces_from_the_search_results_and_the_detail_page(agent_page: 
     expect(dialog.locator("#modal-title")).to_have_text("Skip trace result")
     traceable[0].refresh_from_db()
     # The search's rows have no checkbox: the row swapped in must not grow one.
-    expect(row.locator("td").nth(5)).to_contain_text(traceable[0].best_phone)
+    expect(row.locator("td").nth(5)).to_contain_text(display_phone(traceable[0].best_phone))
     expect(row.locator("td")).to_have_count(7)
 
     # The detail page has no row to update: the answer must not ask htmx for one.
     page.goto(f"/leads/{traceable[1].pk}/")
+    contacts = page.locator(f"#contacts-{traceable[1].pk}")
+    expect(contacts).to_contain_text("Not traced yet")
     page.get_by_role("button", name="Skip trace…").click()
     dialog.get_by_role("button", name="Skip trace").click()
     expect(dialog.locator("#modal-title")).to_have_text("Skip trace result")
     expect(dialog).to_contain_text("Cost $0.07")
+    # ...but it redraws the page's contacts, so the page no longer says "Not traced yet".
+    traceable[1].refresh_from_db()
+    expect(contacts).not_to_contain_text("Not traced yet")
+    expect(contacts).to_contain_text(display_phone(traceable[1].best_phone))
+    expect(page.locator(f"[id='contacts-{traceable[1].pk}']")).to_have_count(1)
 
 
 # --- 3. Bulk skip trace ------------------------------------------------------------------

@@ -26,6 +26,44 @@
     if (closer) { closer.closest("dialog").close(); }
   });
 
+  // Form errors: an htmx answer carries an error summary for a form it did not re-render
+  // (`_fragments/form_errors.html` with `data-form`). Mark that form's named fields invalid,
+  // described by their line in the summary, clear the marks of fields now valid, and take
+  // the person to the first bad field. A whole page already has the marks from the server.
+  function markInvalidFields(summary) {
+    var form = document.getElementById(summary.dataset.form);
+    if (!form) { return null; }
+    form.querySelectorAll(".field-error").forEach(function (old) { old.remove(); });
+    form.querySelectorAll(".field-invalid").forEach(function (old) { old.classList.remove("field-invalid"); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (old) {
+      old.removeAttribute("aria-invalid");
+      old.removeAttribute("aria-describedby");
+    });
+    summary.dataset.invalidFields.split(" ").forEach(function (id) {
+      var field = id && document.getElementById(id);
+      if (!field || !form.contains(field)) { return; }
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", id + "_summary");
+      if (field.closest(".field")) { field.closest(".field").classList.add("field-invalid"); }
+    });
+    return form.querySelector("[aria-invalid=true]");  // the first on the page
+  }
+  function goToField(field) {
+    if (!field) { return; }
+    field.scrollIntoView({ block: "center" });
+    field.focus({ preventScroll: true });
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var first = null;
+    event.detail.elt.querySelectorAll(".form-errors[data-form]").forEach(function (summary) {
+      first = first || markInvalidFields(summary);
+    });
+    goToField(first);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    goToField(document.querySelector("#main [aria-invalid=true]"));
+  });
+
   // --- Checkboxes that select every row of a table. ----------------------------------------
   document.addEventListener("change", function (event) {
     var all = event.target.closest("[data-select-all]");
