@@ -97,7 +97,7 @@ class Command(BaseCommand):
             )
         total = sum(row.cost_micros for row in rows)
         self.stdout.write(
-            f"Total: {format_dollars(total)} over {counted(rows.count(), 'ledger row')}."
+            f"Total: {format_exact_dollars(total)} over {counted(rows.count(), 'ledger row')}."
         )
         problems = [check for check in reconcile() if not check.ok]
         if problems:
