@@ -21,6 +21,7 @@ from billing.guard import record_free
 from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import max_cost_micros
+from leadflow.text import counted
 from leads.models import Lead
 from leads.scoring.services import enqueue_ai_scoring, leads_score_rules
 from leads.search.areas import Area
@@ -28,6 +29,7 @@ from leads.search.ingest import ingest_records
 from leads.search.narrowing import narrow
 from leads.search.query import PropertyFilters, SearchQuery
 from leads.selectors import (
+    best_score_first,
     leads_in_area,
     leads_in_order,
     owner_facts_q,
@@ -66,7 +68,11 @@ class SearchOutcome:
 
 
 def lead_search(*, query: SearchQuery, user_id: int | None = None) -> SearchOutcome:
-    return narrow(_search(query, user_id), query)
+    """The page of results, hottest first (ATTOM decides which properties are on a page, in
+    its own order; this orders each page as the stored leads are)."""
+    outcome = narrow(_search(query, user_id), query)
+    outcome.leads = best_score_first(outcome.leads)
+    return outcome
 
 
 def _search(query: SearchQuery, user_id: int | None) -> SearchOutcome:
@@ -284,7 +290,10 @@ def _notes(page: SearchPage) -> list[str]:
             "to the end: narrow it with filters (absentee, type, beds, value) or search ZIP by ZIP."
         )
     if page.skipped:
-        notes.append(f"{page.skipped} record(s) from ATTOM had no usable address and were skipped.")
+        notes.append(
+            f"{counted(page.skipped, 'record')} from ATTOM had no usable address and "
+            f"{'was' if page.skipped == 1 else 'were'} skipped."
+        )
     return notes
 
 
