@@ -135,7 +135,7 @@ EXTRA = [
     Visit(
         "lead-skiptrace-result",
         "/leads/{untraced}/",
-        then=steps(open_dialog("Skip trace…"), in_dialog("Skip trace", "[id^=contacts-]")),
+        then=steps(open_dialog("Skip trace…"), in_dialog("Skip trace", "text=Skip trace result")),
     ),
     Visit(
         "leads-bulk-progress",
