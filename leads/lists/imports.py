@@ -54,6 +54,8 @@ class ImportResult:
     sample: list[tuple[ImportRow, str]] = field(default_factory=list)  # (row, "create"/"merge")
     record: ListImport | None = None  # the committed import
     duplicate_of: ListImport | None = None  # an earlier import of the same file
+    total_rows: int = 0  # about how many data rows the file holds (its line count)
+    partial: bool = False  # a preview that read only the first rows: its counts are theirs
 
     @classmethod
     def of(cls, record: ListImport) -> ImportResult:
@@ -99,10 +101,12 @@ class ImportTarget:
 
 
 def import_preview(
-    stream: BinaryIO, *, mapping: Mapping[str, object] | None = None
+    stream: BinaryIO, *, mapping: Mapping[str, object] | None = None, limit: int | None = None
 ) -> ImportResult:
-    """What a commit would do, writing nothing."""
-    return _run(stream, mapping, target=None)
+    """What a commit would do, writing nothing. With a `limit`, only the first `limit` data
+    rows are read (a large file's preview fits in a request): the result is `partial` when
+    the file holds more, and its counts are those of the rows read."""
+    return _run(stream, mapping, target=None, limit=limit)
 
 
 def import_commit(
@@ -156,6 +160,7 @@ def _run(
     *,
     target: ImportTarget | None,
     chunked: bool = False,
+    limit: int | None = None,
 ) -> ImportResult:
     facts = csv_files.file_facts(stream)
     if target is None and (earlier := earlier_import(facts.sha256)) is not None:
@@ -164,10 +169,12 @@ def _run(
     mapping = csv_files.column_mapping(header, explicit)
     result = ImportResult(mapping=mapping, header=header, encoding=facts.encoding)
     result.separator, result.file_sha256 = separator, facts.sha256
+    result.total_rows = max(facts.lines - 1, 1)
     if target is not None:
         target.result = result
     seen = _Seen()
-    for batch in batched(_parsed(rows, header, mapping, result), CHUNK_ROWS):
+    parsed = _parsed(rows, header, mapping, result, limit=limit)
+    for batch in batched(parsed, CHUNK_ROWS):
         if target is None:
             _match(list(batch), seen, result)
             continue
@@ -199,10 +206,15 @@ def _parsed(
     header: list[str],
     mapping: dict[str, str],
     result: ImportResult,
+    *,
+    limit: int | None = None,
 ) -> Iterator[ImportRow]:
     for line, cells in rows:
         if not any(cell.strip() for cell in cells):
             continue  # a blank line is no data row
+        if limit is not None and result.rows >= limit:
+            result.partial = True  # a data row past the limit: the file holds more
+            return
         result.rows += 1
         row = import_row(line, header, mapping, cells)
         if isinstance(row, Rejection):

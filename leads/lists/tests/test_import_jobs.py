@@ -9,10 +9,13 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.utils import FileProxyMixin
 from django.utils import timezone
 
-from leads.lists import imports
+from leads.lists import import_staging, imports
 from leads.lists.import_jobs import list_import_run
+from leads.lists.import_staging import staged_create, staged_expire
+from leads.lists.import_storage import staged_file_name
 from leads.lists.imports import ImportTarget, import_into
 from leads.lists.models import ImportStatus, ListImport, ListKind, ListMembership, StagedUpload
 from leads.lists.services import list_create
@@ -163,3 +166,93 @@ def test_the_page_queues_a_large_file_and_shows_its_progress(
     page = agent_client.get(response["Location"], headers={"HX-Request": "true"})
     assert b"3 new leads" in page.content.replace(b"<strong>", b"").replace(b"</strong>", b"")
     assert b"every 1s" not in page.content  # done: no more polling
+
+
+def test_a_large_files_preview_reads_its_first_rows_only_and_is_no_import(
+    agent_client, monkeypatch
+):
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 3)
+    text = HEADER + rows(2) + ",Phoenix,AZ,85034,NO STREET\n" + rows(5, first=10)
+
+    response = post(agent_client, text, preview="true")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["rows"], body["created"], len(body["rejected"])) == (3, 2, 1)
+    assert (body["partial"], body["totalRows"]) == (True, 8)
+    assert [row["row"] for row in body["sample"]] == [2, 3]
+    assert not Lead.objects.exists() and not ListImport.objects.exists()
+    assert post(agent_client, text).status_code == 202  # the preview did not count as an import
+
+
+def test_a_small_files_preview_reads_all_of_it(settings, agent_client):
+    settings.IMPORT_INLINE_MAX_BYTES = 2 * 1024 * 1024
+
+    body = post(agent_client, HEADER + rows(5), preview="true").json()
+
+    assert (body["rows"], body["partial"]) == (5, False)
+
+
+def test_the_page_stages_a_large_file_in_storage_and_previews_its_first_rows(
+    settings, agent_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 50  # the upload itself waits in a temporary file
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 4)
+    read_whole: list[bool] = []
+
+    def reader(file):  # every Django file (the upload, the stored copy) reads through this
+        def read(size=-1):
+            if not isinstance(file, SimpleUploadedFile):  # the test client's side
+                read_whole.append(size is None or size < 0)
+            return file.file.read(size)
+
+        return read
+
+    monkeypatch.setattr(FileProxyMixin, "read", property(reader))
+    text = HEADER + rows(40)
+    upload = SimpleUploadedFile("big.csv", text.encode(), "text/csv")
+
+    page = agent_client.post("/lists/import/", {"file": upload, "listName": "Big"})
+
+    monkeypatch.undo()
+    assert page.status_code == 200
+    assert read_whole and not any(read_whole)  # chunks only, never the whole file
+    staged = StagedUpload.objects.get()
+    assert bytes(staged.data) == b""  # the row holds no bytes: storage does
+    stored = settings.MEDIA_ROOT / staged_file_name(staged.pk)
+    assert stored.read_bytes() == text.encode()
+    content = page.content.decode().replace("<strong>", "").replace("</strong>", "")
+    assert "In the first 4 rows (of about 40): 4 new leads" in content
+    assert 'id="import-partial"' in content
+    assert content.count("MAIN ST") == 4  # the sample: the rows read
+    assert not Lead.objects.exists() and not ListImport.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = agent_client.post(f"/lists/import/{staged.pk}/commit/", {"listName": "Big"})
+
+    record = ListImport.objects.get()
+    assert done["Location"] == f"/lists/imports/{record.pk}/"
+    assert (record.status, record.created) == (ImportStatus.DONE, 40)
+    assert not StagedUpload.objects.exists() and not stored.exists()
+
+
+def test_a_large_file_that_is_not_a_csv_is_refused_at_upload(agent_client):
+    upload = SimpleUploadedFile("book.xlsx", b"PK\x03\x04" + b"x" * 500, "text/csv")
+
+    page = agent_client.post("/lists/import/", {"file": upload, "listName": "Big"})
+
+    assert page.status_code == 400
+    assert b"Excel workbook" in page.content
+    assert not StagedUpload.objects.exists()
+
+
+def test_staged_files_nobody_committed_expire_with_their_rows(agent, settings):
+    upload = SimpleUploadedFile("big.csv", (HEADER + rows(10)).encode(), "text/csv")
+    staged = staged_create(upload, user_id=agent.pk)
+    stored = settings.MEDIA_ROOT / staged_file_name(staged.pk)
+    assert stored.exists()
+    StagedUpload.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
+
+    staged_expire()
+
+    assert not StagedUpload.objects.exists() and not stored.exists()
