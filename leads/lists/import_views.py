@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from leads.htmx import partial_template
 from leads.lists.csv_files import FIELDS, ImportFileError
 from leads.lists.forms import ImportForm
+from leads.lists.import_counts import counts_forget, counts_of, counts_start
 from leads.lists.import_jobs import import_enqueue
 from leads.lists.import_staging import (
     is_large,
@@ -75,6 +76,7 @@ def import_commit_view(request: HttpRequest, staged_id: int) -> HttpResponse:
     except ImportFileError as exc:
         return _preview(request, staged, name, mapping, error=exc.message)
     staged_delete(staged)
+    counts_forget(staged_id)
     record = result.record or result.duplicate_of
     assert record is not None
     if large and result.record is not None:
@@ -98,6 +100,18 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     record = get_object_or_404(ListImport, pk=import_id)
     context = {"progress": record, "waiting": waiting_for_worker(record)}
     return render(request, partial_template(request, "leads/list_import.html", "progress"), context)
+
+
+@login_required
+def import_counts(request: HttpRequest, staged_id: int) -> HttpResponse:
+    """A large file's whole-file counts while it is previewed (htmx, every second)."""
+    staged = get_object_or_404(
+        StagedUpload.objects.defer("data"), pk=staged_id, created_by_id=request.user.pk
+    )
+    counts = counts_of(staged.pk)
+    waiting = waiting_for_worker(counts) if counts is not None else ""
+    context = {"staged": staged, "counts": counts, "waiting": waiting}
+    return render(request, "leads/list_import.html#counts", context)
 
 
 def _chosen_mapping(request: HttpRequest) -> dict[str, str] | None:
@@ -129,6 +143,8 @@ def _preview(
     except ImportFileError as exc:
         context["error"] = exc.message
         return render(request, "leads/list_import.html", context, status=400)
+    if result.partial:  # a large file: the whole of it is counted in the background
+        context["counts"] = counts_start(staged, total_rows=result.total_rows, mapping=mapping)
     context.update(
         result=result,
         columns=[(i, column, result.mapping.get(column)) for i, column in enumerate(result.header)],

@@ -83,6 +83,9 @@ class _Seen:
         self.at_address.setdefault(key[0], set()).add(target)
 
 
+Progress = Callable[[ImportResult, int], None]  # (so far, last line read)
+
+
 @dataclass
 class ImportTarget:
     """Where a commit writes, and whom it tells how far it got."""
@@ -90,7 +93,7 @@ class ImportTarget:
     lead_list: LeadList
     user_id: int | None
     file_name: str
-    progress: Callable[[ImportResult, int], None] | None = None  # (so far, last line read)
+    progress: Progress | None = None
     result: ImportResult | None = None  # how far it got
     made: list[int] = field(default_factory=list)  # leads this import created
     touched: set[int] = field(default_factory=set)  # every lead a row went to
@@ -101,12 +104,17 @@ class ImportTarget:
 
 
 def import_preview(
-    stream: BinaryIO, *, mapping: Mapping[str, object] | None = None, limit: int | None = None
+    stream: BinaryIO,
+    *,
+    mapping: Mapping[str, object] | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """What a commit would do, writing nothing. With a `limit`, only the first `limit` data
     rows are read (a large file's preview fits in a request): the result is `partial` when
-    the file holds more, and its counts are those of the rows read."""
-    return _run(stream, mapping, target=None, limit=limit)
+    the file holds more, and its counts are those of the rows read. `progress` hears of each
+    chunk counted (a background count of a large file)."""
+    return _run(stream, mapping, target=None, limit=limit, progress=progress)
 
 
 def import_commit(
@@ -161,6 +169,7 @@ def _run(
     target: ImportTarget | None,
     chunked: bool = False,
     limit: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     facts = csv_files.file_facts(stream)
     if target is None and (earlier := earlier_import(facts.sha256)) is not None:
@@ -177,6 +186,8 @@ def _run(
     for batch in batched(parsed, CHUNK_ROWS):
         if target is None:
             _match(list(batch), seen, result)
+            if progress is not None:
+                progress(result, batch[-1].line)
             continue
         with transaction.atomic() if chunked else nullcontext():
             _commit_chunk(list(batch), result, target)
