@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 
 import pytest
 
@@ -75,46 +76,134 @@ def _browser():
         browser.close()
 
 
+# Every page a browser test opens reports what went wrong on it through the browser itself.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.leadflowCspViolation(`${event.violatedDirective} refused ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
+CLIENT_ERROR_ECHO = re.compile(
+    r"Failed to load resource: the server responded with a status of 4\d\d "
+)
+PAGE_ASSETS = {"script", "stylesheet", "image", "font"}
+BROWSER_GUARDS = pytest.StashKey[list["BrowserGuard"]]()
+
+
+class BrowserGuard:
+    """What went wrong in one browser context: console errors, uncaught exceptions, CSP
+    violations, failed requests and 5xx answers. A test fails if any is left when it ends.
+
+    Two things the browser reports are not failures: a navigation that turns into a download
+    (the browser aborts it on purpose), and its console echo of a 4xx answer — bad input
+    (400) and a cap's refusal (429) are answers the page shows. A 5xx is always a failure, and
+    so is any 4xx for a script, a stylesheet, an image or a font the page needs."""
+
+    def __init__(self, context) -> None:
+        self.problems: list[str] = []
+        self.failed_requests: list[tuple[str, str]] = []
+        self.downloads: set[str] = set()
+        context.expose_binding(
+            "leadflowCspViolation", lambda _source, text: self.problems.append(f"CSP: {text}")
+        )
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._on_console)
+        context.on("weberror", lambda error: self.problems.append(f"uncaught: {error.error}"))
+        context.on("requestfailed", self._on_request_failed)
+        context.on("response", self._on_response)
+        context.on("page", lambda page: page.on("download", self._on_download))
+
+    def _on_console(self, message) -> None:
+        if message.type == "error" and not CLIENT_ERROR_ECHO.match(message.text):
+            self.problems.append(f"console error: {message.text} ({message.location['url']})")
+
+    def _on_request_failed(self, request) -> None:
+        failure = request.failure or "failed"
+        self.failed_requests.append((request.url, f"{request.method} {request.url}: {failure}"))
+
+    def _on_response(self, response) -> None:
+        request = response.request
+        missing_asset = response.status >= 400 and request.resource_type in PAGE_ASSETS
+        if response.status >= 500 or missing_asset:
+            self.problems.append(f"HTTP {response.status}: {request.method} {response.url}")
+
+    def _on_download(self, download) -> None:
+        self.downloads.add(download.url)
+
+    def found(self) -> list[str]:
+        failed = [text for url, text in self.failed_requests if url not in self.downloads]
+        return self.problems + [f"request failed: {text}" for text in failed]
+
+    def take(self) -> list[str]:
+        """What was found so far, forgotten: for a test that provokes a problem on purpose."""
+        found = self.found()
+        self.problems.clear()
+        self.failed_requests.clear()
+        return found
+
+    def check(self) -> None:
+        found = self.found()
+        assert found == [], "the browser saw problems:\n" + "\n".join(found)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A browser test whose pages logged an error, broke the CSP, lost a request or got a
+    5xx answer fails, even when every assertion of its own passed."""
+    result = yield
+    for guard in item.stash.get(BROWSER_GUARDS, []):
+        guard.check()
+    return result
+
+
 @pytest.fixture
-def page(_browser, live_server):
-    context = _browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def open_page(request, _browser, live_server):
+    """Opens a page in a new browser context (context options as Playwright takes them),
+    watched by a `BrowserGuard`; the contexts close when the test ends."""
+    contexts = []
+    guards = request.node.stash.setdefault(BROWSER_GUARDS, [])
+
+    def open_page(**context_options):
+        context = _browser.new_context(base_url=live_server.url, **context_options)
+        contexts.append(context)
+        context.set_default_timeout(10_000)
+        guards.append(BrowserGuard(context))
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
+
+
+@pytest.fixture
+def browser_guard(request, page) -> BrowserGuard:
+    """The guard of the shared `page`."""
+    return request.node.stash[BROWSER_GUARDS][0]
+
+
+def log_in(page, username: str = "agent", password: str = "agent-pass-123") -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # "**/" matches the login too
 
 
 @pytest.fixture
 def logged_in_page(page, agent):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "agent-pass-123")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    log_in(page)
     return page
 
 
 @pytest.fixture
-def console_errors(logged_in_page):
-    """Console errors and uncaught exceptions of every page the test visits."""
-    errors: list[str] = []
-
-    def on_console(message) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    logged_in_page.on("console", on_console)
-    logged_in_page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    return errors
-
-
-@pytest.fixture
-def agent_page(logged_in_page, console_errors):
-    """The logged-in page; on the way out, no page it showed logged an error or a CSP refusal."""
-    yield logged_in_page
-    csp = [e for e in console_errors if "Content Security Policy" in e or "Refused to" in e]
-    assert csp == [], f"CSP violations: {csp}"
-    assert console_errors == [], f"console errors: {console_errors}"
+def agent_page(logged_in_page):
+    """The logged-in page; the browser guard fails the test on any error it shows."""
+    return logged_in_page
 
 
 @pytest.fixture

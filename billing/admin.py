@@ -18,6 +18,7 @@ from billing.models import (
 from billing.money import MICROS_PER_CENT, format_dollars, format_exact_dollars
 from billing.settlement import settle_row
 from leadflow.forms import AsciiDecimalField
+from leadflow.text import counted
 from providers.registry import PROVIDERS
 
 
@@ -169,7 +170,9 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         rows = queryset.filter(outcome=Outcome.UNKNOWN, reconciled_at__isnull=True)
         settled = [settle_row(row, billed_micros=billed(row)) for row in rows]
         count = sum(1 for entry in settled if entry is not None)
-        self.message_user(request, f"Settled {count} unknown outcome(s) with adjustment rows.")
+        self.message_user(
+            request, f"Settled {counted(count, 'unknown outcome')} with adjustment rows."
+        )
 
     @admin.display(description="cost (exact)")
     def cost(self, obj: LedgerEntry) -> str:

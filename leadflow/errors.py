@@ -10,6 +10,8 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
+from django.views.defaults import page_not_found
 
 logger = logging.getLogger("leadflow")
 
@@ -38,6 +40,30 @@ class FriendlyErrorMiddleware:
             logger.exception("the error page failed to render")
             return HttpResponse(message, status=500, content_type="text/plain; charset=utf-8")
         return HttpResponse(html, status=500)
+
+
+class NotFoundPageMiddleware:
+    """The app's own 404 page with DEBUG on too (the local set-up's `.env`): Django's debug
+    404 lists every URL pattern, which tells a newcomer nothing and is not what anyone else
+    sees. Unmatched paths are answered before the view runs (Django raises their 404 where no
+    middleware's `process_exception` sees it); a view's Http404 in `process_exception`.
+    With DEBUG off, Django's own handler renders the same template."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DEBUG:
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return page_not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None
 
 
 class BadInputMiddleware:

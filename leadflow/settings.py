@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "leadflow.security.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "leadflow.errors.FriendlyErrorMiddleware",
+    "leadflow.errors.NotFoundPageMiddleware",
     "leadflow.errors.BadInputMiddleware",
     # Last, so a locked-out login answers 429 whatever the view did.
     "axes.middleware.AxesMiddleware",

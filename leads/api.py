@@ -10,7 +10,7 @@ from accounts.auth import api_login_required
 from leads.errors import invalid_request, lead_not_found
 from leads.forms import LeadFilterForm
 from leads.models import Lead
-from leads.selectors import leads_filtered, page_of, with_contacts
+from leads.selectors import leads_filtered, leads_sorted, page_of, with_contacts
 from leads.serializers import lead_json
 
 
@@ -21,13 +21,15 @@ def lead_index(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return invalid_request(form)
     data = form.cleaned_data
-    page = page_of(leads_filtered(form.lead_filters()), data["page"], data["pageSize"])
+    leads = leads_sorted(leads_filtered(form.lead_filters()), data["sort"])
+    page = page_of(leads, data["page"], data["pageSize"])
     return JsonResponse(
         {
             "leads": [lead_json(lead) for lead in page.object_list],
             "total": page.paginator.count,
             "page": data["page"],
             "pageSize": data["pageSize"],
+            "sort": data["sort"],
         }
     )
 

@@ -9,11 +9,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import QueryDict
 
 from leadflow.forms import AsciiIntegerField
 from leads.models import LeadList, Source, Stage, Temperature
 from leads.scoring.rules import OWNER_TYPES
-from leads.selectors import LeadFilters
+from leads.selectors import DEFAULT_SORT, SORT_FIELDS, LeadFilters, is_lead_sort
 
 MAX_PAGE_SIZE = 500
 MAX_ID = 2**63 - 1  # the largest primary key the databases hold
@@ -152,6 +153,28 @@ class ListFiltersForm(forms.Form):
     minLists = whole_number_field("On at least N lists", max_value=1000)
 
 
+# Each sort people can choose, worded for the select (`leads.selectors.SORT_FIELDS`).
+SORT_CHOICES = [
+    ("-score", "Score, best first"),
+    ("score", "Score, lowest first"),
+    ("address", "Address, A to Z"),
+    ("-address", "Address, Z to A"),
+    ("owner", "Owner, A to Z"),
+    ("-owner", "Owner, Z to A"),
+    ("-value", "Value, highest first"),
+    ("value", "Value, lowest first"),
+    ("-equity", "Equity, highest first"),
+    ("equity", "Equity, lowest first"),
+    ("-lastSale", "Last sale, newest first"),
+    ("lastSale", "Last sale, oldest first"),
+    ("-yearsOwned", "Years owned, most first"),
+    ("yearsOwned", "Years owned, fewest first"),
+]
+UNKNOWN_SORT = (
+    f"Sort by one of {', '.join(SORT_FIELDS)}; a leading - sorts descending (e.g. -score)."
+)
+
+
 class LeadFilterForm(OwnerFactsForm, ListFiltersForm, TeamFilterMixin):
     """Filters of the stored-lead list, the board, the export and `/api/leads`."""
 
@@ -163,8 +186,16 @@ class LeadFilterForm(OwnerFactsForm, ListFiltersForm, TeamFilterMixin):
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
     zip = forms.CharField(required=False, max_length=5, label="ZIP")
     q = forms.CharField(required=False, max_length=100, label="Owner or address")
-    page = AsciiIntegerField(required=False, min_value=1)
-    pageSize = AsciiIntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    page = AsciiIntegerField(required=False, min_value=1, label="Page")
+    pageSize = AsciiIntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, label="Per page"
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=SORT_CHOICES,
+        error_messages={"invalid_choice": UNKNOWN_SORT},
+    )
 
     def clean_zip(self) -> str:
         zip5 = self.cleaned_data["zip"].strip()
@@ -177,10 +208,22 @@ class LeadFilterForm(OwnerFactsForm, ListFiltersForm, TeamFilterMixin):
         data = self.cleaned_data
         data["page"] = data.get("page") or 1
         data["pageSize"] = data.get("pageSize") or 25
+        data["sort"] = data.get("sort") or DEFAULT_SORT
         return data
 
     def lead_filters(self) -> LeadFilters:
         return lead_filters_from(self.cleaned_data)
+
+
+def without_unknown_sort(query: QueryDict) -> tuple[QueryDict, str]:
+    """A page ignores a sort it does not know (an old bookmark, a hand-edited URL) and says so;
+    the API refuses it (400)."""
+    sort = query.get("sort", "")
+    if not sort or is_lead_sort(sort):
+        return query, ""
+    query = query.copy()
+    del query["sort"]
+    return query, f"Unknown sort “{sort[:40]}” ignored: the leads are sorted by score, best first."
 
 
 def lead_filters_from(data: dict[str, Any]) -> LeadFilters:

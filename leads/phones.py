@@ -34,3 +34,20 @@ def ten_digit(e164: str) -> str:
     if e164.startswith("+1") and len(e164) == 12:
         return e164[2:]
     return e164
+
+
+def display_phone(e164: str) -> str:
+    """How people read a stored number: national format for a US number (`(602) 555-0143`),
+    international for any other (`+44 20 7946 0958`); text that does not parse is shown as it is.
+    Exports and `tel:` links keep the E.164 form."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    region = phonenumbers.region_code_for_number(number)
+    # A +1 number no region claims (a made-up area code) still reads best the US way.
+    if number.country_code == 1 and region in (DEFAULT_REGION, None):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -186,6 +186,50 @@ def _team_filtered(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead
     return leads
 
 
+# The Leads table's sort orders: `sort=<key>` ascending, `sort=-<key>` descending. Unknown
+# values are refused by the forms (`leads.forms.SORT_CHOICES` words each one for people).
+SORT_FIELDS = {
+    "score": "ai_score",
+    "address": "street",
+    "owner": "owner_name",
+    "value": "avm_value_usd",
+    "equity": "estimated_equity_usd",
+    "lastSale": "last_sale_date",
+    "yearsOwned": "-last_sale_date",  # owned longest = the oldest last sale
+}
+DEFAULT_SORT = "-score"
+
+
+def is_lead_sort(sort: str) -> bool:
+    return sort.removeprefix("-") in SORT_FIELDS
+
+
+def leads_sorted(leads: QuerySet[Lead], sort: str = DEFAULT_SORT) -> QuerySet[Lead]:
+    """`leads` in a known sort order, unknown values last whichever the direction; ValueError
+    for a sort not in SORT_FIELDS."""
+    if not is_lead_sort(sort):
+        raise ValueError(f"unknown lead sort {sort!r}")
+    column = SORT_FIELDS[sort.removeprefix("-")]
+    descending = sort.startswith("-") != column.startswith("-")
+    field = F(column.removeprefix("-"))
+    order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+    return leads.order_by(order, "pk")
+
+
+def best_score_first(leads: list[Lead]) -> list[Lead]:
+    """A page of leads already in memory (a search's) in `leads_in_area`'s order: leads still
+    owned first, then the best score, unscored last."""
+    unscored = -1
+    return sorted(
+        leads,
+        key=lambda lead: (
+            not lead.owns_property,
+            -(unscored if lead.ai_score is None else lead.ai_score),
+            lead.pk,
+        ),
+    )
+
+
 def local_midnight(day: dt.date) -> dt.datetime:
     """The first instant of `day` in TIME_ZONE."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())

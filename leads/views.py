@@ -8,24 +8,25 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.vary import vary_on_headers
 
 from leads.activity.context import lead_work_context
-from leads.forms import LeadFilterForm, active_agents
+from leads.forms import LeadFilterForm, active_agents, without_unknown_sort
 from leads.htmx import partial_template
 from leads.models import Lead
 from leads.scoring.services import score_reason_strings
-from leads.selectors import leads_filtered, page_of, with_contacts
+from leads.selectors import leads_filtered, leads_sorted, page_of, with_contacts
 
 
 @login_required
 @vary_on_headers("HX-Request")
 def lead_list(request: HttpRequest) -> HttpResponse:
-    form = LeadFilterForm(request.GET, user=request.user)
-    context: dict = {"form": form, "agents": active_agents()}
+    query, sort_note = without_unknown_sort(request.GET)
+    form = LeadFilterForm(query, user=request.user)
+    context: dict = {"form": form, "agents": active_agents(), "sort_note": sort_note}
     status = 200
     if form.is_valid():
         data = form.cleaned_data
-        leads = leads_filtered(form.lead_filters()).select_related("assigned_to")
-        page = page_of(leads, data["page"], data["pageSize"])
-        context.update(leads=page.object_list, page_obj=page)
+        leads = leads_sorted(leads_filtered(form.lead_filters()), data["sort"])
+        page = page_of(leads.select_related("assigned_to"), data["page"], data["pageSize"])
+        context.update(leads=page.object_list, page_obj=page, sort=data["sort"])
     else:
         status = 400
     return render(

@@ -247,8 +247,11 @@ def _batch(result: HttpResult, requests: Sequence[SkipTraceRequest]) -> SkipTrac
 def _match(request_id: str, person: Mapping[str, Any]) -> SkipTraceMatch:
     phones = [_phone(p) for p in as_list(dig(person, "phoneNumbers")) if isinstance(p, dict)]
     valid_phones = tuple(p for p in phones if p is not None)
-    if len(valid_phones) < len(phones):
-        logger.warning("batchdata: skipped %d invalid phone(s)", len(phones) - len(valid_phones))
+    skipped = len(phones) - len(valid_phones)
+    if skipped:
+        logger.warning(
+            "batchdata: skipped %d invalid phone number%s", skipped, "" if skipped == 1 else "s"
+        )
     return SkipTraceMatch(
         request_id=request_id,
         matched=_matched(person),

@@ -18,9 +18,15 @@ fi
 # counted on yesterday so today's caps start untouched.
 .venv/bin/python manage.py load_demo_data
 
+# Both run in the background so this script sees Ctrl-C (SIGINT) and SIGTERM itself: it
+# stops both children and exits 0 on such a clean stop, or with the status of a child that
+# died on its own.
+server= worker= signalled=
+stop_children() { kill -TERM $server $worker 2>/dev/null || true; }
+on_signal() { signalled=yes; stop_children; }
+trap on_signal INT TERM
 .venv/bin/python manage.py db_worker --queue-name '*' --no-reload &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 cat <<MSG
 
   LeadFlow is starting on http://$host:$port/
@@ -29,4 +35,20 @@ cat <<MSG
   A task worker runs beside the server (pid $worker). Ctrl-C stops both.
 
 MSG
-.venv/bin/python manage.py runserver "$host:$port" --noreload
+if [ -z "$signalled" ]; then
+  .venv/bin/python manage.py runserver "$host:$port" --noreload &
+  server=$!
+fi
+
+status=0
+[ -n "$signalled" ] || wait -n $server $worker || status=$?
+stop_children
+wait $server $worker 2>/dev/null || true
+trap - INT TERM
+# A stop asked for (Ctrl-C, SIGTERM to us or to a child) is a clean stop: exit 0.
+if [ -n "$signalled" ] || [ "$status" -eq 0 ] || [ "$status" -eq 130 ] || [ "$status" -eq 143 ]; then
+  echo "LeadFlow stopped."
+  exit 0
+fi
+echo "A LeadFlow process failed (status $status); the other one was stopped too." >&2
+exit "$status"

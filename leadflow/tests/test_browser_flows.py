@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from billing.models import LedgerEntry
 from billing.money import format_dollars
 from leads.models import Lead, Stage
+from leads.phones import display_phone
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search
 from leads.tests.factories import make_lead
@@ -92,7 +93,7 @@ def test_it_skip_traces_a_lead_from_the_leads_list(agent_page: Page, stored_lead
     lead = next(lead for lead in stored_leads if sandbox_finds_phones(lead))
     page.goto("/leads/")
     row = page.locator(f"#lead-{lead.pk}")
-    expect(row.locator("td").nth(6)).not_to_contain_text("+1")
+    expect(row.locator("td").nth(6).locator(".phone-link")).to_have_count(0)
 
     row.get_by_role("button", name="Skip trace").click()
     dialog = page.locator("dialog#modal")
@@ -110,9 +111,11 @@ def test_it_skip_traces_a_lead_from_the_leads_list(agent_page: Page, stored_lead
 
     lead.refresh_from_db()
     assert lead.best_phone and lead.skip_trace_status == "matched"
-    expect(dialog).to_contain_text(f"Best phone {lead.best_phone}")
+    shown = display_phone(lead.best_phone)
+    expect(dialog).to_contain_text(f"Best phone {shown}")
+    expect(dialog.locator(f"a[href='tel:{lead.best_phone}']").first).to_be_visible()
     # The row behind the modal now shows the best phone, and is still a row of the table.
-    expect(row.locator("td").nth(6)).to_contain_text(lead.best_phone)
+    expect(row.locator("td").nth(6)).to_contain_text(shown)
     assert row.evaluate("r => r.tagName + '<' + r.parentElement.tagName") == "TR<TBODY"
     assert page.locator("#lead-table table.data > tbody > tbody").count() == 0
 
@@ -132,15 +135,22 @@ def test_it_skip_traces_from_the_search_results_and_the_detail_page(agent_page: 
     expect(dialog.locator("#modal-title")).to_have_text("Skip trace result")
     traceable[0].refresh_from_db()
     # The search's rows have no checkbox: the row swapped in must not grow one.
-    expect(row.locator("td").nth(5)).to_contain_text(traceable[0].best_phone)
+    expect(row.locator("td").nth(5)).to_contain_text(display_phone(traceable[0].best_phone))
     expect(row.locator("td")).to_have_count(7)
 
     # The detail page has no row to update: the answer must not ask htmx for one.
     page.goto(f"/leads/{traceable[1].pk}/")
+    contacts = page.locator(f"#contacts-{traceable[1].pk}")
+    expect(contacts).to_contain_text("Not traced yet")
     page.get_by_role("button", name="Skip trace…").click()
     dialog.get_by_role("button", name="Skip trace").click()
     expect(dialog.locator("#modal-title")).to_have_text("Skip trace result")
     expect(dialog).to_contain_text("Cost $0.07")
+    # ...but it redraws the page's contacts, so the page no longer says "Not traced yet".
+    traceable[1].refresh_from_db()
+    expect(contacts).not_to_contain_text("Not traced yet")
+    expect(contacts).to_contain_text(display_phone(traceable[1].best_phone))
+    expect(page.locator(f"[id='contacts-{traceable[1].pk}']")).to_have_count(1)
 
 
 # --- 3. Bulk skip trace ------------------------------------------------------------------
@@ -272,37 +282,33 @@ def test_it_moves_a_card_with_the_move_to_menu(agent_page: Page):
     page.goto("/pipeline/")
 
     the_card = card(page, lead)
-    the_card.get_by_label("Move to").select_option(label="Negotiating")
+    the_card.locator(".move-menu summary").click()
     with page.expect_response("**/pipeline/move/"):
-        the_card.get_by_role("button", name="Move").click()
+        the_card.get_by_role("button", name="Negotiating").click()
 
     expect(board_column(page, Stage.NEGOTIATING).locator(card(page, lead))).to_have_count(1)
+    expect(page.locator("#toasts")).to_contain_text("to Negotiating")
     page.reload()
     expect(board_column(page, Stage.NEGOTIATING).locator(card(page, lead))).to_have_count(1)
 
 
-def test_it_moves_a_card_without_javascript(_browser, live_server, agent):
-    context = _browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    try:
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("#id_username", "agent")
-        page.fill("#id_password", "agent-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/")
-        lead = make_lead(stage=Stage.NEW, position=0, ai_score=70)
+def test_it_moves_a_card_without_javascript(open_page, agent):
+    page = open_page(java_script_enabled=False)
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "agent")
+    page.fill("#id_password", "agent-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    lead = make_lead(stage=Stage.NEW, position=0, ai_score=70)
 
-        page.goto("/pipeline/?temperature=HOT")
-        the_card = card(page, lead)
-        the_card.get_by_label("Move to").select_option("dead")
-        the_card.get_by_role("button", name="Move").click()
+    page.goto("/pipeline/?temperature=HOT")
+    the_card = card(page, lead)
+    the_card.locator(".move-menu summary").click()
+    the_card.get_by_role("button", name="Dead").click()
 
-        page.wait_for_url("**/pipeline/?temperature=HOT")
-        expect(board_column(page, Stage.DEAD).locator(card(page, lead))).to_have_count(1)
-        assert Lead.objects.get(pk=lead.pk).stage == Stage.DEAD
-    finally:
-        context.close()
+    page.wait_for_url("**/pipeline/?temperature=HOT")
+    expect(board_column(page, Stage.DEAD).locator(card(page, lead))).to_have_count(1)
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.DEAD
 
 
 # --- 5. The CSV export -------------------------------------------------------------------
@@ -366,12 +372,29 @@ def test_the_pages_are_served_under_a_strict_csp(logged_in_page: Page):
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
 
 
-def test_the_error_listener_sees_a_csp_violation(logged_in_page: Page, console_errors):
-    """The check every flow relies on is not blind: an inline script is refused and seen."""
+def test_the_browser_guard_sees_a_csp_violation(logged_in_page: Page, browser_guard):
+    """The check every browser test relies on is not blind: an inline script is refused and
+    seen, both as the browser's `securitypolicyviolation` event and in the console."""
     logged_in_page.goto("/")
     with logged_in_page.expect_console_message(lambda m: m.type == "error"):
         logged_in_page.evaluate(
             "() => { const s = document.createElement('script'); s.textContent = '1';"
             " document.body.appendChild(s); }"
         )
-    assert any("Content Security Policy" in e for e in console_errors), console_errors
+    logged_in_page.wait_for_timeout(100)  # the violation event follows the console message
+    found = browser_guard.take()
+    assert any(p.startswith("CSP: script-src") for p in found), found
+    assert any("Content Security Policy" in p for p in found), found
+
+
+def test_the_browser_guard_sees_a_failed_request_and_a_server_error(
+    logged_in_page: Page, browser_guard
+):
+    page = logged_in_page
+    page.route("**/lost", lambda route: route.abort())
+    page.route("**/broken", lambda route: route.fulfill(status=503, body="down"))
+    page.goto("/")
+    page.evaluate("() => Promise.allSettled([fetch('/lost'), fetch('/broken')])")
+    found = browser_guard.take()
+    assert any(p.startswith("request failed: GET ") and p.find("/lost") > 0 for p in found), found
+    assert any(p.startswith("HTTP 503: GET ") and p.endswith("/broken") for p in found), found

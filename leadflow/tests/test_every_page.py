@@ -111,6 +111,7 @@ PAGES: dict[str, Visit] = {
     "lists/import/<id:staged_id>/review/": Visit(
         "import-preview", "/lists/import/", then=upload_and_preview
     ),
+    "lists/imports/<id:import_id>/": Visit("import-progress", "/lists/imports/{import}/"),
     "leads/export/": Visit("export", "/leads/export/"),
     "leads/dispositions/": Visit("dispositions", "/leads/dispositions/"),
     "tasks/": Visit("tasks", "/tasks/", shows="#task-list tbody tr"),
@@ -221,6 +222,7 @@ def world(settings, agent, admin_user) -> dict[str, int]:
         "untraced": traceable[1].pk,
         "saved": saved.pk,
         "imported": outcome.record.lead_list_id,
+        "import": outcome.record.pk,
     }
 
 

@@ -68,7 +68,7 @@ def test_a_rerun_bulk_task_finishes_its_half_done_job_with_what_is_left():
     assert result.status == "SUCCESSFUL", result.traceback
     job.refresh_from_db()
     assert job.status == BulkTraceJob.Status.FAILED
-    assert "worker running this job stopped" in job.message and "2 lead(s) left" in job.message
+    assert "worker running this job stopped" in job.message and "2 leads left" in job.message
     assert faults.request_count("batch") == 0
 
 

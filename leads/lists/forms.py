@@ -78,7 +78,9 @@ def stored_query(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class RefreshForm(forms.Form):
-    maxRecords = AsciiIntegerField(required=False, min_value=1, max_value=MAX_RECORDS)
+    maxRecords = AsciiIntegerField(
+        required=False, min_value=1, max_value=MAX_RECORDS, label="Records per refresh"
+    )
     preview = TriStateField(required=False)
 
 

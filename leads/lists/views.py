@@ -12,9 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from leadflow.forms import whole_number
+from leadflow.forms import form_error_text, whole_number
+from leadflow.toasts import add_toast
 from leads.errors import SERVICE_ERRORS, error_answer
-from leads.forms import LeadFilterForm
+from leads.forms import LeadFilterForm, without_unknown_sort
 from leads.htmx import is_htmx, partial_template
 from leads.lists.forms import ListForm, RefreshForm, SavedSearchForm, stored_query
 from leads.lists.models import LeadList, ListKind, ListMembership
@@ -28,7 +29,7 @@ from leads.lists.services import (
     lists_with_counts,
 )
 from leads.selection import selected_lead_ids
-from leads.selectors import leads_filtered, page_of
+from leads.selectors import leads_filtered, leads_sorted, page_of
 
 ADD_LIMIT = 10_000  # leads one "Add to list" may put on a list
 
@@ -50,23 +51,26 @@ def list_index(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     lead_list = get_object_or_404(lists_with_counts(), pk=list_id)
-    query = request.GET.copy()
+    query, sort_note = without_unknown_sort(request.GET)
+    query = query.copy()
     query["list"] = str(lead_list.pk)
     form = LeadFilterForm(query)
     context: dict = {
         "lead_list": lead_list,
         "form": form,
+        "sort_note": sort_note,
         "filter_query": query.urlencode(),
         "imports": list(lead_list.imports.order_by("pk")),
     }
     status = 200
     if form.is_valid():
         data = form.cleaned_data
-        page = page_of(leads_filtered(form.lead_filters()), data["page"], data["pageSize"])
+        leads = leads_sorted(leads_filtered(form.lead_filters()), data["sort"])
+        page = page_of(leads, data["page"], data["pageSize"])
         shown = [lead.pk for lead in page.object_list]
         new = ListMembership.objects.filter(lead_list=lead_list, lead_id__in=shown, is_new=True)
-        context.update(page_obj=page, leads=page.object_list, new_ids=set(new.values_list(
-            "lead_id", flat=True)))  # fmt: skip
+        new_ids = set(new.values_list("lead_id", flat=True))
+        context.update(sort=data["sort"], page_obj=page, leads=page.object_list, new_ids=new_ids)
         clear_new_marks(lead_list)  # seen by an agent: no longer new on the next visit
     else:
         status = 400
@@ -83,13 +87,24 @@ def list_add(request: HttpRequest) -> HttpResponse:
     if lead_list is None:
         error = error or "Choose a list, or name a new one."
     if error:
-        return _answer(request, error, ok=False)
+        return _toasted(request, _answer(request, error, ok=False), error, ok=False)
     assert lead_list is not None
     added = list_add_leads(lead_list=lead_list, lead_ids=ids)
     message = f"{added.added} lead{'s' if added.added != 1 else ''} added to {lead_list.name}" + (
         f"; {added.already_on} already on it." if added.already_on else "."
     )
-    return _answer(request, message, ok=True, lead_list=lead_list)
+    return _toasted(request, _answer(request, message, ok=True, lead_list=lead_list), message)
+
+
+def _toasted(
+    request: HttpRequest, response: HttpResponse, message: str, *, ok: bool = True
+) -> HttpResponse:
+    """An htmx answer also says what happened in a toast (a plain post has its message)."""
+    return (
+        add_toast(response, message, level="success" if ok else "error")
+        if is_htmx(request)
+        else response
+    )
 
 
 @login_required
@@ -145,7 +160,7 @@ def search_save(request: HttpRequest) -> HttpResponse:
     """ "Save as list" on the search results: the search's parameters, stored, not run."""
     form = SavedSearchForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The search could not be saved: " + _errors(form))
+        messages.error(request, "The search could not be saved: " + form_error_text(form))
         return redirect(reverse("search") + "?" + _search_params(request.POST).urlencode())
     lead_list = list_create(
         kind=ListKind.SAVED_SEARCH,
@@ -162,12 +177,6 @@ def _search_params(post: QueryDict) -> QueryDict:
     for name in ("csrfmiddlewaretoken", "name", "dailyRefresh", "maxRecords"):
         params.pop(name, None)
     return params
-
-
-def _errors(form: SavedSearchForm) -> str:
-    return " ".join(
-        f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()
-    )
 
 
 @login_required

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import QueryDict
 
-from leadflow.forms import AsciiIntegerField
+from leadflow.forms import AsciiIntegerField, whole_number
 from leads.forms import (
     ListFiltersForm,
     OwnerFactsForm,
@@ -46,3 +47,19 @@ class MoveForm(forms.Form):
             "expected_stage": data["expected_stage"] or None,
             "expected_position": data["expected_position"],
         }
+
+
+SHOWN_PREFIX = "show_"  # show_<stage>=<n>: how many cards that column showed
+
+
+def shown_per_column(*queries: QueryDict) -> dict[str, int]:
+    """How many cards each column showed, from `show_<stage>` values (later queries win);
+    a value that is not a whole number is ignored (the column shows its first cards)."""
+    shown: dict[str, int] = {}
+    for query in queries:
+        for stage in Stage.values:
+            try:
+                shown[stage] = whole_number(query.get(SHOWN_PREFIX + stage, ""))
+            except ValueError:
+                continue
+    return shown

@@ -7,17 +7,19 @@ shows a state the database does not hold.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, prefetch_related_objects
 
 from leads.activity.followups import next_tasks
 from leads.activity.services import lead_activity_record
-from leads.models import ActivityKind, Lead, Stage
+from leads.models import ActivityKind, Lead, Stage, lists_prefetch
 from leads.selectors import LeadFilters, leads_filtered
 
 CARDS_PER_COLUMN = 25
+MAX_CARDS_SHOWN = 500  # a column shows at most this many cards however many were loaded
 BOARD_LOCK_KEY = 7_310_001  # any constant shared by every process
 
 
@@ -129,15 +131,22 @@ class Column:
     label: str
     count: int
     cards: list[Lead]
+    more_link: dict | None = None  # the view's "Load more" link, when cards are left
 
     @property
     def more(self) -> int:
         return self.count - len(self.cards)
 
 
-def board_columns(filters: LeadFilters, *, per_column: int = CARDS_PER_COLUMN) -> list[Column]:
+def board_columns(
+    filters: LeadFilters,
+    *,
+    per_column: int = CARDS_PER_COLUMN,
+    shown: Mapping[str, int] | None = None,
+) -> list[Column]:
     """Every column's count and first cards: one count query plus one indexed LIMIT query
-    per stage, so the number of queries never grows with the number of leads.
+    per stage, so the number of queries never grows with the number of leads. `shown` says
+    how many cards a column showed before (after "Load more"), so a re-drawn board keeps them.
 
     (A single ROW_NUMBER() window query is one round trip fewer but numbers every lead of
     the board first: 9x slower at 20,000 leads, measured by bench/board_bench.py.)
@@ -149,22 +158,40 @@ def board_columns(filters: LeadFilters, *, per_column: int = CARDS_PER_COLUMN) -
             stage,
             label,
             counts.get(stage, 0),
-            _cards(stage, filters, offset=0, limit=per_column) if counts.get(stage) else [],
+            _cards(stage, filters, offset=0, limit=_limit(stage, per_column, shown))
+            if counts.get(stage)
+            else [],
         )
         for stage, label in Stage.choices
     ]
-    with_next_task([card for column in columns for card in column.cards])
+    with_card_facts([card for column in columns for card in column.cards])
     return columns
 
 
+def _limit(stage: str, per_column: int, shown: Mapping[str, int] | None) -> int:
+    wanted = (shown or {}).get(stage, per_column)
+    return min(max(wanted, per_column), MAX_CARDS_SHOWN)
+
+
 def column_cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
-    """A column's cards from `offset`, each with its assignee and its next due task."""
-    return with_next_task(_cards(stage, filters, offset=offset, limit=limit))
+    """A column's cards from `offset`, each with its assignee, lists and next due task."""
+    return with_card_facts(_cards(stage, filters, offset=offset, limit=limit))
+
+
+def column_count(stage: str, filters: LeadFilters) -> int:
+    return leads_filtered(filters).filter(stage=stage).count()
 
 
 def _cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
     leads = leads_filtered(filters).filter(stage=stage).select_related("assigned_to")
     return list(leads.order_by("position", "pk")[offset : offset + limit])
+
+
+def with_card_facts(cards: list[Lead]) -> list[Lead]:
+    """What a card shows beyond the lead's own columns: its lists (one query for all the
+    cards) and its next task (one more)."""
+    prefetch_related_objects(cards, lists_prefetch())
+    return with_next_task(cards)
 
 
 def with_next_task(cards: list[Lead]) -> list[Lead]:

@@ -14,28 +14,35 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.auth import api_login_required, csrf_exempt_for_tokens, json_body
 from leadflow.forms import MAX_STORED_INT as MAX_INT
 from leadflow.forms import form_error_text, whole_number
+from leadflow.toasts import Level, add_toast
 from leads.assignment.forms import AssignForm
 from leads.assignment.services import ASSIGN_LIMIT, leads_assign
 from leads.errors import SERVICE_ERRORS, error_answer, error_json, invalid_fields
 from leads.forms import active_agents
 from leads.htmx import is_htmx, partial_template
 from leads.models import Lead, Stage
-from leads.pipeline.forms import BoardFilterForm, MoveForm
+from leads.pipeline.forms import SHOWN_PREFIX, BoardFilterForm, MoveForm, shown_per_column
 from leads.pipeline.services import (
     CARDS_PER_COLUMN,
     board_columns,
     column_cards,
+    column_count,
     lead_move,
 )
 from leads.selectors import with_contacts
 from leads.serializers import lead_json
 
 
-def _board_context(query: QueryDict, user) -> dict:
+def _board_context(query: QueryDict, user, shown: dict[str, int] | None = None) -> dict:
+    """The board for a filter query; `shown` (else the query's `show_<stage>` values) says
+    how many cards each column showed, so a re-drawn board loses none of them."""
     form = BoardFilterForm(query, user=user)
+    columns = board_columns(form.lead_filters(), shown=shown or shown_per_column(query))
+    for column in columns:
+        column.more_link = more_link(column.stage, len(column.cards), column.count, query)
     return {
         "form": form,
-        "columns": board_columns(form.lead_filters()),
+        "columns": columns,
         "stages": Stage.choices,
         "filter_query": query.urlencode(),
         "agents": active_agents(),
@@ -63,14 +70,15 @@ def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
     except ValueError:
         return HttpResponse("offset must be a number.", status=400)
     cards = column_cards(stage, filters, offset=offset, limit=CARDS_PER_COLUMN)
-    # The next "Load more" link adds its own offset; a repeated one would win over it.
+    # The next "Load more" link adds its own offset and count; repeated ones would win.
     filter_query = request.GET.copy()
-    filter_query.pop("offset", None)
+    for name in ("offset", SHOWN_PREFIX + stage):
+        filter_query.pop(name, None)
+    shown = offset + len(cards)
+    total = column_count(stage, filters) if len(cards) == CARDS_PER_COLUMN else shown
     context = {
         "cards": cards,
-        "stage": stage,
-        "next_offset": offset + len(cards),
-        "has_more": len(cards) == CARDS_PER_COLUMN,
+        "more_link": more_link(stage, shown, total, filter_query),
         "stages": Stage.choices,
         "filter_query": filter_query.urlencode(),
         "today": timezone.localdate(),
@@ -78,20 +86,35 @@ def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
     return render(request, "leads/_more_cards.html", context)
 
 
+def more_link(stage: str, shown: int, total: int, query: QueryDict) -> dict | None:
+    """A column's "Load more": how many cards the click loads, how many are not shown, the
+    htmx URL of those cards and the whole board's URL showing them (without JavaScript)."""
+    if total <= shown:
+        return None
+    count = min(total - shown, CARDS_PER_COLUMN)
+    board_query, column_query = query.copy(), query.copy()
+    board_query[SHOWN_PREFIX + stage] = str(shown + count)
+    column_query.pop(SHOWN_PREFIX + stage, None)
+    column_query["offset"] = str(shown)
+    return {
+        "count": count,
+        "more": total - shown,
+        "board_url": f"{reverse('pipeline')}?{board_query.urlencode()}",
+        "column_url": f"{reverse('pipeline-column', args=[stage])}?{column_query.urlencode()}",
+    }
+
+
 @login_required
 @require_POST
 def pipeline_move(request: HttpRequest) -> HttpResponse:
     """A drop (or the no-JS form): move, then answer with the whole board re-rendered."""
     form = MoveForm(request.POST)
-    error, status = None, 200
+    error, status, lead = None, 200, None
     if not form.is_valid():
-        error, status = (
-            "That move is not valid: " + form_error_text(form),
-            400,
-        )
+        error, status = "That move is not valid: " + form_error_text(form), 400
     else:
         try:
-            lead_move(**form.move_arguments(), user_id=request.user.pk)
+            lead = lead_move(**form.move_arguments(), user_id=request.user.pk)
         except SERVICE_ERRORS as exc:
             answer = error_answer(exc)
             error, status = answer.message, answer.status
@@ -99,10 +122,23 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect(f"{reverse('pipeline')}?{request.POST.get('filter', '')}")
-    # The board the mover was looking at: its filter travels in the form, not the URL.
+    # The board the mover was looking at: its filter travels in the form, not the URL, and
+    # how many cards each column showed in the request's show_<stage> values.
     filter_query = QueryDict(request.POST.get("filter", ""))
-    context = _board_context(filter_query, request.user) | {"error": error}
-    return render(request, "leads/pipeline.html#board", context, status=status)
+    shown = shown_per_column(filter_query, request.POST)
+    if lead is not None:  # the card that came in must not push the last one out of view
+        shown[lead.stage] = shown.get(lead.stage, CARDS_PER_COLUMN) + 1
+    context = _board_context(filter_query, request.user, shown) | {"error": error}
+    response = render(request, "leads/pipeline.html#board", context, status=status)
+    return add_toast(response, _moved_text(lead) if lead else error or "", level=_level(lead))
+
+
+def _moved_text(lead: Lead) -> str:
+    return f"Moved {lead.owner_name or lead.street} to {lead.get_stage_display()}."
+
+
+def _level(done: object) -> Level:
+    return "success" if done else "error"
 
 
 @login_required
@@ -128,8 +164,10 @@ def pipeline_assign(request: HttpRequest) -> HttpResponse:
         (messages.error if error else messages.success)(request, error or notice or "")
         return redirect(f"{reverse('pipeline')}?{request.POST.get('filter', '')}")
     filter_query = QueryDict(request.POST.get("filter", ""))
-    context = _board_context(filter_query, request.user) | {"error": error, "notice": notice}
-    return render(request, "leads/pipeline.html#board", context, status=400 if error else 200)
+    shown = shown_per_column(filter_query, request.POST)
+    context = _board_context(filter_query, request.user, shown) | {"error": error, "notice": notice}
+    response = render(request, "leads/pipeline.html#board", context, status=400 if error else 200)
+    return add_toast(response, error or notice or "", level=_level(notice))
 
 
 @csrf_exempt_for_tokens

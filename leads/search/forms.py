@@ -3,6 +3,7 @@ names, so the search page's GET parameters are exactly the API's and a search is
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -22,6 +23,7 @@ from leads.forms import (
 from leads.search.areas import US_STATES, Area, city_zip_codes, county_zip_codes
 from leads.search.query import DEFAULT_PAGE_SIZE, PropertyFilters, SearchQuery
 from leads.selectors import LeadFilters
+from providers.attom import RESULT_CEILING
 
 PROPERTY_TYPES = [
     ("", "Any type"),
@@ -104,6 +106,7 @@ class SearchForm(OwnerFactsForm):
         super().clean()
         data = self.cleaned_data
         self._check_ranges(data)
+        self._check_page(data)
         if not self.errors:
             data["area"] = self._area(data)
         data["page"] = data.get("page") or 1
@@ -135,6 +138,18 @@ class SearchForm(OwnerFactsForm):
             use_attom=attom_by_default if attom is None else attom,
             narrowing=_narrowing(data),
         )
+
+    def _check_page(self, data: dict) -> None:
+        """ATTOM pages only its first RESULT_CEILING results: a page past them would be
+        answered with no results and no true total."""
+        page, size = data.get("page"), data.get("pageSize") or DEFAULT_PAGE_SIZE
+        last = math.ceil(RESULT_CEILING / size)
+        if page is not None and page > last:
+            self.add_error(
+                "page",
+                f"A search reaches at most {RESULT_CEILING:,} properties: "
+                f"with {size} per page the last page is {last}.",
+            )
 
     def _check_ranges(self, data: dict) -> None:
         for low, high in (("minBeds", "maxBeds"), ("minValue", "maxValue")):

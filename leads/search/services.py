@@ -22,13 +22,21 @@ from billing.guard import record_free
 from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import max_cost_micros
+from leadflow.text import counted
 from leads.models import Lead
 from leads.scoring.services import enqueue_ai_scoring, leads_score_rules
 from leads.search.areas import Area
 from leads.search.ingest import ingest_records
 from leads.search.narrowing import narrow
 from leads.search.query import PropertyFilters, SearchQuery
-from leads.selectors import lead_prefetches, leads_in_area, owner_facts_q, page_of, with_contacts
+from leads.selectors import (
+    best_score_first,
+    lead_prefetches,
+    leads_in_area,
+    owner_facts_q,
+    page_of,
+    with_contacts,
+)
 from providers.attom import AttomClient, GeoQuery, SearchPage, search_max_usage
 from providers.modes import OFF, SANDBOX, provider_mode
 from providers.registry import ATTOM
@@ -61,7 +69,11 @@ class SearchOutcome:
 
 
 def lead_search(*, query: SearchQuery, user_id: int | None = None) -> SearchOutcome:
-    return narrow(_search(query, user_id), query)
+    """The page of results, hottest first (ATTOM decides which properties are on a page, in
+    its own order; this orders each page as the stored leads are)."""
+    outcome = narrow(_search(query, user_id), query)
+    outcome.leads = best_score_first(outcome.leads)
+    return outcome
 
 
 def _search(query: SearchQuery, user_id: int | None) -> SearchOutcome:
@@ -283,7 +295,10 @@ def _notes(page: SearchPage) -> list[str]:
             "to the end: narrow it with filters (absentee, type, beds, value) or search ZIP by ZIP."
         )
     if page.skipped:
-        notes.append(f"{page.skipped} record(s) from ATTOM had no usable address and were skipped.")
+        notes.append(
+            f"{counted(page.skipped, 'record')} from ATTOM had no usable address and "
+            f"{'was' if page.skipped == 1 else 'were'} skipped."
+        )
     return notes
 
 

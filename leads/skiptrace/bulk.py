@@ -28,6 +28,7 @@ from accounts.permissions import SKIP_TRACE, ensure_permitted
 from billing import pricing
 from billing.limits import user_spend_today
 from billing.selectors import provider_spend_today
+from leadflow.text import counted
 from leadflow.worker import PRIORITY_USER_STARTED
 from leads.models import BulkTraceJob, Lead
 from leads.skiptrace.bulk_batches import (
@@ -166,7 +167,7 @@ def _fail(job: BulkTraceJob, reason: str) -> BulkTraceJob:
         job,
         status=BulkTraceJob.Status.FAILED,
         finished_at=timezone.now(),
-        message=f"{reason} {left} lead(s) left untraced; start again to trace them "
+        message=f"{reason} {counted(left, 'lead')} left untraced; start again to trace them "
         "(leads already traced are free).",
     )
     return job
@@ -238,9 +239,14 @@ def _vendor_failed(job: BulkTraceJob, exc: ProviderError) -> BulkTraceJob:
 
 
 def _done(job: BulkTraceJob) -> BulkTraceJob:
-    message = f"Traced {job.matched} match(es), {job.no_match} no-match, {job.reused} free."
+    message = (
+        f"Traced {counted(job.matched, 'match', 'matches')}, "
+        f"{counted(job.no_match, 'no-match', 'no-matches')}, {job.reused} free."
+    )
     if job.errors:
-        message += f" {job.errors} lead(s) not traced (BatchData errors): start again for them."
+        message += (
+            f" {counted(job.errors, 'lead')} not traced (BatchData errors): start again for them."
+        )
     _set(job, status=BulkTraceJob.Status.DONE, finished_at=timezone.now(), message=message)
     return job
 
@@ -286,7 +292,7 @@ def _stop(job: BulkTraceJob, left: int) -> BulkTraceJob:
         job,
         status=BulkTraceJob.Status.STOPPED,
         finished_at=timezone.now(),
-        message=f"{reason}: {left} lead(s) left untraced. "
+        message=f"{reason}: {counted(left, 'lead')} left untraced. "
         "They can be traced after the cap resets or is raised.",
     )
     return job

@@ -22,6 +22,7 @@ from billing.guard import CapExceeded
 from billing.limits import user_spend_today
 from billing.meter import BillingMeter, BillingTicket
 from billing.selectors import provider_spend_today
+from leadflow.text import counted
 from leads.models import BulkTraceJob, Lead
 from leads.scoring.services import enqueue_ai_scoring
 from leads.skiptrace.contacts import skip_trace_request, store_matches
@@ -88,7 +89,9 @@ def trace_batch_retrying(
 
 def count_errors(job: BulkTraceJob, leads: list[Lead], exc: ProviderError) -> None:
     """A batch BatchData failed: its leads are errors (not no-matches), and the job goes on."""
-    logger.warning("bulk job %s: %d lead(s) not traced: %s", job.pk, len(leads), exc.message)
+    logger.warning(
+        "bulk job %s: %s not traced: %s", job.pk, counted(len(leads), "lead"), exc.message
+    )
     BulkTraceJob.objects.filter(pk=job.pk).update(
         processed=F("processed") + len(leads), errors=F("errors") + len(leads)
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.db.models import F
 from django.utils import timezone
 
+from leadflow.text import counted
 from leads.activity.services import leads_activity_record
 from leads.models import TRACE_FIELDS, ActivityKind, Email, Lead, Phone, SkipTraceStatus
 from leads.skiptrace.compliance import apply_do_not_call_list
@@ -105,7 +106,7 @@ def _record_traced(
     costs = {}
     for lead, match, cost_micros in answers:
         phones = len({phone.number for phone in match.phones})
-        summary = f"{phones} phone(s)" if match.matched else "no match"
+        summary = counted(phones, "phone") if match.matched else "no match"
         groups[summary].append(lead.pk)
         costs[lead.pk] = cost_micros
     for summary, lead_ids in groups.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
@@ -23,6 +23,7 @@ from leads.skiptrace.compliance import owner_mark_do_not_call, phone_mark_do_not
 from leads.skiptrace.costs import trace_max_cost
 from leads.skiptrace.job_status import waiting_for_worker
 from leads.skiptrace.services import lead_skip_trace, same_owner_traced
+from providers.http import ProviderError
 from providers.registry import BATCH
 
 
@@ -41,6 +42,7 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
         "cost": trace_max_cost(1),
         "budget": provider_spend_today(BATCH),
         **_row_on_page(request.GET.get("row", "")),
+        **_opened_from(request.GET),
     }
     return render(request, "leads/skiptrace_modal.html#confirm", context)
 
@@ -49,17 +51,25 @@ def skiptrace_modal(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def skiptrace_run(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _lead(lead_id)
-    context: dict = {"lead": lead, **_row_on_page(request.POST.get("row", ""))}
+    context: dict = {**_row_on_page(request.POST.get("row", "")), **_opened_from(request.POST)}
     status = 200
     try:
         outcome = lead_skip_trace(
             lead=lead, user_id=request.user.pk, force=request.POST.get("force") == "1"
         )
-        context.update(outcome=outcome, lead=_lead(lead_id))
+        context["outcome"] = outcome
     except SERVICE_ERRORS as exc:
         answer = error_answer(exc)
         context["error"], status = answer.message, answer.status
+        context["vendor_failed"] = isinstance(exc, ProviderError)
+    context["lead"] = _lead(lead_id)  # as the trace (or its failure) left it
     return render(request, "leads/skiptrace_modal.html#result", context, status=status)
+
+
+def _opened_from(data: QueryDict) -> dict:
+    """Opened over the lead page (`on=lead-page`), the answer also redraws the page's
+    contacts and badges (out of band), so the page never says "Not traced yet" after a trace."""
+    return {"on_lead_page": data.get("on") == "lead-page"}
 
 
 # The page the modal opened over names the table row to update (a lead list row has a
@@ -83,6 +93,9 @@ def mark_do_not_call(request: HttpRequest, lead_id: int) -> HttpResponse:
             return HttpResponse("That number is not one of this lead's phones.", status=400)
         phone_mark_do_not_call(number=number, user_id=request.user.pk, reason="marked by agent")
     elif request.POST.get("owner") == "1":
+        if request.POST.get("confirm") != "1":  # a person confirms an owner-wide mark first
+            context = {"lead": lead, "confirm_owner": True}
+            return render(request, "leads/_contacts.html", context)
         try:
             owner_mark_do_not_call(lead=lead, user_id=request.user.pk, reason="marked by agent")
         except ValueError as exc:

@@ -67,10 +67,10 @@ PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "api search, cached": ("/api/search?zip=85034&pageSize=10", 8),
     "leads page": ("/leads/", 13),
     "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 13),
-    "lead page": (first_lead_url("/leads/{id}/"), 11),
+    "lead page": (first_lead_url("/leads/{id}/"), 12),  # + whether its last trace failed
     "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
-    "board": ("/pipeline/", 15),
-    "board column": ("/pipeline/new/?offset=0", 3),
+    "board": ("/pipeline/", 16),  # the cards' lists: one query for them all
+    "board column": ("/pipeline/new/?offset=0", 4),
     "export": ("/leads/export.csv", 11),
     "spend page": ("/spend/", 22),
     "api leads": ("/api/leads", 6),

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from billing.guard import spend_day
 from billing.money import format_exact_dollars
 from billing.reconcile import reconcile, release_stale_reservations
+from leadflow.text import counted
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             raise CommandError("--days must be at least 1")
         if release_stale:
             self.stdout.write(
-                f"Released stale reservations on {release_stale_reservations()} day(s)."
+                f"Released stale reservations on {counted(release_stale_reservations(), 'day')}."
             )
         checks = reconcile(since=spend_day() - dt.timedelta(days=days - 1))
         problems = [check for check in checks if not check.ok]
@@ -40,23 +41,24 @@ class Command(BaseCommand):
             self.stdout.write(self._line(check))
         unknown = sum(check.unknown_rows for check in checks)
         if problems:
-            raise CommandError(f"{len(problems)} counter(s) do not reconcile")
+            raise CommandError(f"{counted(len(problems), 'counter')} out of step with the ledger")
         if unknown:
             held = format_exact_dollars(sum(check.unknown_micros for check in checks))
             self.stdout.write(
-                f"{unknown} call(s) with an unknown outcome are counted at their maximum "
+                f"Calls with an unknown outcome: {unknown}, counted at their maximum "
                 f"({held}) until checked against the vendor's usage report."
             )
             verdict = (
-                f"UNSETTLED: {len(checks)} counter(s) reconcile, but {unknown} unknown "
-                f"outcome(s) ({held}) are not settled: run settle_unknown_outcomes with the "
-                "vendor's usage export, or settle them in Django admin (Ledger entries)."
+                f"UNSETTLED: {counted(len(checks), 'counter')} reconcile, but "
+                f"{counted(unknown, 'unknown outcome')} ({held}) not settled: run "
+                "settle_unknown_outcomes with the vendor's usage export, or settle them in "
+                "Django admin (Ledger entries)."
             )
             if fail_on_unsettled:
                 raise CommandError(verdict, returncode=3)
             self.stdout.write(self.style.WARNING(verdict))
             return
-        self.stdout.write(self.style.SUCCESS(f"OK: {len(checks)} counter(s) reconcile."))
+        self.stdout.write(self.style.SUCCESS(f"OK: {counted(len(checks), 'counter')} reconcile."))
 
     def _line(self, check) -> str:
         status = "ok" if check.ok else "MISMATCH"

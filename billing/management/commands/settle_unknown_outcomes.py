@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from billing.money import format_exact_dollars
 from billing.settlement import DaySettlement, settle_day
 from billing.usage_export import UsageExportError, billed_per_day
+from leadflow.text import counted
 from providers.modes import PROVIDERS
 
 
@@ -42,8 +43,8 @@ class Command(BaseCommand):
             format_exact_dollars(result.charged_micros),
         )
         line = (
-            f"{result.day} {result.provider}: vendor billed {vendor}; {result.unknown_rows} "
-            f"unknown outcome(s) charged {charged}, adjusted by "
+            f"{result.day} {result.provider}: vendor billed {vendor}; "
+            f"{counted(result.unknown_rows, 'unknown outcome')} charged {charged}, adjusted by "
             f"{format_exact_dollars(result.adjustment_micros)}"
         )
         if result.unexplained_micros:

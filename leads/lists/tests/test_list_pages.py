@@ -3,6 +3,8 @@ removing from the pages, saving a search, refreshing it, the overlap, and the im
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -78,7 +80,9 @@ def test_it_adds_ticked_rows_or_all_matching_to_a_list_from_the_leads_page(agent
     )
 
     assert ticked.status_code == 200 and "1 lead added to Target" in ticked.content.decode()
-    assert matching.status_code == 302
+    toast = {"message": "1 lead added to Target.", "level": "success"}
+    assert json.loads(ticked["HX-Trigger"]) == {"showToast": toast}
+    assert matching.status_code == 302 and "HX-Trigger" not in matching
     new = LeadList.objects.get(name="ZIP 85008")
     assert set(new.memberships.values_list("lead_id", flat=True)) == {a.pk, b.pk}
     assert c.pk not in set(target.memberships.values_list("lead_id", flat=True))
@@ -89,6 +93,7 @@ def test_it_refuses_an_add_without_a_list_or_leads(agent_client):
 
     assert response.status_code == 400
     assert "Choose a list" in response.content.decode()
+    assert json.loads(response["HX-Trigger"])["showToast"]["level"] == "error"
 
 
 def test_it_removes_from_the_list_page_and_asks_the_table_to_reload(agent_client):

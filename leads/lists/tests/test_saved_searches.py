@@ -207,5 +207,5 @@ def test_the_command_refreshes_daily_lists_and_stops_cleanly_at_the_cap(agent_cl
     assert LeadList.objects.get(pk=daily["id"]).last_refreshed_at is not None
     assert LeadList.objects.get(pk=left["id"]).last_refreshed_at is None
     assert "A: 50 fetched" in out
-    assert "Stopped at the cap" in out and "1 list(s) left: C." in out
+    assert "Stopped at the cap" in out and "1 list left: C." in out
     assert SpendDay.objects.get(provider="attom").settled_micros == 50 * RECORD_MICROS

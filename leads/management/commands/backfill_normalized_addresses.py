@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from leadflow.text import counted
 from leads.models import Lead
 from leads.search.ingest import stored_dedup_key
 from leads.search.merge import keeper_of, merge_leads
@@ -22,13 +23,16 @@ class Command(BaseCommand):
         changed = [(key, leads) for key, leads in groups.items() if self._needs_work(key, leads)]
         merges = sum(len(leads) - 1 for _, leads in changed)
         self.stdout.write(
-            f"{sum(len(v) for v in groups.values())} lead(s) read; {len(changed)} need new keys; "
-            f"{merges} duplicate(s) to merge."
+            f"{counted(sum(len(v) for v in groups.values()), 'lead')} read; "
+            f"{counted(len(changed), 'key')} to rewrite; {counted(merges, 'duplicate')} to merge."
         )
         if dry_run:
             for (address, owner), leads in changed[:50]:
                 ids = ", ".join(str(lead.pk) for lead in leads)
-                self.stdout.write(f"  {address} / {owner or '(no owner)'}: lead(s) {ids}")
+                self.stdout.write(
+                    f"  {address} / {owner or '(no owner)'}: "
+                    f"{'lead' if len(leads) == 1 else 'leads'} {ids}"
+                )
             self.stdout.write("Dry run: nothing changed.")
             return
         for done, (key, leads) in enumerate(changed, start=1):
@@ -36,7 +40,10 @@ class Command(BaseCommand):
             self._progress(done, len(changed))
         if changed:
             sys.stderr.write("\n")
-        self.stdout.write(f"Done: {len(changed)} key(s) rewritten, {merges} duplicate(s) merged.")
+        self.stdout.write(
+            f"Done: {counted(len(changed), 'key')} rewritten, "
+            f"{counted(merges, 'duplicate')} merged."
+        )
 
     def _groups(self) -> dict[tuple[str, str], list[Lead]]:
         groups: dict[tuple[str, str], list[Lead]] = defaultdict(list)

@@ -10,6 +10,7 @@ from billing.models import DailyCap, LedgerEntry
 from billing.money import cents_to_micros, format_dollars, format_exact_dollars
 from billing.reconcile import reconcile
 from billing.selectors import provider_spend_today
+from leadflow.text import counted
 from leads.search.forms import SearchForm
 from leads.search.query import SearchQuery
 from leads.search.services import lead_search
@@ -95,10 +96,14 @@ class Command(BaseCommand):
                 f"{' (sandbox)' if row.sandbox else ''}"
             )
         total = sum(row.cost_micros for row in rows)
-        self.stdout.write(f"Total: {format_dollars(total)} over {rows.count()} ledger row(s).")
+        self.stdout.write(
+            f"Total: {format_exact_dollars(total)} over {counted(rows.count(), 'ledger row')}."
+        )
         problems = [check for check in reconcile() if not check.ok]
         if problems:
-            raise CommandError(f"The ledger does NOT reconcile: {len(problems)} counter(s) differ.")
+            raise CommandError(
+                f"The ledger does NOT reconcile: {counted(len(problems), 'counter')} differ."
+            )
         self.stdout.write(
             self.style.SUCCESS("The ledger reconciles: every counter equals its rows.")
         )

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from billing.backdating import last_ledger_id, spend_move_to_day
 from billing.caps import spend_day
 from billing.guard import CapExceeded
+from leadflow.text import counted
 from leads.models import Lead
 from leads.search.forms import SearchForm
 from leads.search.services import lead_search
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         yesterday = spend_day() - dt.timedelta(days=1)
         moved = spend_move_to_day(after_id=started, day=yesterday)
         self.stdout.write(
-            f"Demo spend: {moved} ledger row(s) counted on {yesterday:%b %d}, none today."
+            f"Demo spend: {counted(moved, 'ledger row')} counted on {yesterday:%b %d}, none today."
         )
 
     def _search(self, params: dict) -> None:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from billing.guard import CapExceeded
 from billing.money import format_dollars
+from leadflow.text import counted
 from leads.errors import SERVICE_ERRORS, error_answer
 from leads.lists.refresh import lists_to_refresh_daily, saved_search_refresh
 
@@ -33,9 +34,10 @@ class Command(BaseCommand):
             if result.stopped_at_cap:
                 self._stop(result.note, [item.name for item in pending[done + 1 :]])
                 return
-        self.stdout.write(f"Refreshed {len(pending)} saved search(es).")
+        self.stdout.write(f"Refreshed {counted(len(pending), 'saved search', 'saved searches')}.")
 
     def _stop(self, reason: str, left: list[str]) -> None:
         self.stdout.write(
-            f"Stopped at the cap: {reason} {len(left)} list(s) left: {', '.join(left) or 'none'}."
+            f"Stopped at the cap: {reason} {counted(len(left), 'list')} left: "
+            f"{', '.join(left) or 'none'}."
         )

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from billing.money import format_dollars
 from billing.pricing import UnknownPrice
+from leadflow.text import counted
 from leads.management.lead_options import leads_from_options
 from leads.models import Lead
 from leads.scoring.services import (
@@ -45,8 +46,9 @@ class Command(BaseCommand):
         summary = leads_rescore(queryset=leads, use_ai=use_ai, progress=self._progress)
         self.stderr.write("")
         self.stdout.write(
-            f"Rescored {summary.total} lead(s): {summary.ai_scored} by AI, "
-            f"{summary.rules_scored} by rules ({summary.ai_fallbacks} AI fallback(s)); "
+            f"Rescored {counted(summary.total, 'lead')}: {summary.ai_scored} by AI, "
+            f"{summary.rules_scored} by rules "
+            f"({counted(summary.ai_fallbacks, 'AI fallback')}); "
             f"AI cost {format_dollars(summary.cost_micros)}."
         )
         if summary.cap_reached:
@@ -60,14 +62,14 @@ class Command(BaseCommand):
 
     def _preview(self, count: int, use_ai: bool) -> str:
         if not use_ai:
-            return f"{count} lead(s) to rescore with the rules (free)."
+            return f"{counted(count, 'lead')} to rescore with the rules (free)."
         try:
             estimate = ai_rescore_estimate(count=count)
         except UnknownPrice as exc:
             raise CommandError(str(exc)) from None
         remaining = openai_budget_remaining_micros()
         line = (
-            f"{count} lead(s) to rescore with {settings.OPENAI_MODEL}: at most "
+            f"{counted(count, 'lead')} to rescore with {settings.OPENAI_MODEL}: at most "
             f"{format_dollars(estimate, up=True)}; "
             f"today's OpenAI budget left {format_dollars(remaining)}."
         )

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.money import cents_to_micros, format_dollars
+from leadflow.text import counted
 from leads.management.lead_options import leads_from_options
 from leads.models import BulkTraceJob
 from leads.skiptrace.bulk import bulk_preview, bulk_trace_run
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         ids = self._lead_ids(options)
         preview = bulk_preview(ids)
         self.stdout.write(
-            f"{preview.count} lead(s): {preview.free} already traced (free), "
+            f"{counted(preview.count, 'lead')}: {preview.free} already traced (free), "
             f"{preview.to_trace} to trace, "
             f"at most {format_dollars(preview.max_cost_micros, up=True)}; "
             f"today's budget left {format_dollars(preview.remaining_micros)}."
@@ -48,8 +49,9 @@ class Command(BaseCommand):
         sys.stderr.write("\n")
         self.stdout.write(
             f"{job.get_status_display()}: {job.matched} matched, {job.no_match} no match, "
-            f"{job.reused} free, {job.requests} request(s), cost {format_dollars(job.cost_micros)}."
-            + (f" {job.errors} error(s)." if job.errors else "")
+            f"{counted(job.errors, 'error')}, {job.reused} free, "
+            f"{counted(job.requests, 'request')}, "
+            f"cost {format_dollars(job.cost_micros)}."
         )
         if job.message:
             self.stdout.write(job.message)

@@ -30,12 +30,12 @@ def column(stage: str) -> list[int]:
 
 
 def card_ids(html: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'class="kcard" data-lead-id="(\d+)"', html)]
+    return [int(pk) for pk in re.findall(r'class="kcard[^"]*" data-lead-id="(\d+)"', html)]
 
 
 def column_html(html: str, stage: str) -> str:
     start = html.index(f'data-sortable-stage="{stage}"')
-    return html[start : html.index("</ul>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def count_badge(html: str, stage: str) -> int:
@@ -82,7 +82,10 @@ def test_it_shows_the_leads_facts_on_each_card(agent_client):
     assert 'class="badge badge-ON_FIRE"' in card and "On fire · 90" in card
     assert "+16025550142" in card
     assert '<span class="badge pill-contactable">Contactable</span>' in card
-    assert '<span class="badge badge-sandbox">Sandbox</span>' in card
+    assert (
+        '<span class="badge badge-sandbox" title="Made-up data from the sandbox">Sandbox</span>'
+        in card
+    )
 
 
 def test_it_leaves_out_the_pills_a_lead_does_not_earn(agent_client):
@@ -191,7 +194,11 @@ def test_it_loads_the_next_cards_of_a_column(agent_client):
 
     board = agent_client.get(BOARD).content.decode()
     assert card_ids(column_html(board, Stage.NEW)) == [lead.pk for lead in leads[:25]]
-    assert f"Load {CARDS_PER_COLUMN + 5} more" in board
+    # The label says what a click loads, and how many cards the column does not show.
+    assert (
+        f'Load {CARDS_PER_COLUMN} more <span class="muted">· {CARDS_PER_COLUMN + 5} not shown'
+        in board
+    )
 
     second = agent_client.get(f"/pipeline/{Stage.NEW}/?offset={CARDS_PER_COLUMN}")
     assert second.status_code == 200
@@ -201,7 +208,8 @@ def test_it_loads_the_next_cards_of_a_column(agent_client):
     link = first_link(second.content.decode()).replace("&amp;", "&")
     third = agent_client.get(link)
     assert card_ids(third.content.decode()) == [lead.pk for lead in leads[50:]]
-    assert "Load more" not in third.content.decode()
+    assert "Load 5 more" in second.content.decode()
+    assert "load-more" not in third.content.decode()
 
 
 def test_it_keeps_the_filters_when_loading_more(agent_client):
@@ -396,3 +404,81 @@ def first_link(html: str) -> str:
     found = re.search(r'hx-get="([^"]+)"', html)
     assert found is not None, "no hx-get link on the page"
     return found.group(1)
+
+
+# --- What a re-drawn board keeps ---------------------------------------------------------
+
+
+def test_it_keeps_the_cards_loaded_with_load_more_after_a_move(agent_client):
+    new = make_column(Stage.NEW, CARDS_PER_COLUMN * 2 + 5)
+    contacted = make_column(Stage.CONTACTED, CARDS_PER_COLUMN + 3)
+    moved = new[40]  # a card "Load more" brought in
+
+    response = move(
+        agent_client,
+        moved,
+        Stage.CONTACTED,
+        position=CARDS_PER_COLUMN + 3,  # dropped under the last card loaded
+        expected_stage=Stage.NEW,
+        expected_position=40,
+        show_new=str(CARDS_PER_COLUMN * 2),
+        show_contacted=str(CARDS_PER_COLUMN + 3),
+    )
+    html = response.content.decode()
+
+    assert card_ids(column_html(html, Stage.NEW)) == column(Stage.NEW)[: CARDS_PER_COLUMN * 2]
+    assert card_ids(column_html(html, Stage.CONTACTED)) == [c.pk for c in contacted] + [moved.pk]
+
+
+def test_it_shows_as_many_cards_as_the_board_url_asks_for(agent_client):
+    leads = make_column(Stage.NEW, CARDS_PER_COLUMN * 2 + 5)
+
+    board = agent_client.get(f"{BOARD}?show_new=50").content.decode()
+    assert card_ids(column_html(board, Stage.NEW)) == [lead.pk for lead in leads[:50]]
+    # Without JavaScript, "Load more" is a link to the board showing the next cards too.
+    assert 'href="/pipeline/?show_new=55"' in board and "Load 5 more" in board
+
+    for bad in ("show_new=abc", "show_new=-3", "show_new=1"):
+        html = agent_client.get(f"{BOARD}?{bad}").content.decode()
+        assert len(card_ids(column_html(html, Stage.NEW))) == CARDS_PER_COLUMN
+
+
+def test_it_answers_a_move_with_a_toast(agent_client):
+    lead = make_lead(owner_name="GARCIA, MARIA")
+
+    response = move(agent_client, lead, Stage.FOLLOW_UP)
+
+    assert json.loads(response["HX-Trigger"]) == {
+        "showToast": {"message": "Moved GARCIA, MARIA to Follow-up.", "level": "success"}
+    }
+    refused = move(agent_client, lead, Stage.DEAD, expected_stage=Stage.NEW)
+    assert json.loads(refused["HX-Trigger"])["showToast"]["level"] == "error"
+
+
+@pytest.mark.usefixtures("no_query_cache")
+def test_it_shows_each_cards_lists_without_a_query_per_card(
+    agent_client, django_assert_max_num_queries
+):
+    from leads.lists.services import list_add_leads, list_create
+
+    leads = make_column(Stage.NEW, 6)
+    more = make_column(Stage.CONTACTED, 1)
+    probate = list_create(name="Probate", user_id=None)
+    taxes = list_create(name="Tax delinquent", user_id=None)
+    list_add_leads(lead_list=probate, lead_ids=[lead.pk for lead in leads[:3]])
+    list_add_leads(lead_list=taxes, lead_ids=[leads[0].pk])
+    agent_client.get(BOARD)
+    reset_queries()
+    with CaptureQueriesContext(connection) as few:
+        agent_client.get(BOARD)
+
+    more += [make_lead(stage=Stage.CONTACTED, position=i) for i in range(1, 21)]
+    list_add_leads(lead_list=taxes, lead_ids=[lead.pk for lead in more])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = agent_client.get(BOARD).content.decode()
+
+    cards = dict(zip(card_ids(html), re.split(r'<li class="kcard', html)[1:], strict=True))
+    assert "Stacked × 2" in cards[leads[0].pk] and ">Probate</a>" not in cards[leads[0].pk]
+    assert ">Probate</a>" in cards[leads[1].pk] and "Stacked" not in cards[leads[1].pk]
+    assert ">Tax delinquent</a>" in cards[more[0].pk]
+    assert "lead-lists" not in cards[leads[5].pk]

@@ -56,4 +56,4 @@ def test_rescoring_survives_another_process_committing_writes(tmp_path):
         writer.join()
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert f"Rescored {LEADS} lead(s)" in result.stdout
+    assert f"Rescored {LEADS:,} leads" in result.stdout

@@ -76,8 +76,8 @@ def test_it_rekeys_leads_stored_under_stale_keys():
     out = backfill()
 
     assert keys(lead) == ("123 MAIN ST|UNIT 4|85034", "SMITH JOHN")
-    assert "1 lead(s) read; 1 need new keys; 0 duplicate(s) to merge." in out
-    assert "Done: 1 key(s) rewritten, 0 duplicate(s) merged." in out
+    assert "1 lead read; 1 key to rewrite; 0 duplicates to merge." in out
+    assert "Done: 1 key rewritten, 0 duplicates merged." in out
 
 
 def test_it_leaves_current_keys_alone():
@@ -86,7 +86,7 @@ def test_it_leaves_current_keys_alone():
 
     out = backfill()
 
-    assert "1 lead(s) read; 0 need new keys; 0 duplicate(s) to merge." in out
+    assert "1 lead read; 0 keys to rewrite; 0 duplicates to merge." in out
     lead.refresh_from_db()
     assert lead.updated_at == updated_at
 
@@ -107,8 +107,8 @@ def test_it_merges_duplicates_keeping_agent_work_and_ledger_rows():
 
     out = backfill()
 
-    assert "2 lead(s) read; 1 need new keys; 1 duplicate(s) to merge." in out
-    assert "Done: 1 key(s) rewritten, 1 duplicate(s) merged." in out
+    assert "2 leads read; 1 key to rewrite; 1 duplicate to merge." in out
+    assert "Done: 1 key rewritten, 1 duplicate merged." in out
     [kept] = Lead.objects.all()
     assert kept.pk == worked.pk  # the lead an agent moved on wins
     assert keys(kept) == ("123 MAIN ST|UNIT 4|85034", "SMITH JOHN")
@@ -161,8 +161,8 @@ def test_it_changes_nothing_in_a_dry_run():
 
     out = backfill("--dry-run")
 
-    assert "2 lead(s) read; 1 need new keys; 1 duplicate(s) to merge." in out
-    assert f"123 MAIN ST|UNIT 4|85034 / SMITH JOHN: lead(s) {one.pk}, {two.pk}" in out
+    assert "2 leads read; 1 key to rewrite; 1 duplicate to merge." in out
+    assert f"123 MAIN ST|UNIT 4|85034 / SMITH JOHN: leads {one.pk}, {two.pk}" in out
     assert "Dry run: nothing changed." in out
     assert Lead.objects.count() == 2
     assert keys(one) == ("old-1", "john smith")
@@ -176,7 +176,7 @@ def test_it_is_idempotent():
 
     out = backfill()
 
-    assert "1 lead(s) read; 0 need new keys; 0 duplicate(s) to merge." in out
+    assert "1 lead read; 0 keys to rewrite; 0 duplicates to merge." in out
 
 
 def test_it_agrees_with_ingest_on_the_keys_of_sandbox_leads():
@@ -186,7 +186,7 @@ def test_it_agrees_with_ingest_on_the_keys_of_sandbox_leads():
 
     out = backfill("--dry-run")
 
-    assert f"{count} lead(s) read; 0 need new keys; 0 duplicate(s) to merge." in out
+    assert f"{count:,} leads read; 0 keys to rewrite; 0 duplicates to merge." in out
 
 
 @pytest.mark.parametrize(
@@ -207,5 +207,5 @@ def test_it_agrees_with_ingest_on_owner_keys(owner):
 
     out = backfill()
 
-    assert "1 lead(s) read; 0 need new keys" in out
+    assert "1 lead read; 0 keys to rewrite" in out
     assert ingest_records([record], sandbox=False).created == 0

@@ -94,7 +94,7 @@ def test_it_shows_a_bad_zip_inline_with_status_400(agent_client):
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert '<div class="field-error">Enter a 5-digit ZIP code.</div>' in html
+    assert '<div class="field-error" id="id_zip_error">Enter a 5-digit ZIP code.</div>' in html
     assert 'value="abcde"' in html  # the form keeps what was typed
     assert faults.request_count("attom") == 0
     assert not LedgerEntry.objects.exists()

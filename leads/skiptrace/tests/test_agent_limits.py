@@ -48,5 +48,5 @@ def test_the_bulk_command_filters_by_assignee(agent, settings):
     mine = make_lead(assigned_to=agent)
     make_lead()
     out = command("--assignee", "agent", "--dry-run")
-    assert out.startswith("1 lead(s):")
+    assert out.startswith("1 lead:")
     assert Lead.objects.get(pk=mine.pk).skip_traced_at is None

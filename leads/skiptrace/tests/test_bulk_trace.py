@@ -13,6 +13,7 @@ from django.utils import timezone
 from billing.guard import spend_day
 from billing.models import LedgerEntry, Outcome, SpendDay
 from billing.money import format_dollars
+from leadflow.text import counted
 from leads.models import BulkTraceJob, Lead, SkipTraceStatus
 from leads.skiptrace.bulk import (
     STALL_AFTER,
@@ -114,7 +115,8 @@ def test_it_traces_250_leads_in_three_requests():
     assert 0 < job.matched < 250 and job.reused == 0
     assert job.cost_micros == job.matched * PRICE
     assert job.message.startswith(
-        f"Traced {job.matched} match(es), {job.no_match} no-match, 0 free."
+        f"Traced {counted(job.matched, 'match', 'matches')}, "
+        f"{counted(job.no_match, 'no-match', 'no-matches')}, 0 free."
     )
     rows = batch_ledger()
     assert rows.count() == 3
@@ -190,7 +192,7 @@ def test_it_stops_cleanly_at_the_cap(settings):
     assert job.matched == 40
     left = job.total - job.processed
     assert left > 0
-    assert f"{left} lead(s) left untraced" in job.message
+    assert f"{left} lead{'' if left == 1 else 's'} left untraced" in job.message
     row = day()
     assert row.settled_micros == ledger_sum() == job.cost_micros == 40 * PRICE
     assert row.settled_micros + row.reserved_micros <= cap
@@ -209,7 +211,7 @@ def test_it_stops_before_sending_anything_when_the_budget_is_spent(settings):
     job, _ = run_job(make_leads(5))
 
     assert job.status == BulkTraceJob.Status.STOPPED
-    assert "5 lead(s) left untraced" in job.message
+    assert "5 leads left untraced" in job.message
     assert faults.request_count("batch") == 0
     assert not batch_ledger().exists()
 
@@ -291,7 +293,7 @@ def test_it_fails_a_queued_job_with_the_reason_when_batchdata_was_turned_off(set
     job, _ = run_job(lead_ids)
 
     assert job.status == BulkTraceJob.Status.FAILED and job.finished_at is not None
-    assert "Skip tracing is off" in job.message and "3 lead(s) left" in job.message
+    assert "Skip tracing is off" in job.message and "3 leads left" in job.message
     assert faults.request_count("batch") == 0
 
 
@@ -323,7 +325,7 @@ def test_it_finishes_as_failed_a_job_whose_worker_died():
     dead.refresh_from_db()
     alive.refresh_from_db()
     assert dead.status == BulkTraceJob.Status.FAILED and "worker" in dead.message
-    assert "2 lead(s) left untraced" in dead.message
+    assert "2 leads left untraced" in dead.message
     assert alive.status == BulkTraceJob.Status.RUNNING
 
 
@@ -343,7 +345,7 @@ def test_the_command_previews_and_changes_nothing_on_a_dry_run():
     out = command("--dry-run")
 
     most = format_dollars(trace_max_cost(3).total_micros, up=True)
-    assert f"3 lead(s): 0 already traced (free), 3 to trace, at most {most}" in out
+    assert f"3 leads: 0 already traced (free), 3 to trace, at most {most}" in out
     assert "today's budget left $20.00" in out
     assert faults.request_count("batch") == 0
     assert not BulkTraceJob.objects.exists() and not LedgerEntry.objects.exists()
@@ -359,7 +361,8 @@ def test_the_command_traces_and_prints_a_summary():
     job = BulkTraceJob.objects.get()
     assert job.status == BulkTraceJob.Status.DONE
     assert (
-        f"Done: {job.matched} matched, {job.no_match} no match, 0 free, 1 request(s), "
+        f"Done: {job.matched} matched, {job.no_match} no match, "
+        f"{counted(job.errors, 'error')}, 0 free, 1 request, "
         f"cost ${job.cost_micros / 1_000_000:.2f}." in out
     )
     assert day().settled_micros == job.cost_micros == job.matched * PRICE

@@ -99,8 +99,13 @@ def test_it_runs_a_trace_and_shows_the_contacts_with_badges(agent_client, wire):
     html = response.text
     assert "Skip trace result" in html
     assert "Cost $0.07" in html
-    assert 'Best phone <span class="badge badge-ok">+16025550142</span>' in html
-    assert "+16025550187" in html
+    # People read national numbers; the tel: link dials the stored E.164 form.
+    assert (
+        'Best phone <a class="phone-link badge badge-ok" href="tel:+16025550142">(602) 555-0142</a>'
+        in html
+    )
+    assert '<a class="phone-link" href="tel:+16025550187">(602) 555-0187</a>' in html
+    assert ">+16025550187<" not in html
     assert '<span class="badge badge-bad">DNC</span>' in html
     assert '<span class="badge badge-ok">DNC clear</span>' in html
     assert "Contactable" in html
@@ -177,7 +182,7 @@ def test_it_shows_a_vendor_failure_with_502(agent_client, settings):
     response = agent_client.post(f"/leads/{make_lead().pk}/skiptrace/run/", **HTMX)
 
     assert response.status_code == 502
-    assert "BatchData could not answer: Invalid token." in response.text
+    assert "Trace failed: Invalid token — not charged." in response.text
 
 
 def test_it_only_runs_a_trace_on_post(agent_client, wire):
@@ -220,13 +225,32 @@ def test_it_marks_the_owner_do_not_call(agent_client):
     lead = traced_lead(**owner)
     other_property = traced_lead(**owner)
 
-    response = agent_client.post(f"/leads/{lead.pk}/do-not-call/", {"owner": "1"}, **HTMX)
+    response = agent_client.post(
+        f"/leads/{lead.pk}/do-not-call/", {"owner": "1", "confirm": "1"}, **HTMX
+    )
 
     assert response.status_code == 200
     assert "Do not call or text this owner." in response.text
     for marked in (lead, other_property):
         marked.refresh_from_db()
         assert marked.do_not_call and marked.dnc_flag and marked.best_phone == ""
+
+
+def test_it_asks_before_marking_the_owner_do_not_call(agent_client):
+    lead = traced_lead(normalized_owner="SAMPLE JANE", normalized_mailing="1 A ST||11501")
+    page = agent_client.get(f"/leads/{lead.pk}/").text
+    assert ">Mark as do not call…</button>" in page
+    assert "Owner asked not to be called" not in page
+
+    response = agent_client.post(f"/leads/{lead.pk}/do-not-call/", {"owner": "1"}, **HTMX)
+
+    assert response.status_code == 200
+    html = response.text
+    assert "as do not call?</strong>" in html
+    assert '<input type="hidden" name="confirm" value="1">' in html
+    assert ">Yes, mark as do not call</button>" in html and ">Cancel</a>" in html
+    lead.refresh_from_db()
+    assert not lead.do_not_call and not DoNotCall.objects.exists()
 
 
 def test_it_asks_what_to_mark(agent_client):
@@ -320,7 +344,7 @@ def test_it_reports_a_finished_job(agent_client, agent):
         requests=1,
         cost_micros=2 * PRICE,
         status=BulkTraceJob.Status.DONE,
-        message="Traced 2 match(es), 1 no-match, 0 free.",
+        message="Traced 2 matches, 1 no-match, 0 free.",
     )
 
     response = agent_client.get(f"/leads/bulk-skiptrace/{job.pk}/", **HTMX)
@@ -329,8 +353,8 @@ def test_it_reports_a_finished_job(agent_client, agent):
     assert response["HX-Trigger"] == "bulk-trace-finished"
     html = response.text
     assert "Done — 3 of 3" in html
-    assert "2 matched · 1 no match · 0 free · 1 request · cost $0.14" in html
-    assert "Traced 2 match(es), 1 no-match, 0 free." in html
+    assert "2 matched · 1 no match · 0 errors · 0 free · 1 request · cost $0.14" in html
+    assert "Traced 2 matches, 1 no-match, 0 free." in html
     assert "hx-get" not in html  # nothing left to poll
 
 

@@ -1,0 +1,85 @@
+"""The two ways a person works the pages in the browser journeys: a pointer (a mouse, or a
+finger on a phone) and the keyboard alone. Every step of a journey goes through one of them, so
+one journey runs either way."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page
+
+
+class Pointer:
+    """A person with a mouse (or, with `touch`, a finger on a phone)."""
+
+    def __init__(self, page: Page, *, touch: bool = False) -> None:
+        self.page, self.touch = page, touch
+
+    def press(self, target: Locator) -> None:
+        if not self.touch:
+            target.click()
+            return
+        # A finger on the control's centre, which must be the control and not something
+        # drawn over it (Locator.tap loses its page when the tap navigates).
+        target.scroll_into_view_if_needed()
+        box = target.bounding_box()
+        assert box, f"{target} is not on the screen"
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        on_top = target.evaluate(
+            "(e, [x, y]) => e.contains(document.elementFromPoint(x, y))", [x, y]
+        )
+        assert on_top, f"something covers {target} where a finger would tap it"
+        self.page.touchscreen.tap(x, y)
+
+    def type(self, target: Locator, text: str) -> None:
+        target.fill(text)
+
+    def choose(self, target: Locator, value: str) -> None:
+        target.select_option(value)
+
+    def type_date(self, target: Locator, day: str) -> None:
+        target.fill(day)
+
+
+class Keyboard:
+    """A person with the keyboard alone: Tab to a control, then Enter, arrows or typing."""
+
+    TAB_LIMIT = 400
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def focus(self, target: Locator) -> None:
+        target.wait_for()
+        for _ in range(self.TAB_LIMIT):
+            if target.evaluate("e => e === document.activeElement"):
+                return
+            self.page.keyboard.press("Tab")
+        raise AssertionError(f"Tab never reached {target}")
+
+    def press(self, target: Locator) -> None:
+        self.focus(target)
+        self.page.keyboard.press("Enter")
+
+    def type(self, target: Locator, text: str) -> None:
+        self.focus(target)
+        self.page.keyboard.press("ControlOrMeta+a")
+        self.page.keyboard.type(text)
+
+    def choose(self, target: Locator, value: str) -> None:
+        """Arrow keys through a closed select until it holds `value` (each step a change)."""
+        self.focus(target)
+        values = target.evaluate("e => Array.from(e.options, o => o.value)")
+        key = "ArrowDown" if values.index(value) > values.index(target.input_value()) else "ArrowUp"
+        for _ in values:
+            if target.input_value() == value:
+                return
+            self.page.keyboard.press(key)
+        raise AssertionError(f"the arrow keys never chose {value!r} in {target}")
+
+    def type_date(self, target: Locator, day: str) -> None:
+        """A date field takes digits: month, day, year (the en-US order)."""
+        year, month, date = day.split("-")
+        self.focus(target)
+        self.page.keyboard.type(month + date + year)
+
+
+Hands = Pointer | Keyboard
