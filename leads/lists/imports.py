@@ -75,12 +75,16 @@ class _Seen:
     by chunk (what it wrote, the next chunk's look-up finds), so memory stays flat."""
 
     keys: dict[Key, int | Key] = field(default_factory=dict)
-    at_address: dict[str, set[int | Key]] = field(default_factory=dict)
+    # The one lead at an address, or None where there are several (a set each would cost
+    # ~200 bytes an address over a whole file's preview).
+    at_address: dict[str, int | Key | None] = field(default_factory=dict)
     pk_of: dict[Key, int] = field(default_factory=dict)  # leads this chunk wrote
 
     def add(self, key: Key, target: int | Key) -> None:
         self.keys[key] = target
-        self.at_address.setdefault(key[0], set()).add(target)
+        address = key[0]
+        one = address not in self.at_address or self.at_address[address] == target
+        self.at_address[address] = target if one else None
 
 
 Progress = Callable[[ImportResult, int], None]  # (so far, last line read)
@@ -242,7 +246,8 @@ class _Target:
 
 def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_Target]:
     """Each row's lead. A row repeating an earlier row of the file merges into its lead."""
-    addresses = {row.lead["normalized_address"] for row in chunk} - set(seen.at_address)
+    addresses = {row.lead["normalized_address"] for row in chunk}
+    addresses = {address for address in addresses if address not in seen.at_address}
     for pk, address, owner in lead_keys_at(addresses):
         seen.add((address, owner), pk)
     targets = []
@@ -262,8 +267,8 @@ def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_T
 def _found(row: ImportRow, seen: _Seen) -> int | Key | None:
     if not row.has_owner:
         there = seen.at_address.get(row.lead["normalized_address"])
-        if there is not None and len(there) == 1:
-            return next(iter(there))
+        if there is not None:
+            return there
     return seen.keys.get(row.key)
 
 
