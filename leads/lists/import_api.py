@@ -2,7 +2,9 @@
 (`GET /api/imports/<id>/rejected.csv`, also the page's download).
 
 A file over IMPORT_INLINE_MAX_BYTES is queued: 202 with the import's `statusUrl`, which
-answers its progress and, once it is done, the same body as an import inside the request."""
+answers its progress and, once it is done, the same body as an import inside the request.
+Its preview reads its first rows only: `partial` says so, and `totalRows` about how many
+the file holds."""
 
 from __future__ import annotations
 

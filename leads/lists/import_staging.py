@@ -1,7 +1,8 @@
 """The page's upload between its preview and its commit (`StagedUpload`). A small file waits
 in the row itself; a file over IMPORT_INLINE_MAX_BYTES waits in storage (`import_storage`),
-copied there in chunks, so no request reads it into memory, and its preview reads only its
-first PREVIEW_ROWS rows (the commit, in the background, counts them all)."""
+copied there in chunks, so no request reads it into memory, and its preview in the request
+reads only its first PREVIEW_ROWS rows (the page counts the whole file in the background,
+`import_counts`)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The import pages: upload → preview (mapping, normalised sample, counts, rejections) →
 commit. The file waits between the steps as a `StagedUpload` (`import_staging`), so any web
-process can commit what another previewed. A large file waits in storage, its preview counts
-its first rows only, and its commit queues it and shows its progress page, which htmx polls
-until the import is done."""
+process can commit what another previewed. A large file waits in storage; its preview shows
+its first rows in the request while the whole file is counted in the background
+(`import_counts`, polled by htmx), and its commit queues it and shows its progress page,
+which htmx polls until the import is done."""
 
 from __future__ import annotations
 
