@@ -107,6 +107,7 @@ MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "search/price/": ("GET", PAGE),
     "lists/import/": ("GET", PAGE),
     "lists/import/<id:staged_id>/review/": ("GET", PAGE),
+    "lists/import/<id:staged_id>/counts/": ("GET", OWN_UPLOAD),
     "lists/import/<id:staged_id>/commit/": ("POST", OWN_UPLOAD),
     "lists/imports/<id:import_id>/rejected.csv": ("GET", PAGE),
     "lists/imports/<id:import_id>/": ("GET", PAGE),

@@ -166,6 +166,7 @@ NOT_PAGES: dict[str, str] = {
     "lists/<id:list_id>/remove/": ACTION,
     "lists/<id:list_id>/refresh/": ACTION,
     "lists/saved-searches/": ACTION,
+    "lists/import/<id:staged_id>/counts/": FRAGMENT,
     "lists/import/<id:staged_id>/commit/": ACTION,
     "admin/logout/": ACTION,
 }

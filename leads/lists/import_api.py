@@ -2,14 +2,15 @@
 (`GET /api/imports/<id>/rejected.csv`, also the page's download).
 
 A file over IMPORT_INLINE_MAX_BYTES is queued: 202 with the import's `statusUrl`, which
-answers its progress and, once it is done, the same body as an import inside the request."""
+answers its progress and, once it is done, the same body as an import inside the request.
+Its preview reads its first rows only: `partial` says so, and `totalRows` about how many
+the file holds."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +21,7 @@ from leads.export.writer import safe_cell
 from leads.lists.csv_files import ImportFileError
 from leads.lists.forms import ImportForm
 from leads.lists.import_jobs import import_enqueue
+from leads.lists.import_staging import is_large, preview_limit
 from leads.lists.imports import ImportResult, import_commit, import_preview
 from leads.lists.models import ImportStatus, ListImport
 from leads.lists.serializers import import_json, import_progress_json
@@ -50,9 +52,10 @@ def imports(request: HttpRequest) -> JsonResponse:
 def _import(form: ImportForm, *, user_id: int | None) -> ImportResult:
     data = form.cleaned_data
     stream = data["file"].open("rb")
-    if data["preview"]:
-        return import_preview(stream, mapping=data["mapping"])
-    large = data["file"].size > settings.IMPORT_INLINE_MAX_BYTES
+    size = data["file"].size or 0
+    if data["preview"]:  # a large file's preview reads its first rows only
+        return import_preview(stream, mapping=data["mapping"], limit=preview_limit(size))
+    large = is_large(size)
     return (import_enqueue if large else import_commit)(
         stream,
         list_name=data["listName"].strip(),

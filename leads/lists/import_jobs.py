@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
-from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.tasks import TaskContext, task
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils import timezone
 from leadflow.worker import PRIORITY_USER_STARTED
 from leads.lists import csv_files
 from leads.lists.csv_files import ImportFileError
+from leads.lists.import_storage import file_delete, file_open, file_store
 from leads.lists.imports import (
     ImportResult,
     ImportTarget,
@@ -62,8 +62,8 @@ def import_enqueue(
                 status=ImportStatus.QUEUED, total_rows=max(facts.lines - 1, 1),
                 **import_fields(result),
             )  # fmt: skip
-            stream.seek(0)
-            record.upload.save(f"{facts.sha256}.csv", File(stream), save=True)
+            record.upload.name = file_store(stream, f"imports/{facts.sha256}.csv")
+            record.save(update_fields=["upload"])
             transaction.on_commit(lambda: run_list_import.enqueue(record.pk))
     except IntegrityError:  # the same file, queued meanwhile by another request
         earlier = earlier_import(facts.sha256)
@@ -98,8 +98,8 @@ def list_import_run(record: ListImport) -> ListImport:
         progress=lambda result, line: _progress(record, result, line),
     )  # fmt: skip
     try:
-        with record.upload.open("rb") as stream:
-            result = import_into(cast(BinaryIO, stream), record.mapping, target, chunked=True)
+        with file_open(record.upload.name) as stream:
+            result = import_into(stream, record.mapping, target, chunked=True)
     except ImportFileError as exc:
         return _fail(record, exc.message)
     except Exception as exc:
@@ -131,8 +131,7 @@ def _fail(record: ListImport, reason: str) -> ListImport:
 
 def _finish(record: ListImport, **fields: object) -> None:
     """The import's end: its file is no longer needed (a failed file is uploaded again)."""
-    if record.upload:
-        record.upload.delete(save=False)
+    file_delete(record.upload.name)
     fields.update(upload="", finished_at=timezone.now(), heartbeat_at=timezone.now())
     ListImport.objects.filter(pk=record.pk).update(**fields)
     record.refresh_from_db()

@@ -1,31 +1,37 @@
 """The import pages: upload → preview (mapping, normalised sample, counts, rejections) →
-commit. The file waits between the steps as a `StagedUpload`, so any web process can commit
-what another previewed. A large file's commit queues it and shows its progress page, which
-htmx polls until the import is done."""
+commit. The file waits between the steps as a `StagedUpload` (`import_staging`), so any web
+process can commit what another previewed. A large file waits in storage; its preview shows
+its first rows in the request while the whole file is counted in the background
+(`import_counts`, polled by htmx), and its commit queues it and shows its progress page,
+which htmx polls until the import is done."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from leads.htmx import partial_template
-from leads.lists.csv_files import FIELDS, ImportFileError, file_facts
+from leads.lists.csv_files import FIELDS, ImportFileError
 from leads.lists.forms import ImportForm
+from leads.lists.import_counts import counts_forget, counts_of, counts_start
 from leads.lists.import_jobs import import_enqueue
+from leads.lists.import_staging import (
+    is_large,
+    preview_limit,
+    staged_create,
+    staged_delete,
+    staged_open,
+    staged_size,
+)
 from leads.lists.imports import ImportResult, import_commit, import_preview
 from leads.lists.models import ListImport, StagedUpload
 from leads.skiptrace.job_status import waiting_for_worker
 
-STAGED_FOR = dt.timedelta(days=1)
 REJECTIONS_SHOWN = 50
 
 
@@ -36,15 +42,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportForm({**request.POST.dict(), "preview": "true"}, request.FILES)
     if not form.is_valid():
         return render(request, "leads/list_import.html", {"form": form}, status=400)
-    upload = form.cleaned_data["file"]
-    data = upload.read()
-    StagedUpload.objects.filter(created_at__lt=timezone.now() - STAGED_FOR).delete()
-    staged = StagedUpload.objects.create(
-        file_sha256=file_facts(io.BytesIO(data)).sha256 if data else "",
-        file_name=(upload.name or "")[:255],
-        data=data,
-        created_by_id=request.user.pk,
-    )
+    try:
+        staged = staged_create(form.cleaned_data["file"], user_id=request.user.pk)
+    except ImportFileError as exc:
+        context = {"form": form, "error": exc.message}
+        return render(request, "leads/list_import.html", context, status=400)
     return _preview(request, staged, form.cleaned_data["listName"], None)
 
 
@@ -62,18 +64,20 @@ def import_commit_view(request: HttpRequest, staged_id: int) -> HttpResponse:
     staged = get_object_or_404(StagedUpload, pk=staged_id, created_by_id=request.user.pk)
     name = request.POST.get("listName", "").strip()[:120] or staged.file_name or "Imported list"
     mapping = _chosen_mapping(request)
-    large = len(staged.data) > settings.IMPORT_INLINE_MAX_BYTES
+    large = is_large(staged_size(staged))
     try:
-        result = (import_enqueue if large else import_commit)(
-            io.BytesIO(bytes(staged.data)),
-            list_name=name,
-            user_id=request.user.pk,
-            file_name=staged.file_name,
-            mapping=mapping,
-        )
+        with staged_open(staged) as stream:
+            result = (import_enqueue if large else import_commit)(
+                stream,
+                list_name=name,
+                user_id=request.user.pk,
+                file_name=staged.file_name,
+                mapping=mapping,
+            )
     except ImportFileError as exc:
         return _preview(request, staged, name, mapping, error=exc.message)
-    staged.delete()
+    staged_delete(staged)
+    counts_forget(staged_id)
     record = result.record or result.duplicate_of
     assert record is not None
     if large and result.record is not None:
@@ -99,6 +103,18 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, partial_template(request, "leads/list_import.html", "progress"), context)
 
 
+@login_required
+def import_counts(request: HttpRequest, staged_id: int) -> HttpResponse:
+    """A large file's whole-file counts while it is previewed (htmx, every second)."""
+    staged = get_object_or_404(
+        StagedUpload.objects.defer("data"), pk=staged_id, created_by_id=request.user.pk
+    )
+    counts = counts_of(staged.pk)
+    waiting = waiting_for_worker(counts) if counts is not None else ""
+    context = {"staged": staged, "counts": counts, "waiting": waiting}
+    return render(request, "leads/list_import.html#counts", context)
+
+
 def _chosen_mapping(request: HttpRequest) -> dict[str, str] | None:
     try:
         columns = json.loads(request.POST.get("columns", "[]"))
@@ -122,10 +138,14 @@ def _preview(
 ) -> HttpResponse:
     context: dict = {"staged": staged, "list_name": list_name, "fields": FIELDS, "error": error}
     try:
-        result: ImportResult = import_preview(io.BytesIO(bytes(staged.data)), mapping=mapping)
+        with staged_open(staged) as stream:
+            limit = preview_limit(staged_size(staged))
+            result: ImportResult = import_preview(stream, mapping=mapping, limit=limit)
     except ImportFileError as exc:
         context["error"] = exc.message
         return render(request, "leads/list_import.html", context, status=400)
+    if result.partial:  # a large file: the whole of it is counted in the background
+        context["counts"] = counts_start(staged, total_rows=result.total_rows, mapping=mapping)
     context.update(
         result=result,
         columns=[(i, column, result.mapping.get(column)) for i, column in enumerate(result.header)],

@@ -54,6 +54,8 @@ class ImportResult:
     sample: list[tuple[ImportRow, str]] = field(default_factory=list)  # (row, "create"/"merge")
     record: ListImport | None = None  # the committed import
     duplicate_of: ListImport | None = None  # an earlier import of the same file
+    total_rows: int = 0  # about how many data rows the file holds (its line count)
+    partial: bool = False  # a preview that read only the first rows: its counts are theirs
 
     @classmethod
     def of(cls, record: ListImport) -> ImportResult:
@@ -73,12 +75,19 @@ class _Seen:
     by chunk (what it wrote, the next chunk's look-up finds), so memory stays flat."""
 
     keys: dict[Key, int | Key] = field(default_factory=dict)
-    at_address: dict[str, set[int | Key]] = field(default_factory=dict)
+    # The one lead at an address, or None where there are several (a set each would cost
+    # ~200 bytes an address over a whole file's preview).
+    at_address: dict[str, int | Key | None] = field(default_factory=dict)
     pk_of: dict[Key, int] = field(default_factory=dict)  # leads this chunk wrote
 
     def add(self, key: Key, target: int | Key) -> None:
         self.keys[key] = target
-        self.at_address.setdefault(key[0], set()).add(target)
+        address = key[0]
+        one = address not in self.at_address or self.at_address[address] == target
+        self.at_address[address] = target if one else None
+
+
+Progress = Callable[[ImportResult, int], None]  # (so far, last line read)
 
 
 @dataclass
@@ -88,7 +97,7 @@ class ImportTarget:
     lead_list: LeadList
     user_id: int | None
     file_name: str
-    progress: Callable[[ImportResult, int], None] | None = None  # (so far, last line read)
+    progress: Progress | None = None
     result: ImportResult | None = None  # how far it got
     made: list[int] = field(default_factory=list)  # leads this import created
     touched: set[int] = field(default_factory=set)  # every lead a row went to
@@ -99,10 +108,17 @@ class ImportTarget:
 
 
 def import_preview(
-    stream: BinaryIO, *, mapping: Mapping[str, object] | None = None
+    stream: BinaryIO,
+    *,
+    mapping: Mapping[str, object] | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """What a commit would do, writing nothing."""
-    return _run(stream, mapping, target=None)
+    """What a commit would do, writing nothing. With a `limit`, only the first `limit` data
+    rows are read (a large file's preview fits in a request): the result is `partial` when
+    the file holds more, and its counts are those of the rows read. `progress` hears of each
+    chunk counted (a background count of a large file)."""
+    return _run(stream, mapping, target=None, limit=limit, progress=progress)
 
 
 def import_commit(
@@ -156,6 +172,8 @@ def _run(
     *,
     target: ImportTarget | None,
     chunked: bool = False,
+    limit: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     facts = csv_files.file_facts(stream)
     if target is None and (earlier := earlier_import(facts.sha256)) is not None:
@@ -164,12 +182,16 @@ def _run(
     mapping = csv_files.column_mapping(header, explicit)
     result = ImportResult(mapping=mapping, header=header, encoding=facts.encoding)
     result.separator, result.file_sha256 = separator, facts.sha256
+    result.total_rows = max(facts.lines - 1, 1)
     if target is not None:
         target.result = result
     seen = _Seen()
-    for batch in batched(_parsed(rows, header, mapping, result), CHUNK_ROWS):
+    parsed = _parsed(rows, header, mapping, result, limit=limit)
+    for batch in batched(parsed, CHUNK_ROWS):
         if target is None:
             _match(list(batch), seen, result)
+            if progress is not None:
+                progress(result, batch[-1].line)
             continue
         with transaction.atomic() if chunked else nullcontext():
             _commit_chunk(list(batch), result, target)
@@ -199,10 +221,15 @@ def _parsed(
     header: list[str],
     mapping: dict[str, str],
     result: ImportResult,
+    *,
+    limit: int | None = None,
 ) -> Iterator[ImportRow]:
     for line, cells in rows:
         if not any(cell.strip() for cell in cells):
             continue  # a blank line is no data row
+        if limit is not None and result.rows >= limit:
+            result.partial = True  # a data row past the limit: the file holds more
+            return
         result.rows += 1
         row = import_row(line, header, mapping, cells)
         if isinstance(row, Rejection):
@@ -219,7 +246,8 @@ class _Target:
 
 def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_Target]:
     """Each row's lead. A row repeating an earlier row of the file merges into its lead."""
-    addresses = {row.lead["normalized_address"] for row in chunk} - set(seen.at_address)
+    addresses = {row.lead["normalized_address"] for row in chunk}
+    addresses = {address for address in addresses if address not in seen.at_address}
     for pk, address, owner in lead_keys_at(addresses):
         seen.add((address, owner), pk)
     targets = []
@@ -239,8 +267,8 @@ def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_T
 def _found(row: ImportRow, seen: _Seen) -> int | Key | None:
     if not row.has_owner:
         there = seen.at_address.get(row.lead["normalized_address"])
-        if there is not None and len(there) == 1:
-            return next(iter(there))
+        if there is not None:
+            return there
     return seen.keys.get(row.key)
 
 

@@ -81,6 +81,8 @@ def import_json(result: ImportResult, *, preview: bool) -> dict[str, Any]:
         body["rejectedCsv"] = reverse("api-import-rejected", args=[result.record.pk])
     if preview:
         body["sample"] = [_sample(row, action) for row, action in result.sample]
+        # A large file's preview counts its first rows only; the import counts them all.
+        body["partial"], body["totalRows"] = result.partial, result.total_rows
     return body
 
 

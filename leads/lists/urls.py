@@ -38,6 +38,11 @@ urlpatterns += [
         name="list-import-review",
     ),
     path(
+        "lists/import/<id:staged_id>/counts/",
+        import_views.import_counts,
+        name="list-import-counts",
+    ),
+    path(
         "lists/import/<id:staged_id>/commit/",
         import_views.import_commit_view,
         name="list-import-commit",

@@ -95,3 +95,32 @@ def test_it_saves_a_search_refreshes_it_imports_a_list_and_finds_stacked_leads(a
     expect(row.locator(".badge-stacked")).to_have_text("Stacked × 2")
     expect(row.locator(".lead-lists")).to_contain_text("Phoenix 85034, Tax delinquent")
     assert "minLists=2" in page.url
+
+
+def test_a_large_files_preview_shows_its_first_rows_then_the_whole_files_counts(
+    agent_page: Page, settings, tmp_path, monkeypatch
+):
+    from leads.lists import import_staging
+
+    settings.IMPORT_INLINE_MAX_BYTES = 100  # the file below is "large"
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 2)
+    rows = "".join(f"{n} Main St,85034,OWNER {n}\n" for n in range(1, 6))
+    csv_text = "Street,Zip,Owner\n" + rows + ",85034,NO STREET\n"
+    page = agent_page
+    page.goto("/lists/import/")
+    page.set_input_files(
+        "#id_file", {"name": "county.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}
+    )
+    page.fill("#id_listName", "County")
+    page.get_by_role("button", name="Preview").click()
+
+    expect(page.locator("#import-counts")).to_contain_text("In the first 2 rows (of about 6)")
+    expect(page.locator("#import-partial")).to_be_visible()
+    totals = page.locator("#import-full-totals")  # polled until the count is done
+    expect(totals).to_contain_text("6 rows: 5 new leads, 0 merged into existing leads, 1 rejected")
+    expect(page.locator("#import-full-rejected tbody tr")).to_contain_text("No street address")
+    assert not Lead.objects.exists()
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_url("**/lists/imports/*/")
+    expect(page.locator("#import-counts")).to_contain_text("5 new leads")

@@ -9,14 +9,29 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.utils import FileProxyMixin
+from django.test import Client
 from django.utils import timezone
 
-from leads.lists import imports
+from leads.lists import import_counts, import_staging, imports
+from leads.lists.import_counts import count_staged_upload, counts_of
 from leads.lists.import_jobs import list_import_run
+from leads.lists.import_staging import staged_create, staged_expire
+from leads.lists.import_storage import staged_file_name
 from leads.lists.imports import ImportTarget, import_into
-from leads.lists.models import ImportStatus, ListImport, ListKind, ListMembership, StagedUpload
+from leads.lists.models import (
+    ImportStatus,
+    LeadList,
+    ListImport,
+    ListKind,
+    ListMembership,
+    StagedUpload,
+)
 from leads.lists.services import list_create
 from leads.models import Lead
+from leads.search import normalize
+from leads.search.ingest import dedup_key
+from leads.tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +178,180 @@ def test_the_page_queues_a_large_file_and_shows_its_progress(
     page = agent_client.get(response["Location"], headers={"HX-Request": "true"})
     assert b"3 new leads" in page.content.replace(b"<strong>", b"").replace(b"</strong>", b"")
     assert b"every 1s" not in page.content  # done: no more polling
+
+
+def test_a_large_files_preview_reads_its_first_rows_only_and_is_no_import(
+    agent_client, monkeypatch
+):
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 3)
+    text = HEADER + rows(2) + ",Phoenix,AZ,85034,NO STREET\n" + rows(5, first=10)
+
+    response = post(agent_client, text, preview="true")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["rows"], body["created"], len(body["rejected"])) == (3, 2, 1)
+    assert (body["partial"], body["totalRows"]) == (True, 8)
+    assert [row["row"] for row in body["sample"]] == [2, 3]
+    assert not Lead.objects.exists() and not ListImport.objects.exists()
+    assert post(agent_client, text).status_code == 202  # the preview did not count as an import
+
+
+def test_a_small_files_preview_reads_all_of_it(settings, agent_client):
+    settings.IMPORT_INLINE_MAX_BYTES = 2 * 1024 * 1024
+
+    body = post(agent_client, HEADER + rows(5), preview="true").json()
+
+    assert (body["rows"], body["partial"]) == (5, False)
+
+
+def test_the_page_stages_a_large_file_in_storage_and_previews_its_first_rows(
+    settings, agent_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 50  # the upload itself waits in a temporary file
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 4)
+    read_whole: list[bool] = []
+
+    def reader(file):  # every Django file (the upload, the stored copy) reads through this
+        def read(size=-1):
+            if not isinstance(file, SimpleUploadedFile):  # the test client's side
+                read_whole.append(size is None or size < 0)
+            return file.file.read(size)
+
+        return read
+
+    monkeypatch.setattr(FileProxyMixin, "read", property(reader))
+    text = HEADER + rows(40)
+    upload = SimpleUploadedFile("big.csv", text.encode(), "text/csv")
+
+    page = agent_client.post("/lists/import/", {"file": upload, "listName": "Big"})
+
+    monkeypatch.undo()
+    assert page.status_code == 200
+    assert read_whole and not any(read_whole)  # chunks only, never the whole file
+    staged = StagedUpload.objects.get()
+    assert bytes(staged.data) == b""  # the row holds no bytes: storage does
+    stored = settings.MEDIA_ROOT / staged_file_name(staged.pk)
+    assert stored.read_bytes() == text.encode()
+    content = page.content.decode().replace("<strong>", "").replace("</strong>", "")
+    assert "In the first 4 rows (of about 40): 4 new leads" in content
+    assert 'id="import-partial"' in content
+    assert content.count("MAIN ST") == 4  # the sample: the rows read
+    assert not Lead.objects.exists() and not ListImport.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = agent_client.post(f"/lists/import/{staged.pk}/commit/", {"listName": "Big"})
+
+    record = ListImport.objects.get()
+    assert done["Location"] == f"/lists/imports/{record.pk}/"
+    assert (record.status, record.created) == (ImportStatus.DONE, 40)
+    assert not StagedUpload.objects.exists() and not stored.exists()
+
+
+def test_a_large_file_that_is_not_a_csv_is_refused_at_upload(agent_client):
+    upload = SimpleUploadedFile("book.xlsx", b"PK\x03\x04" + b"x" * 500, "text/csv")
+
+    page = agent_client.post("/lists/import/", {"file": upload, "listName": "Big"})
+
+    assert page.status_code == 400
+    assert b"Excel workbook" in page.content
+    assert not StagedUpload.objects.exists()
+
+
+def test_staged_files_nobody_committed_expire_with_their_rows(agent, settings):
+    upload = SimpleUploadedFile("big.csv", (HEADER + rows(10)).encode(), "text/csv")
+    staged = staged_create(upload, user_id=agent.pk)
+    stored = settings.MEDIA_ROOT / staged_file_name(staged.pk)
+    assert stored.exists()
+    StagedUpload.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
+
+    staged_expire()
+
+    assert not StagedUpload.objects.exists() and not stored.exists()
+
+
+def preview_page(client, text: str, **fields):
+    upload = SimpleUploadedFile("big.csv", text.encode(), "text/csv")
+    return client.post("/lists/import/", {"file": upload, "listName": "Big", **fields})
+
+
+def plain(response) -> str:
+    return response.content.decode().replace("<strong>", "").replace("</strong>", "")
+
+
+def test_a_large_files_preview_counts_the_whole_file_in_the_background(
+    django_user_model, agent_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 2)
+    address = normalize.normalize_address("3 Main St", city="PHOENIX", state="AZ",
+                                          zip_code="85034")  # fmt: skip
+    key = dedup_key(address, ["OWNER 3"], corporate=False)
+    make_lead(normalized_address=key[0], normalized_owner=key[1])
+    text = HEADER + rows(5) + ",Phoenix,AZ,85034,NO STREET\n" + rows(1)  # a bad row, a repeat
+    leads = Lead.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = preview_page(agent_client, text)
+
+    staged = StagedUpload.objects.get()
+    assert 'id="import-full-counts"' in plain(page)
+    counts = agent_client.get(f"/lists/import/{staged.pk}/counts/", headers={"HX-Request": "true"})
+    assert counts.status_code == 200
+    assert "7 rows: 4 new leads, 2 merged into existing leads, 1 rejected." in plain(counts)
+    assert "No street address." in plain(counts) and "every 1s" not in plain(counts)
+    # A preview is no import: no lead, no list, no import record, and the file can be imported.
+    assert Lead.objects.count() == leads
+    assert not ListImport.objects.exists() and not LeadList.objects.exists()
+    other = Client()
+    other.force_login(django_user_model.objects.create_user("other", password="x"))
+    assert other.get(f"/lists/import/{staged.pk}/counts/").status_code == 404
+
+
+def test_the_count_polls_while_it_runs_and_says_when_no_worker_is_running(
+    agent_client, monkeypatch
+):
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 2)
+    page = preview_page(agent_client, HEADER + rows(5))  # no commit: the count is not queued
+    staged = StagedUpload.objects.get()
+    cached = counts_of(staged.pk)
+    assert cached is not None and cached.status == ImportStatus.QUEUED
+    cached.created_at -= dt.timedelta(minutes=1)
+    import_counts._keep(staged.pk, cached)
+
+    counts = agent_client.get(f"/lists/import/{staged.pk}/counts/")
+
+    assert 'hx-trigger="every 1s"' in page.content.decode()
+    assert "Counting — 0 of about 5 rows" in plain(counts)
+    assert "no task worker is running" in plain(counts)
+
+
+def test_a_count_stops_at_a_row_it_cannot_read_and_says_so(
+    agent_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 2)
+    unreadable = "9 Oak St,Phoenix,AZ,85034," + "x" * 200_000 + "\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_page(agent_client, HEADER + rows(4) + unreadable)
+    staged = StagedUpload.objects.get()
+
+    counts = agent_client.get(f"/lists/import/{staged.pk}/counts/")
+
+    assert "Row 6 cannot be read as CSV" in plain(counts)
+    assert "The import would stop there" in plain(counts)
+
+
+def test_a_newer_count_supersedes_the_old_and_a_commit_stops_both(agent_client, monkeypatch):
+    monkeypatch.setattr(import_staging, "PREVIEW_ROWS", 2)
+    preview_page(agent_client, HEADER + rows(5))
+    staged = StagedUpload.objects.get()
+    old = counts_of(staged.pk)
+    assert old is not None
+    agent_client.post(f"/lists/import/{staged.pk}/review/", {"listName": "Big"})  # a new count
+
+    count_staged_upload.call(staged.pk, old.run, {})  # the old run finds itself superseded
+
+    latest = counts_of(staged.pk)
+    assert latest is not None and latest.run != old.run and latest.status == ImportStatus.QUEUED
+    agent_client.post(f"/lists/import/{staged.pk}/commit/", {"listName": "Big"})
+    assert counts_of(staged.pk) is None
+    count_staged_upload.call(staged.pk, latest.run, {})  # the staged file is gone: nothing
