@@ -99,7 +99,7 @@ def test_it_skip_traces_a_lead_from_the_leads_list(agent_page: Page, stored_lead
     dialog = page.locator("dialog#modal")
     expect(dialog).to_be_visible()
     expect(dialog.locator("#modal-title")).to_have_text("Skip trace")
-    expect(dialog).to_contain_text("Costs $0.07 if BatchData finds the owner")
+    expect(dialog).to_contain_text("$0.07 if BatchData finds the owner")
     dialog.get_by_role("button", name="Skip trace").click()
 
     expect(dialog.locator("#modal-title")).to_have_text("Skip trace result")
@@ -167,7 +167,7 @@ def test_it_bulk_traces_the_ticked_rows(agent_page: Page, stored_leads):
     dialog = page.locator("dialog#modal")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("3 leads selected")
-    expect(dialog).to_contain_text("3 to trace, at most $0.21")
+    expect(dialog).to_contain_text("3 to trace, at most $0.34: BatchData $0.21")
     with page.expect_response("**/leads/bulk-skiptrace/") as started:
         dialog.get_by_role("button", name="Start bulk trace").click()
     # The job ran at once (ImmediateBackend): the first answer already says so, no polling.
@@ -247,6 +247,7 @@ def stored_column(stage: str) -> list[int]:
 
 def test_it_drags_cards_between_columns(agent_page: Page):
     page = agent_page
+    page.set_viewport_size({"width": 1366, "height": 900})  # a desk's screen: every card in view
     new = [make_lead(stage=Stage.NEW, position=i) for i in range(3)]
     contacted = [make_lead(stage=Stage.CONTACTED, position=i) for i in range(2)]
     page.goto("/pipeline/")

@@ -127,7 +127,7 @@ def test_the_lead_pages_phones_and_dnc_are_on_a_phones_screen(agent_page: Page, 
     page.goto(f"/leads/{traced_lead.pk}/")
     contacts = page.locator(f"#contacts-{traced_lead.pk}")
 
-    for text in ("+16025550142", "+16025550143"):
+    for text in ("(602) 555-0142", "(602) 555-0143"):
         cell = contacts.locator("td", has_text=text).first
         cell.scroll_into_view_if_needed()
         assert within_viewport(page, cell), text

@@ -161,14 +161,14 @@ def test_it_refuses_the_agents_next_trace_once_an_admin_lowers_the_limits(
 
     limit = {"User": "agent", "Provider": "BatchData", "Daily limit (cents)": "5"}
     admin_add(boss, "Agent daily limits", limit)
-    admin_add(boss, "Daily caps", {"Provider": "BatchData", "Daily cap (cents)": "50"})
+    admin_add(boss, "Daily cap overrides", {"Provider": "BatchData", "Daily cap (cents)": "50"})
     before = batch_counters(agent.pk)
     refusal = refused_trace(page, lead, budget_left="$0.50 of $0.50")
     expect(refusal).to_contain_text("Your daily BatchData limit is spent ($0.00 of $0.05)")
     expect(refusal).to_contain_text("an admin can raise it")
     assert batch_counters(agent.pk) == before
 
-    admin_change(boss, "Daily caps", "BatchData", {"Daily cap (cents)": "6"})
+    admin_change(boss, "Daily cap overrides", "BatchData", {"Daily cap (cents)": "6"})
     refusal = refused_trace(page, lead, budget_left="$0.06 of $0.06")
     expect(page.locator("dialog#modal")).not_to_contain_text("Cost $")
     expect(refusal).to_contain_text("Today's BatchData budget is spent ($0.00 of $0.06)")
