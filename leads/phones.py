@@ -6,6 +6,8 @@ number entered as `(602) 555-0101` matches the `+16025550101` a trace stored.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 DEFAULT_REGION = "US"  # a number without a country code is a North American one
@@ -36,6 +38,7 @@ def ten_digit(e164: str) -> str:
     return e164
 
 
+@lru_cache(maxsize=8192)  # a page shows the same few hundred numbers again and again
 def display_phone(e164: str) -> str:
     """How people read a stored number: national format for a US number (`(602) 555-0143`),
     international for any other (`+44 20 7946 0958`); text that does not parse is shown as it is.

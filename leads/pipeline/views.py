@@ -43,10 +43,18 @@ def _board_context(query: QueryDict, user, shown: dict[str, int] | None = None) 
     return {
         "form": form,
         "columns": columns,
-        "stages": Stage.choices,
         "filter_query": query.urlencode(),
         "agents": active_agents(),
+        **_card_context(),
+    }
+
+
+def _card_context() -> dict:
+    """What every card reads, worked out once per board rather than once per card."""
+    return {
+        "stages": Stage.choices,
         "today": timezone.localdate(),
+        "move_url": reverse("pipeline-move"),
     }
 
 
@@ -79,9 +87,8 @@ def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
     context = {
         "cards": cards,
         "more_link": more_link(stage, shown, total, filter_query),
-        "stages": Stage.choices,
         "filter_query": filter_query.urlencode(),
-        "today": timezone.localdate(),
+        **_card_context(),
     }
     return render(request, "leads/_more_cards.html", context)
 
