@@ -11,9 +11,10 @@ block of lookups share one reservation, so rows cannot say how many there were.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 
 from billing.caps import spend_day
 from billing.guard import ensure_day
@@ -33,13 +34,17 @@ def spend_move_to_day(*, after_id: int, day: dt.date) -> int:
     if day >= today:
         raise ValueError("seeded spend moves to an earlier day")
     with transaction.atomic():
-        rows = LedgerEntry.objects.select_for_update().filter(
-            pk__gt=after_id, day=today, user__isnull=True
+        rows = list(  # locked first: PostgreSQL takes no FOR UPDATE with a GROUP BY
+            LedgerEntry.objects.select_for_update()
+            .filter(pk__gt=after_id, day=today, user__isnull=True)
+            .values_list("pk", "provider", "cost_micros")
         )
-        totals = rows.values_list("provider").annotate(cost=Sum("cost_micros", default=0))
-        for provider, cost in list(totals):
-            _move_settled(provider, cost, today, day)
-        return rows.update(day=day)
+        totals: dict[str, int] = defaultdict(int)
+        for _, provider, cost_micros in rows:
+            totals[provider] += cost_micros
+        for provider, cost_micros in totals.items():
+            _move_settled(provider, cost_micros, today, day)
+        return LedgerEntry.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(day=day)
 
 
 def _move_settled(provider: str, cost_micros: int, today: dt.date, day: dt.date) -> None:
