@@ -3,19 +3,25 @@
 Serves LeadFlow with gunicorn (4 workers) on local PostgreSQL + Redis, sandbox providers
 (no added latency) and 20,000 seeded leads, in a database of its own (BENCH_PG_DB, default
 leadflow_bench, created and dropped here), and drives it from a second process over loopback
-only (bench/load_driver.py: a closed loop with no think time): 1, 8 and then 32 clients,
-each keeping one connection and sending a mix of cached search, uncached search, lead list
-(page and API), lead detail, board, skip trace and export (the pages with a logged-in
-session, the API with a bearer token), for BENCH_SECONDS (default 12) or BENCH_MAX_REQUESTS
-(default 4,000) requests, whichever comes first. The 1-client run is the service time; at 8
-and 32 clients on 2 cores the figures include the queueing a closed loop builds. The
-PostgreSQL runs happen twice in the same run, with the query cache
-(django-cachalot) on and off; then the same mix against the SQLite default under
-`manage.py runserver` (what `make run` serves). Prints p50/p95/p99 and requests/s per
-endpoint and client count, the machine load, and one summary line per endpoint and client
-count (`load_<endpoint>_<clients>`, PostgreSQL with the default query-cache setting) whose
-baseline is the same endpoint on SQLite under runserver. Writes bench/results/load.txt.
-Timings are printed, never asserted.
+only (bench/load_driver.py), each client keeping one connection and sending a mix of cached
+search, uncached search, lead list (page and API), lead detail, board, skip trace and export
+(the pages with a logged-in session, the API with a bearer token). Per stack, in order:
+
+- 1 client, closed loop: the service time over HTTP;
+- 8 and 32 clients, paced: each client thinks BENCH_THINK_MS (mean, default 1,000 ms)
+  between answers, for BENCH_PACED_SECONDS (default 30): what an agent meets while the
+  others work — the targets are judged here, at 8 clients;
+- 8 and 32 clients, closed loop (no think time), for BENCH_SECONDS (default 12): the
+  saturation throughput; p95 there is mostly queueing (about clients / cores x service).
+
+Every run stops at BENCH_MAX_REQUESTS (default 4,000) requests too. The PostgreSQL runs
+happen twice in the same run, with the query cache (django-cachalot) on and off; then the
+same runs against the SQLite default under `manage.py runserver` (what `make run` serves).
+Prints p50/p95/p99 and requests/s per endpoint and run, the machine load, and one summary
+line per endpoint and run (`load_<endpoint>_<clients>` paced, `load_<endpoint>_1` the
+service time, `load_<endpoint>_<clients>_closed` the closed loop; PostgreSQL with the default
+query-cache setting) whose baseline is the same endpoint on SQLite under runserver. Writes
+bench/results/load.txt. Timings are printed, never asserted.
 
 Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_CACHE_URL
 (default redis://127.0.0.1:6379/14: flushed here), BENCH_PORT (default 8765).
@@ -32,7 +38,7 @@ import time
 from pathlib import Path
 
 from figures import machine_load, summary_line
-from load_driver import ENDPOINTS, MODEL, Credentials, Figures, drive
+from load_driver import ENDPOINTS, THINK_MS, Credentials, Figures, drive, model
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -41,7 +47,15 @@ PG_DB = os.environ.get("BENCH_PG_DB", "leadflow_bench")
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 LEADS = int(os.environ.get("BENCH_LEADS", "20000"))
-CLIENTS = (1, 8, 32)
+# (name, clients, mean think ms): the runs of each stack, in order
+RUNS: tuple[tuple[str, int, float], ...] = (
+    ("1", 1, 0.0),
+    ("8", 8, THINK_MS),
+    ("32", 32, THINK_MS),
+    ("8_closed", 8, 0.0),
+    ("32_closed", 32, 0.0),
+)
+TARGET_RUN = "8"
 PASSWORD = "bench-load-password"  # the bench user's, in a database dropped after the run
 # p95 targets at 8 clients on PostgreSQL, ms
 TARGETS_MS = {
@@ -146,14 +160,16 @@ def stop(server: subprocess.Popen) -> None:
 
 def run_stack(
     label: str, env: dict[str, str], credentials: Credentials, serve, out: list[str]
-) -> dict[int, Figures]:
+) -> dict[str, Figures]:
     server = serve(env)
     try:
         wait_until_up(server)
         figures = {}
-        for clients in CLIENTS:
-            figures[clients] = drive(port=PORT, credentials=credentials, clients=clients)
-            _say(out, f"{label}, {clients} clients:", figures[clients].table())
+        for name, clients, think_ms in RUNS:
+            figures[name] = drive(
+                port=PORT, credentials=credentials, clients=clients, think_ms=think_ms
+            )
+            _say(out, f"{label}, {clients} clients, {model(think_ms)}:", figures[name].table())
         return figures
     finally:
         stop(server)
@@ -173,15 +189,15 @@ def _say(out: list[str], *lines: str) -> None:
     print(*lines, sep="\n", flush=True)
 
 
-def summary(pg: dict[int, Figures], sqlite: dict[int, Figures]) -> list[str]:
+def summary(pg: dict[str, Figures], sqlite: dict[str, Figures]) -> list[str]:
     lines = []
-    for clients in CLIENTS:
+    for run, _, _ in RUNS:
         for endpoint in ENDPOINTS:
-            ours, base = pg[clients].p95_ms(endpoint), sqlite[clients].p95_ms(endpoint)
-            target = TARGETS_MS.get(endpoint) if clients == 8 else None
+            ours, base = pg[run].p95_ms(endpoint), sqlite[run].p95_ms(endpoint)
+            target = TARGETS_MS.get(endpoint) if run == TARGET_RUN else None
             lines.append(
                 summary_line(
-                    f"load_{endpoint}_{clients}",
+                    f"load_{endpoint}_{run}",
                     value=ours,
                     unit="ms p95",
                     baseline=base,
@@ -195,7 +211,7 @@ def summary(pg: dict[int, Figures], sqlite: dict[int, Figures]) -> list[str]:
 
 def main() -> None:
     lines = [f"HTTP load benchmark: {LEADS:,} leads, sandbox providers, loopback only"]
-    lines += [f"load model: {MODEL}", machine_load()]
+    lines += [f"load models: {model(THINK_MS)}; {model(0)}", machine_load()]
     print(*lines, sep="\n", flush=True)
     results = run_postgresql(lines)
     with tempfile.TemporaryDirectory(prefix="leadflow-load-") as tmp:
@@ -205,18 +221,18 @@ def main() -> None:
         sqlite = run_stack(
             "SQLite, runserver", sqlite_env, sqlite_credentials, serve_runserver, lines
         )
-    clients = " / ".join(map(str, CLIENTS))
+    runs = " / ".join(name for name, _, _ in RUNS)
     _say(
         lines,
         f"at the end: {machine_load()}",
-        f"cachalot on vs off (PostgreSQL, p95 ms at {clients} clients):",
+        f"cachalot on vs off (PostgreSQL, p95 ms, runs {runs}):",
         *compare(results[True], results[False]),
         *summary(results[CACHALOT_DEFAULT_ON], sqlite),
     )
     RESULTS.write_text("\n".join(lines) + "\n")
 
 
-def run_postgresql(out: list[str]) -> dict[bool, dict[int, Figures]]:
+def run_postgresql(out: list[str]) -> dict[bool, dict[str, Figures]]:
     """The gunicorn runs, query cache on and then off, each after its service times."""
     pg_url = f"{PG_URL}/{PG_DB}"
     psql(f"DROP DATABASE IF EXISTS {PG_DB}")
@@ -240,16 +256,17 @@ def run_postgresql(out: list[str]) -> dict[bool, dict[int, Figures]]:
         psql(f"DROP DATABASE IF EXISTS {PG_DB}")
 
 
-def compare(on: dict[int, Figures], off: dict[int, Figures]) -> list[str]:
+def compare(on: dict[str, Figures], off: dict[str, Figures]) -> list[str]:
     rows = []
     for endpoint in ENDPOINTS:
         cells = [
-            f"{on[c].p95_ms(endpoint):.0f} on / {off[c].p95_ms(endpoint):.0f} off" for c in CLIENTS
+            f"{on[r].p95_ms(endpoint):.0f} on / {off[r].p95_ms(endpoint):.0f} off"
+            for r, _, _ in RUNS
         ]
         rows.append(f"  {endpoint:<16} " + "   ".join(cells))
     totals = [
-        f"{on[c].requests_per_s():.0f} on / {off[c].requests_per_s():.0f} off req/s"
-        for c in CLIENTS
+        f"{on[r].requests_per_s():.0f} on / {off[r].requests_per_s():.0f} off req/s"
+        for r, _, _ in RUNS
     ]
     rows.append(f"  {'all':<16} " + "   ".join(totals))
     return rows

@@ -1,12 +1,16 @@
 """The load generator of bench/http_load.py, run in a process of its own.
 
 `drive()` starts `python bench/load_driver.py ...` and reads its figures back as JSON. The
-child sends requests to 127.0.0.1 only. The model is a bounded closed loop: `clients`
-threads, each holding one keep-alive connection and sending its next request as soon as the
-last one is answered (no think time), picking endpoints by weight, until BENCH_SECONDS pass
-or BENCH_MAX_REQUESTS are sent, whichever comes first. Past saturation a closed loop measures
-queueing as much as service: with C clients on K cores, p95 is about C / K times the service
-time, so the 1-client run is the service time and the others show the queueing on top.
+child sends requests to 127.0.0.1 only, bounded in count (BENCH_MAX_REQUESTS) and time. Each
+of `clients` threads holds one keep-alive connection, sends one request at a time and picks
+endpoints by weight. Two models:
+
+- paced (`think_ms` > 0): after each answer a client waits a think time drawn from an
+  exponential distribution with that mean (as an agent reads a page before the next click),
+  so the figures are what a user meets while that many others work at the same time;
+- closed loop (`think_ms` = 0): the next request goes as soon as the last one is answered.
+  Past saturation this measures queueing as much as service: with C clients on K cores, p95
+  is about C / K times the service time. One client in a closed loop is the service time.
 
 Pages are requested with a browser session (one login before the clock starts), the API with
 the bearer token; an answer counts only when it is the page itself (200; a skip trace's 409
@@ -34,6 +38,8 @@ from pathlib import Path
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "4000"))
+THINK_MS = float(os.environ.get("BENCH_THINK_MS", "1000"))
+PACED_SECONDS = float(os.environ.get("BENCH_PACED_SECONDS", "30"))
 # endpoint: weight in the mix
 ENDPOINTS = {
     "search_cached": 4,
@@ -86,10 +92,18 @@ class Figures:
         return "\n".join(lines)
 
 
-MODEL = (
-    "closed loop: each client one request at a time on its own keep-alive connection, "
-    "no think time; p95 past saturation ~ clients / cores x service time"
-)
+def model(think_ms: float) -> str:
+    if think_ms:
+        return (
+            f"paced: each client one request at a time on its own keep-alive connection, "
+            f"then a think time (exponential, mean {think_ms:.0f} ms)"
+        )
+    return (
+        "closed loop: each client one request at a time on its own keep-alive connection, "
+        "no think time; p95 past saturation ~ clients / cores x service time"
+    )
+
+
 PAGE_ENDPOINTS = {"lead_list", "lead_detail", "board"}
 
 
@@ -100,16 +114,17 @@ class Credentials:
     password: str
 
 
-def drive(*, port: int, credentials: Credentials, clients: int) -> Figures:
+def drive(*, port: int, credentials: Credentials, clients: int, think_ms: float = 0.0) -> Figures:
+    seconds = PACED_SECONDS if think_ms else SECONDS
     command = [sys.executable, __file__, "--port", str(port), "--clients", str(clients)]
-    command += ["--run", str(next(_runs))]
+    command += ["--run", str(next(_runs)), "--think-ms", str(think_ms), "--seconds", str(seconds)]
     result = subprocess.run(
         command,
         input=json.dumps(credentials.__dict__),
         capture_output=True,
         text=True,
         check=True,
-        timeout=SECONDS + 120,
+        timeout=seconds + 120,
     )
     return Figures(**json.loads(result.stdout))
 
@@ -212,6 +227,7 @@ def _client(index: int, args: argparse.Namespace, client: _Client, shared: dict)
         client.send(endpoint, *_request(endpoint, rng, shared["uncached"]))
     shared["ready"].wait()
     client.reconnect()
+    _think(rng, args.think_ms, shared, first=True)
     while time.monotonic() < shared["deadline"]:
         with shared["lock"]:
             if shared["sent"] >= MAX_REQUESTS:
@@ -224,6 +240,16 @@ def _client(index: int, args: argparse.Namespace, client: _Client, shared: dict)
                 shared["latencies_ms"].setdefault(endpoint, []).append(elapsed_ms)
             else:
                 shared["errors"][endpoint] = shared["errors"].get(endpoint, 0) + 1
+        _think(rng, args.think_ms, shared)
+
+
+def _think(rng: random.Random, think_ms: float, shared: dict, *, first: bool = False) -> None:
+    """A paced client's pause, never past the deadline; the first one is spread evenly so
+    the clients do not all start in the same instant."""
+    if not think_ms:
+        return
+    pause_ms = rng.uniform(0, think_ms) if first else rng.expovariate(1 / think_ms)
+    time.sleep(max(0.0, min(pause_ms / 1000, shared["deadline"] - time.monotonic())))
 
 
 def main() -> None:
@@ -231,6 +257,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--clients", type=int, required=True)
     parser.add_argument("--run", type=int, default=0)
+    parser.add_argument("--think-ms", type=float, default=0.0)
+    parser.add_argument("--seconds", type=float, default=SECONDS)
     args = parser.parse_args()
     credentials = Credentials(**json.loads(sys.stdin.read()))
     cookie = login(args.port, credentials)
@@ -246,9 +274,9 @@ def main() -> None:
 
     def start_clock() -> None:  # run by the barrier once every client is warm
         started[0] = time.perf_counter()
-        shared["deadline"] = time.monotonic() + SECONDS
+        shared["deadline"] = time.monotonic() + args.seconds
 
-    shared["ready"] = threading.Barrier(args.clients, action=start_clock, timeout=SECONDS + 60)
+    shared["ready"] = threading.Barrier(args.clients, action=start_clock, timeout=args.seconds + 60)
     clients = [_Client(args.port, credentials, cookie) for _ in range(args.clients)]
     threads = [
         threading.Thread(target=_client, args=(i, args, clients[i], shared))
