@@ -12,13 +12,13 @@ the lists it is on, its agent and its next task.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from leads import badges
@@ -54,6 +54,14 @@ data-board-form>
           {next_task}
         </li>
 """
+
+
+def escape(value: object) -> str:
+    """Django's `escape()` (the same characters, the same entities) without its lazy-text
+    wrapper, which cost a third of a card: a board escapes some 1,300 values."""
+    return html.escape(str(value))
+
+
 MENU_ITEM = '<li><button type="submit" name="stage" value="{}">{}</button></li>'
 
 

@@ -204,10 +204,20 @@ def _cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list
     return list(_cards_query(stage, filters)[offset : offset + limit])
 
 
+# What a card shows (`leads.pipeline.cards` reads no other field of a lead): a lead has some
+# seventy columns, and reading them all (a JSON one among them) cost more than the cards.
+CARD_FIELDS = (
+    *("stage", "position", "owner_name", "street", "unit", "city", "best_phone"),
+    *("temperature_tag", "ai_score", "scored_by"),
+    *("sandbox", "owns_property", "contactable", "litigator", "dnc_flag"),
+    *("assigned_to", "assigned_to__username"),
+)
+
+
 def _cards_query(stage: str, filters: LeadFilters) -> QuerySet[Lead]:
     """A column's cards in board order (the index on stage, position), with their agents."""
     leads = leads_filtered(filters).filter(stage=stage).select_related("assigned_to")
-    return leads.order_by("position", "pk")
+    return leads.only(*CARD_FIELDS).order_by("position", "pk")
 
 
 def with_card_facts(cards: list[Lead]) -> list[Lead]:
