@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, prefetch_related_objects
+from django.db.models import Count, F, Max, QuerySet, prefetch_related_objects
 
 from leads.activity.followups import next_tasks
 from leads.activity.services import lead_activity_record
@@ -145,27 +145,45 @@ def board_columns(
     shown: Mapping[str, int] | None = None,
 ) -> list[Column]:
     """Every column's count and first cards: one count query plus one indexed LIMIT query
-    per stage, so the number of queries never grows with the number of leads. `shown` says
-    how many cards a column showed before (after "Load more"), so a re-drawn board keeps them.
+    per stage (sent as one UNION ALL where the database allows it), so the number of queries
+    never grows with the number of leads. `shown` says how many cards a column showed before
+    (after "Load more"), so a re-drawn board keeps them.
 
     (A single ROW_NUMBER() window query is one round trip fewer but numbers every lead of
     the board first: 9x slower at 20,000 leads, measured by bench/board_bench.py.)
     """
     leads = leads_filtered(filters)
-    counts = dict(leads.values_list("stage").annotate(n=Count("pk")).order_by())
+    # COUNT(*), not of a column: the index on (stage, position) alone can answer it
+    counts = dict(leads.values_list("stage").annotate(n=Count("*")).order_by())
+    limits = {
+        stage: _limit(stage, per_column, shown) for stage in Stage.values if counts.get(stage)
+    }
+    cards = _first_cards(filters, limits)
     columns = [
-        Column(
-            stage,
-            label,
-            counts.get(stage, 0),
-            _cards(stage, filters, offset=0, limit=_limit(stage, per_column, shown))
-            if counts.get(stage)
-            else [],
-        )
+        Column(stage, label, counts.get(stage, 0), cards.get(stage, []))
         for stage, label in Stage.choices
     ]
     with_card_facts([card for column in columns for card in column.cards])
     return columns
+
+
+def _first_cards(filters: LeadFilters, limits: Mapping[str, int]) -> dict[str, list[Lead]]:
+    """The first `limits[stage]` cards of each column. PostgreSQL takes each column's
+    `ORDER BY … LIMIT` inside a UNION ALL: one round trip instead of one per column, each
+    part still an index scan. SQLite does not (Django refuses), so it gets one per column."""
+    queries = [_cards_query(stage, filters)[:limit] for stage, limit in limits.items()]
+    if len(queries) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        rows = list(queries[0].union(*queries[1:], all=True))
+    else:
+        rows = [lead for query in queries for lead in query]
+    by_stage: dict[str, list[Lead]] = {stage: [] for stage in limits}
+    for lead in sorted(rows, key=_card_order):  # a UNION ALL promises no order of its own
+        by_stage[lead.stage].append(lead)
+    return by_stage
+
+
+def _card_order(lead: Lead) -> tuple[int, int]:
+    return lead.position, lead.pk
 
 
 def _limit(stage: str, per_column: int, shown: Mapping[str, int] | None) -> int:
@@ -183,8 +201,23 @@ def column_count(stage: str, filters: LeadFilters) -> int:
 
 
 def _cards(stage: str, filters: LeadFilters, *, offset: int, limit: int) -> list[Lead]:
+    return list(_cards_query(stage, filters)[offset : offset + limit])
+
+
+# What a card shows (`leads.pipeline.cards` reads no other field of a lead): a lead has some
+# seventy columns, and reading them all (a JSON one among them) cost more than the cards.
+CARD_FIELDS = (
+    *("stage", "position", "owner_name", "street", "unit", "city", "best_phone"),
+    *("temperature_tag", "ai_score", "scored_by"),
+    *("sandbox", "owns_property", "contactable", "litigator", "dnc_flag"),
+    *("assigned_to", "assigned_to__username"),
+)
+
+
+def _cards_query(stage: str, filters: LeadFilters) -> QuerySet[Lead]:
+    """A column's cards in board order (the index on stage, position), with their agents."""
     leads = leads_filtered(filters).filter(stage=stage).select_related("assigned_to")
-    return list(leads.order_by("position", "pk")[offset : offset + limit])
+    return leads.only(*CARD_FIELDS).order_by("position", "pk")
 
 
 def with_card_facts(cards: list[Lead]) -> list[Lead]:

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -45,16 +44,6 @@ def _board_context(query: QueryDict, user, shown: dict[str, int] | None = None) 
         "columns": columns,
         "filter_query": query.urlencode(),
         "agents": active_agents(),
-        **_card_context(),
-    }
-
-
-def _card_context() -> dict:
-    """What every card reads, worked out once per board rather than once per card."""
-    return {
-        "stages": Stage.choices,
-        "today": timezone.localdate(),
-        "move_url": reverse("pipeline-move"),
     }
 
 
@@ -88,7 +77,6 @@ def pipeline_column(request: HttpRequest, stage: str) -> HttpResponse:
         "cards": cards,
         "more_link": more_link(stage, shown, total, filter_query),
         "filter_query": filter_query.urlencode(),
-        **_card_context(),
     }
     return render(request, "leads/_more_cards.html", context)
 
