@@ -297,25 +297,35 @@ def _full_line(
         best = ""
     all_phones, all_emails = ";".join(numbers), ";".join(emails)
     shown = phones[:PHONE_SLOTS]
-    line_types = "\x00".join([phone.line_type for phone in shown])
     value = avm or market
     cells = [
         head, "" if baths is None else str(baths), values,
         str(round(equity * 100 / value)) if equity is not None and value else "",
         scoring, traced_at.isoformat() if traced_at else "", _dollars(trace_cost),
         _dollars(ai_cost), best, all_phones, all_emails, lists, flags,
-        *_phone_cells(shown), *_email_cells(emails),
+        *_phone_cells(shown), *emails[:EMAIL_SLOTS], *_EMAIL_PADDING[len(emails[:EMAIL_SLOTS])],
     ]  # fmt: skip
+    # Which cells might need safe_cell or quoting: a flagged text of the runs, or a contact
+    # cell that is not plainly safe (E.164 numbers, line types of letters are).
     if (
         risky
-        or _TO_QUOTE.search(f"{best}{all_phones}{all_emails}{lists}{line_types}")
-        or (line_types and _CELL_START.search("\x00" + line_types))
-        or (lists and lists[0] in FORMULA_STARTS)
-        or (all_emails and _EMAIL_START.search(";" + all_emails))
-        or _risky_numbers(best, all_phones)
+        or (all_phones and not _NUMBER_OR_PHONES.fullmatch(all_phones))
+        or (best and best not in numbers and not _NUMBER_OR_PHONES.fullmatch(best))
+        or (shown and _awkward_line_types(shown))
+        or (lists and (lists[0] in FORMULA_STARTS or _TO_QUOTE.search(lists)))
+        or (all_emails and (_EMAIL_START.search(";" + all_emails) or _TO_QUOTE.search(all_emails)))
     ):
         return line([safe_cell(cell) for cell in _unrun(cells)])
     return ",".join(cells) + "\r\n"
+
+
+def _awkward_line_types(phones: list[Phone]) -> bool:
+    """Whether a line type cell might need safe_cell or quoting (not when all are letters)."""
+    types = [phone.line_type for phone in phones]
+    if "".join(types).isalpha() and all(types):
+        return False
+    cells = "\x00".join(types)
+    return bool(_TO_QUOTE.search(cells) or _CELL_START.search("\x00" + cells))
 
 
 def _unrun(cells: list[str]) -> Iterator[str]:
@@ -325,12 +335,6 @@ def _unrun(cells: list[str]) -> Iterator[str]:
             yield from next(csv.reader([cell]))
         else:
             yield cell
-
-
-def _risky_numbers(best: str, all_phones: str) -> bool:
-    """Whether a phone cell might need `safe_cell`: not when every number is E.164."""
-    text = f"{best};{all_phones}" if best and all_phones else best or all_phones
-    return bool(text) and not _NUMBER_OR_PHONES.fullmatch(text)
 
 
 def _phone_cells(phones: list[Phone]) -> list[str]:
@@ -346,6 +350,4 @@ def _phone_cells(phones: list[Phone]) -> list[str]:
 _PHONE_PADDING = [[""] * (3 * (PHONE_SLOTS - shown)) for shown in range(PHONE_SLOTS + 1)]
 
 
-def _email_cells(emails: list[str]) -> list[str]:
-    shown = emails[:EMAIL_SLOTS]
-    return shown + [""] * (EMAIL_SLOTS - len(shown))
+_EMAIL_PADDING = [[""] * (EMAIL_SLOTS - shown) for shown in range(EMAIL_SLOTS + 1)]
