@@ -173,6 +173,17 @@ def test_it_keeps_phones_in_their_stored_order():
     assert "+16025550101;+16025550105;+16025550109" in text
 
 
+def test_it_keeps_emails_in_their_stored_order_beside_the_phones(agent_client):
+    lead = make_leads(phones=[{"number": "+16025550101"}])[0]
+    for rank, email in ((2, "c@example.com"), (0, "a@example.com"), (1, "b@example.com")):
+        Email.objects.create(lead=lead, email=email, rank=rank)
+    row = only_row(agent_client.get(PAGE))
+    assert row["emails"] == "a@example.com;b@example.com;c@example.com"
+    assert (row["Email 1"], row["Email 3"], row["Phone 1"]) == (
+        "a@example.com", "c@example.com", "+16025550101",
+    )  # fmt: skip
+
+
 def test_it_fills_five_phone_slots_and_lists_every_number(agent_client):
     numbers = [f"+1602555010{n}" for n in range(6)]
     make_leads(phones=[{"number": number} for number in numbers])
