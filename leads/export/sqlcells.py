@@ -36,9 +36,10 @@ _FORMATS: dict[str, dict[str, str]] = {
         DATE: "{x}",  # stored as YYYY-MM-DD
     },
     "postgresql": {
-        # strpos is cheaper here than a regex or LIKE.
+        # strpos is cheaper here than a regex or LIKE; || would make the run NULL.
         TEXT: """CASE WHEN strpos({x}, ',') + strpos({x}, '"') + strpos({x}, '\n') """
-        """+ strpos({x}, '\r') > 0 THEN '"' || replace({x}, '"', '""') || '"' ELSE {x} END""",
+        """+ strpos({x}, '\r') > 0 THEN '"' || replace({x}, '"', '""') || '"' """
+        """ELSE COALESCE({x}, '') END""",
         NUMBER: "COALESCE(CAST({x} AS text), '')",
         BOOL: _BOOL,
         DATE: "COALESCE(to_char({x}, 'YYYY-MM-DD'), '')",
