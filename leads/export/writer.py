@@ -9,9 +9,9 @@ true/false cells are ours and never need it.
 The full layout's lead cells come from the database already written as CSV, in a few runs of
 cells each read as one text (`leads.export.sqlcells`); Python adds the cells between them
 (the contacts, a decimal, a rounded percent, costs and a time) and joins the line. A line is
-checked for a cell that might need `safe_cell` or quoting with a few regexes over its runs and
-texts, and only such a line (few, in practice) is split into its cells, each escaped, and
-written by csv.writer.
+checked for a cell that might need `safe_cell` or quoting (a flag the database computes for
+the runs' texts, a few cheap tests of the contact cells), and only such a line (few, in
+practice) is split into its cells, each escaped, and written by csv.writer.
 """
 
 from __future__ import annotations
