@@ -52,10 +52,10 @@ class AmongChunk(Lookup):
 class ChunkQuery:
     """A query filtered by `AmongChunk`, compiled once, run once a chunk."""
 
-    def __init__(self, queryset: QuerySet[Any]) -> None:
+    def __init__(self, queryset: QuerySet[Any], *, outer: str = "{}") -> None:
         self.db = queryset.db
         sql, params = queryset.query.get_compiler(using=self.db).as_sql()
-        self.sql, self.params = sql, list(params)
+        self.sql, self.params = outer.format(sql), list(params)
         sqlite = connections[self.db].vendor == "sqlite"
         self.encode: Callable[[list[int]], Any] = json.dumps if sqlite else list
 
@@ -79,7 +79,7 @@ class ChunkReader:
     """Each chunk's phones (with their scrub reason), e-mails and, if asked, lists."""
 
     def __init__(self, *, lists: bool) -> None:
-        self.contacts = ChunkQuery(_contacts_query())
+        self.contacts = ChunkQuery(_contacts_query(), outer=_CONTACTS_IN_ORDER)
         self.lists = ChunkQuery(_lists_query()) if lists else None
 
     def contacts_of(self, lead_ids: list[int]) -> tuple[PhonesByLead, dict[int, list[str]]]:
@@ -88,7 +88,7 @@ class ChunkReader:
         make = tuple.__new__
         for row in self.contacts.rows(lead_ids):
             if row[1] == PHONE:
-                phones[row[0]].append(make(Phone, row[2:5]))
+                phones[row[0]].append(make(Phone, row[2:]))
             else:
                 emails[row[0]].append(row[2])
         return phones, emails
@@ -103,8 +103,16 @@ class ChunkReader:
         return {lead_id: LIST_SEPARATOR.join(mine) for lead_id, mine in names.items()}
 
 
+# Phones and e-mails, each in its stored order (rank, then id), without the two columns
+# that order them: fewer cells to read.
+_CONTACTS_IN_ORDER = (
+    'SELECT "lead_id", "kind", "number", "line_type", "scrub_reason" '
+    'FROM ({}) "contacts" ORDER BY "rank", "id"'
+)
+
+
 def _contacts_query() -> QuerySet[Any]:
-    """Phones and e-mails in one query, each in its stored order (rank, then id)."""
+    """Phones and e-mails in one query (`_CONTACTS_IN_ORDER` orders them)."""
     blank = Value("")
     phones = (
         judged_phones()
@@ -119,7 +127,7 @@ def _contacts_query() -> QuerySet[Any]:
         .order_by()
         .values_list("lead_id", "kind", "email", "line", "reason", "rank", "id")
     )
-    return phones.union(emails, all=True).order_by("rank", "id")
+    return phones.union(emails, all=True)
 
 
 def _lists_query() -> QuerySet[Any]:

@@ -76,6 +76,24 @@ LEAD_CELLS: dict[str, Cell] = {
     "blank": _const(""),
 }
 
+# The lead fields each cell reads: a preset's file reads only its cells' fields.
+CELL_FIELDS: dict[str, tuple[str, ...]] = {
+    "first": ("corporate_owner", "owner_first_name"),
+    "last": ("corporate_owner", "owner_last_name", "owner_name"),
+    "owner": ("owner_name",),
+    "street": ("street", "unit"),
+    "street_name": ("street",),
+    "city": ("city",),
+    "state": ("state",),
+    "zip": ("zip_code",),
+    "county": ("county",),
+    "property_type": ("property_type",),
+    "lead_id": ("id",),
+    "email": (),
+    "source": (),
+    "blank": (),
+}
+
 
 @dataclass(frozen=True)
 class DialerPreset:
@@ -91,6 +109,15 @@ class DialerPreset:
     @property
     def headings(self) -> list[str]:
         return [heading for heading, _ in self.columns]
+
+    @property
+    def lead_fields(self) -> tuple[str, ...]:
+        """What its rows read of a lead: its cells' fields, the id and the best phone (the
+        first number dialled)."""
+        fields = ["id", "best_phone"]
+        for _, what in self.columns:
+            fields += CELL_FIELDS.get(what.partition(":")[0], ())
+        return tuple(dict.fromkeys(fields))
 
     def number(self, e164: str) -> str:
         return ten_digit(e164) if self.number_format == TEN_DIGIT else e164

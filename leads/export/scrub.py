@@ -69,10 +69,18 @@ def dnc_status(phone: Any) -> str:
     """A phone's DNC cell, from its `scrub_reason`: "true" (must not be dialled), "false"
     (checked clean within 31 days), "stale" or "unknown": never "false" for a check that is
     missing or older than 31 days."""
-    reason = phone.scrub_reason
+    return dnc_cell(phone.scrub_reason)
+
+
+def dnc_cell(reason: str) -> str:
+    """The DNC cell of a phone left out for `reason` (KEPT: may be dialled)."""
     if reason in MUST_NOT_DIAL:
         return "true"
     return {DNC_UNKNOWN: "unknown", DNC_STALE: "stale"}.get(reason, "false")
+
+
+# Every reason's DNC cell, for a lookup per phone.
+DNC_CELLS: dict[str, str] = {reason: dnc_cell(reason) for reason in (*REASONS, KEPT)}
 
 
 def judged_phones(now: dt.datetime | None = None) -> QuerySet[Any]:

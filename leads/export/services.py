@@ -24,7 +24,7 @@ from leads.activity.services import leads_activity_record
 from leads.export.models import ExportRecord
 from leads.export.presets import LEAD_PER_ROW, PRESETS, DialerPreset
 from leads.export.scrub import KEPT, ScrubSummary, judged_phones, leads_in_export, scrub_summary
-from leads.export.writer import CHUNK_SIZE, EXPORT_COLUMNS, csv_text, export_rows
+from leads.export.writer import CHUNK_SIZE, EXPORT_COLUMNS, csv_text, export_lines
 from leads.models import ActivityKind, Lead
 from leads.selectors import LeadFilters, leads_filtered
 
@@ -106,25 +106,25 @@ def export_record(
 
 def export_stream(plan: ExportPlan, *, bom: bool) -> Iterator[str | bytes]:
     """The CSV text, or, past the row limit, a zip of CSV files of at most that many rows."""
-    rows = export_rows(plan.leads, scrub=plan.scrub, preset=plan.preset)
+    lines = export_lines(plan.leads, scrub=plan.scrub, preset=plan.preset)
     if not plan.zipped:
-        yield from csv_text(rows, header=plan.headings, bom=bom)
+        yield from csv_text(lines, header=plan.headings, bom=bom)
         return
-    yield from _zip_of_parts(plan, rows, bom=bom)
+    yield from _zip_of_parts(plan, lines, bom=bom)
 
 
 def part_name(stem: str, number: int) -> str:
     return f"{stem}-part-{number:02d}.csv"
 
 
-def _zip_of_parts(plan: ExportPlan, rows: Iterator[list[str]], *, bom: bool) -> Iterator[bytes]:
+def _zip_of_parts(plan: ExportPlan, lines: Iterator[str], *, bom: bool) -> Iterator[bytes]:
     sink = _Sink()
     stem = export_filename(plan).removesuffix(".zip")
     assert plan.rows_per_file
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         number = 0
         while True:
-            part = list(islice(rows, plan.rows_per_file))
+            part = list(islice(lines, plan.rows_per_file))
             if not part and number:
                 break
             number += 1

@@ -173,6 +173,17 @@ def test_it_keeps_phones_in_their_stored_order():
     assert "+16025550101;+16025550105;+16025550109" in text
 
 
+def test_it_keeps_emails_in_their_stored_order_beside_the_phones(agent_client):
+    lead = make_leads(phones=[{"number": "+16025550101"}])[0]
+    for rank, email in ((2, "c@example.com"), (0, "a@example.com"), (1, "b@example.com")):
+        Email.objects.create(lead=lead, email=email, rank=rank)
+    row = only_row(agent_client.get(PAGE))
+    assert row["emails"] == "a@example.com;b@example.com;c@example.com"
+    assert (row["Email 1"], row["Email 3"], row["Phone 1"]) == (
+        "a@example.com", "c@example.com", "+16025550101",
+    )  # fmt: skip
+
+
 def test_it_fills_five_phone_slots_and_lists_every_number(agent_client):
     numbers = [f"+1602555010{n}" for n in range(6)]
     make_leads(phones=[{"number": number} for number in numbers])
@@ -370,3 +381,51 @@ def test_it_keeps_memory_flat_however_many_leads():
     # Three times the rows, yet the same peak: one chunk of leads and one batch of lines.
     assert every_chars > 2.9 * few_chars
     assert every_peak < 1.5 * few_peak
+
+
+AWKWARD = ['SMITH, "JJ"', "LINE\nBREAK", "CARRIAGE\rRETURN", "CRLF\r\n", '"', ",", "ÑANDÚ 東京", ""]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_the_database_writes_text_cells_exactly_as_csv_writer_would(agent_client, text):
+    fields = ["street", "unit", "city", "county", "owner_name", "owner_first_name"]
+    fields += ["owner2_last_name", "mailing_street", "mailing_city", "property_type", "scored_by"]
+    lead = _lead(**dict.fromkeys(fields, text))
+    lead.save()
+    Phone.objects.create(lead=lead, number="+16025550142")
+    written = b"".join(agent_client.get(PAGE).streaming_content).decode()
+    header, row = csv.reader(io.StringIO(written))
+    rewritten = io.StringIO()
+    csv.writer(rewritten).writerows([header, row])
+    assert written == rewritten.getvalue()  # csv.writer's quoting, byte for byte
+    cells = dict(zip(header, row, strict=True))
+    columns = ["street", "unit", "city", "county", "owner_name", "Owner 1 First Name"]
+    columns += ["Owner 2 Last Name", "Mailing Address", "Mailing City", "property_type"]
+    assert [cells[column] for column in (*columns, "scored_by")] == [text] * 11
+
+
+@pytest.mark.parametrize("field", ["source", "street", "city", "zip_code", "county", "stage"])
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_it_neutralises_a_formula_in_any_text_the_database_writes(agent_client, field, start):
+    fields: dict[str, Any] = {field: f"{start}1+1"}
+    make_leads(**fields)
+    column = {"zip_code": "zip"}.get(field, field)
+    assert only_row(agent_client.get(PAGE))[column] == f"'{start}1+1"
+
+
+def test_the_database_writes_numbers_flags_and_dates_as_python_would(agent_client):
+    make_leads(
+        sandbox=True, corporate_owner=True, owner_name="ACME LLC", owner_first_name="X",
+        owner_last_name="", owns_property=False, absentee=None, beds=0, lot_sqft=None,
+        avm_value_usd=-7, market_value_usd=9_000_000_000_000, last_sale_date=dt.date(999, 1, 2),
+        estimated_equity_usd=1, dnc_flag=True, litigator=None,
+    )  # fmt: skip
+    row = only_row(agent_client.get(PAGE))
+    assert (row["sandbox"], row["corporate_owner"], row["owns_property"]) == (
+        "SANDBOX", "true", "false",
+    )  # fmt: skip
+    assert (row["Owner 1 First Name"], row["Owner 1 Last Name"]) == ("", "ACME LLC")
+    assert (row["absentee"], row["beds"], row["lot_sqft"]) == ("", "0", "")
+    assert (row["avm_value"], row["market_value"]) == ("-7", "9000000000000")
+    assert (row["last_sale_date"], row["equity_percent"]) == ("0999-01-02", "-14")
+    assert (row["dnc_flag"], row["Litigator"], row["contactable"]) == ("true", "", "false")
