@@ -17,6 +17,8 @@ from typing import Any, Final
 from django.db import NotSupportedError
 from django.db.models import BooleanField, CharField, Expression, F
 
+from leads.export.formula import char_class
+
 TEXT: Final = "text"
 NUMBER: Final = "number"  # an integer, or blank
 BOOL: Final = "bool"  # true, false, or blank
@@ -45,10 +47,10 @@ _FORMATS: dict[str, dict[str, str]] = {
         DATE: "COALESCE(to_char({x}, 'YYYY-MM-DD'), '')",
     },
 }
-# Whether any of the texts starts with a formula character (writer.FORMULA_STARTS).
+# Whether any of the texts starts with a formula character (leads.export.formula).
 _STARTS = {
-    "sqlite": "(printf(%s, {cells}) GLOB '*[-=+@\t\r]*')",
-    "postgresql": "(({cells}) ~ '[-=+@\t\r]')",
+    "sqlite": f"(printf(%s, {{cells}}) GLOB '*{char_class()}*')",
+    "postgresql": f"(({{cells}}) ~ '{char_class()}')",
 }
 
 

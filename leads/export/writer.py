@@ -28,6 +28,7 @@ from django.db.models import Case, F, QuerySet, Value, When
 
 from billing.money import plain_dollars
 from leads.export.contacts import ChunkReader, Phone, lead_chunks
+from leads.export.formula import FORMULA_STARTS, char_class
 from leads.export.presets import DialerPreset
 from leads.export.scrub import DNC_CELLS, dnc_cell
 from leads.export.sqlcells import BOOL, DATE, FLAG, NUMBER, TEXT, CsvCells, StartsLikeFormula
@@ -145,14 +146,12 @@ FULL_FIELDS = (
 )  # fmt: skip
 _RUNS_AT = frozenset({0, 2, 4, 12})  # where the runs are among `_full_line`'s cells
 
-# A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_STARTS = frozenset("=+-@\t\r")
 # ...except a bare number or E.164 phones (one, or a ";" list), which sums and dialers need
 # as they are; digits, "+" and ";" alone cannot call anything.
 _NUMBER_OR_PHONES = re.compile(r"[+-]?\d+(?:\.\d+)?|\+\d{8,15}(?:;\+\d{8,15})*")
 # A cell starting with a formula character, in cells each led by NUL (e-mails: by ";").
-_CELL_START = re.compile("\x00[=+\\-@\t\r]")
-_EMAIL_START = re.compile(";[=+\\-@\t\r]")
+_CELL_START = re.compile("\x00" + char_class())
+_EMAIL_START = re.compile(";" + char_class())
 # What csv.writer quotes in a cell (its minimal quoting).
 _TO_QUOTE = re.compile('[",\r\n]')
 _dollars = lru_cache(maxsize=4096)(plain_dollars)  # costs repeat: the same few prices
