@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from django.db.models import Case, F, Value, When
+
 from leads.export.scrub import dnc_status
 from leads.phones import ten_digit
 
@@ -27,15 +29,18 @@ TEN_DIGIT: Final = "ten_digit"
 Cell = Callable[[Any, Any, list[str]], str]  # (lead, phone, e-mails) → text
 
 
-def _first(lead: Any, phone: Any, emails: list[str]) -> str:
-    return "" if lead.corporate_owner else lead.owner_first_name
-
-
-def _last(lead: Any, phone: Any, emails: list[str]) -> str:
-    # Dialers file an entity under its name as the last name.
-    if lead.corporate_owner:
-        return lead.owner_last_name or lead.owner_name
-    return lead.owner_last_name
+# The owner's first and last name as a dialer files them, computed by the database for every
+# layout (the full export and each preset): an entity has no first name and is filed under
+# its name as the last name.
+DIALER_NAMES: Final = {
+    "dialer_first_name": Case(
+        When(corporate_owner=True, then=Value("")), default=F("owner_first_name")
+    ),
+    "dialer_last_name": Case(
+        When(corporate_owner=True, owner_last_name="", then=F("owner_name")),
+        default=F("owner_last_name"),
+    ),
+}
 
 
 def _street_line(lead: Any, phone: Any, emails: list[str]) -> str:
@@ -60,8 +65,8 @@ def _email(lead: Any, phone: Any, emails: list[str]) -> str:
 
 
 LEAD_CELLS: dict[str, Cell] = {
-    "first": _first,
-    "last": _last,
+    "first": _field("dialer_first_name"),
+    "last": _field("dialer_last_name"),
     "owner": _field("owner_name"),
     "street": _street_line,
     "street_name": _street_name,
@@ -78,8 +83,8 @@ LEAD_CELLS: dict[str, Cell] = {
 
 # The lead fields each cell reads: a preset's file reads only its cells' fields.
 CELL_FIELDS: dict[str, tuple[str, ...]] = {
-    "first": ("corporate_owner", "owner_first_name"),
-    "last": ("corporate_owner", "owner_last_name", "owner_name"),
+    "first": ("dialer_first_name",),
+    "last": ("dialer_last_name",),
     "owner": ("owner_name",),
     "street": ("street", "unit"),
     "street_name": ("street",),

@@ -24,12 +24,12 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import QuerySet
 
 from billing.money import plain_dollars
 from leads.export.contacts import ChunkReader, Phone, lead_chunks
 from leads.export.formula import FORMULA_STARTS, char_class
-from leads.export.presets import DialerPreset
+from leads.export.presets import DIALER_NAMES, DialerPreset
 from leads.export.scrub import DNC_CELLS, dnc_cell
 from leads.export.sqlcells import BOOL, DATE, FLAG, NUMBER, TEXT, CsvCells, StartsLikeFormula
 from leads.models import Lead
@@ -100,18 +100,13 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     *(f"Email {n}" for n in range(1, EMAIL_SLOTS + 1)),
 )
 
-# Dialers file an entity under its name as the last name.
-_FIRST = Case(When(corporate_owner=True, then=Value("")), default=F("owner_first_name"))
-_LAST = Case(
-    When(corporate_owner=True, owner_last_name="", then=F("owner_name")),
-    default=F("owner_last_name"),
-)
 # The full layout's runs of cells the database writes (EXPORT_COLUMNS order), by annotation.
 FULL_RUNS = {
     "csv_head": CsvCells(
         (NUMBER, "id"), (TEXT, "source"), (FLAG, "sandbox", "SANDBOX"), (TEXT, "street"),
         (TEXT, "unit"), (TEXT, "city"), (TEXT, "state"), (TEXT, "zip_code"), (TEXT, "zip4"),
-        (TEXT, "county"), (TEXT, "owner_name"), (TEXT, _FIRST), (TEXT, _LAST),
+        (TEXT, "county"), (TEXT, "owner_name"), (TEXT, "dialer_first_name"),
+        (TEXT, "dialer_last_name"),
         (TEXT, "owner2_first_name"), (TEXT, "owner2_last_name"), (BOOL, "corporate_owner"),
         (BOOL, "owns_property"), (TEXT, "mailing_street"), (TEXT, "mailing_city"),
         (TEXT, "mailing_state"), (TEXT, "mailing_zip"), (BOOL, "absentee"),
@@ -167,7 +162,7 @@ def safe_cell(value: str) -> str:
 def full_layout_rows(leads: QuerySet[Lead]) -> QuerySet[Any]:
     """What the full layout reads of each lead: FULL_FIELDS, the runs of cells already
     formatted by the database."""
-    return leads.annotate(**FULL_RUNS).values_list(*FULL_FIELDS)
+    return leads.annotate(**DIALER_NAMES).annotate(**FULL_RUNS).values_list(*FULL_FIELDS)
 
 
 def export_lines(
@@ -191,7 +186,9 @@ def export_lines(
     reader = ChunkReader(lists=preset is None)
     if preset is not None:
         stored = _stored_lead(preset.lead_fields)
-        for chunk in lead_chunks(leads.values_list(*preset.lead_fields), chunk_size):
+        for chunk in lead_chunks(
+            leads.annotate(**DIALER_NAMES).values_list(*preset.lead_fields), chunk_size
+        ):
             phones, emails = reader.contacts_of([lead[0] for lead in chunk])
             for row in _preset_rows(preset, stored, chunk, phones, emails, scrub=scrub):
                 yield line(row)
