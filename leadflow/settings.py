@@ -109,6 +109,8 @@ AUTHENTICATION_BACKENDS = [
 
 ROOT_URLCONF = "leadflow.urls"
 WSGI_APPLICATION = "leadflow.wsgi.application"
+# Django's widget templates, with the common widgets built in Python (leadflow.form_rendering).
+FORM_RENDERER = "leadflow.form_rendering.FastWidgetRenderer"
 ASGI_APPLICATION = "leadflow.asgi.application"
 
 TEMPLATES = [

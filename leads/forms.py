@@ -4,6 +4,7 @@ GET parameters are exactly its API's and a filtered page is bookmarkable."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from django import forms
@@ -107,6 +108,9 @@ class AssigneeFilterMixin(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        # The select reads its choices twice (the options, and whether it may be required):
+        # this form's users are read once, and only when it renders.
+        self.fields["assignee"].widget.choices = cache(assignee_choices)
 
     def clean_assignee(self) -> Assignee:
         return resolve_assignee(self.cleaned_data.get("assignee") or "", self.user)
