@@ -65,11 +65,11 @@ PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "search page": ("/", 8),
     "search page, cached search": ("/?zip=85034&pageSize=10", 16),
     "api search, cached": ("/api/search?zip=85034&pageSize=10", 8),
-    "leads page": ("/leads/", 13),
-    "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 13),
+    "leads page": ("/leads/", 12),
+    "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 12),
     "lead page": (first_lead_url("/leads/{id}/"), 12),  # + whether its last trace failed
     "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
-    "board": ("/pipeline/", 16),  # the cards' lists: one query for them all
+    "board": ("/pipeline/", 15),  # the cards' lists: one query for them all
     "board column": ("/pipeline/new/?offset=0", 4),
     "export": ("/leads/export.csv", 11),
     "spend page": ("/spend/", 22),
