@@ -65,8 +65,8 @@ PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "search page": ("/", 8),
     "search page, cached search": ("/?zip=85034&pageSize=10", 16),
     "api search, cached": ("/api/search?zip=85034&pageSize=10", 8),
-    "leads page": ("/leads/", 12),
-    "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 12),
+    "leads page": ("/leads/", 11),
+    "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 11),
     "lead page": (first_lead_url("/leads/{id}/"), 12),  # + whether its last trace failed
     "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
     "board": ("/pipeline/", 15),  # the cards' lists: one query for them all
