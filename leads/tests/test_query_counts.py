@@ -62,9 +62,9 @@ def job_url() -> str:
 
 # (path or a function giving it, queries per request)
 PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
-    "search page": ("/", 8),
-    "search page, cached search": ("/?zip=85034&pageSize=10", 16),
-    "api search, cached": ("/api/search?zip=85034&pageSize=10", 8),
+    "search page": ("/", 7),
+    "search page, cached search": ("/?zip=85034&pageSize=10", 13),
+    "api search, cached": ("/api/search?zip=85034&pageSize=10", 7),
     "leads page": ("/leads/", 11),
     "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 11),
     "lead page": (first_lead_url("/leads/{id}/"), 12),  # + whether its last trace failed
