@@ -3,14 +3,22 @@
 Services ask `ensure_permitted(user_id, action)` before the paid or data-exporting work, so
 every caller (page, API, bulk job) is refused the same way: `PermissionRefused`, which the
 error table answers with 403 and the reason. Pages ask `user_may` to hide what is refused.
+
+Within a request a user's permissions are read once however often they are asked (the search
+page asks four times: its checkbox, its default, the service, the navigation):
+`PermissionAnswersMiddleware` keeps the answers until the response; outside a request (a
+command, the task worker) every ask reads the database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest, HttpResponse
 
 from accounts.models import AgentPermissions
 
@@ -46,22 +54,50 @@ def permissions_of(user_id: int) -> AgentPermissions:
     return found or AgentPermissions(user_id=user_id)
 
 
+# user id → {action: allowed}, for the request being answered (None outside a request).
+_answers: ContextVar[dict[int, dict[str, bool]] | None] = ContextVar(
+    "permission_answers", default=None
+)
+
+
 def permitted(user_id: int | None, action: str) -> bool:
-    """Work without a user (an operator's command) is never refused here. One query: the
-    user's superuser flag and their permissions row's field (the default without a row)."""
+    """Work without a user (an operator's command) is never refused here."""
     if user_id is None:
         return True
-    field = BY_ACTION[action].field
-    row = (
-        get_user_model()
-        .objects.filter(pk=user_id)
-        .values_list("is_superuser", f"agent_permissions__{field}")
-        .first()
-    )
-    superuser, allowed = row or (False, None)
-    if superuser:
-        return True
-    return bool(getattr(AgentPermissions(), field) if allowed is None else allowed)
+    return _allowed(user_id)[action]
+
+
+def _allowed(user_id: int) -> dict[str, bool]:
+    """Every action's answer for this user. One query: the superuser flag and the
+    permissions row's fields (the defaults without a row); once per request."""
+    answers = _answers.get()
+    if answers is not None and user_id in answers:
+        return answers[user_id]
+    fields = [f"agent_permissions__{p.field}" for p in PERMISSIONS]
+    row = get_user_model().objects.filter(pk=user_id).values_list("is_superuser", *fields).first()
+    superuser, *values = row or (False, *[None] * len(PERMISSIONS))
+    defaults = AgentPermissions()
+    allowed = {
+        p.action: bool(superuser or (getattr(defaults, p.field) if value is None else value))
+        for p, value in zip(PERMISSIONS, values, strict=True)
+    }
+    if answers is not None:
+        answers[user_id] = allowed
+    return allowed
+
+
+class PermissionAnswersMiddleware:
+    """Keeps each user's permission answers for the rest of the request (see the module)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _answers.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _answers.reset(token)
 
 
 def ensure_permitted(user_id: int | None, action: str) -> None:
@@ -75,8 +111,7 @@ def user_may(user: AbstractBaseUser | AnonymousUser) -> dict[str, bool]:
         return {p.action: False for p in PERMISSIONS}
     if getattr(user, "is_superuser", False):
         return {p.action: True for p in PERMISSIONS}
-    row = permissions_of(int(user.pk))
-    return {p.action: bool(getattr(row, p.field)) for p in PERMISSIONS}
+    return dict(_allowed(int(user.pk)))
 
 
 def permissions_json(user_id: int) -> dict[str, bool]:
@@ -88,4 +123,7 @@ def permissions_update(*, user_id: int, changes: dict[str, bool]) -> dict[str, b
     """`changes` by API name (searchAttom, skipTrace, export); returns the whole object."""
     fields = {p.field: changes[p.api_name] for p in PERMISSIONS if p.api_name in changes}
     AgentPermissions.objects.update_or_create(user_id=user_id, defaults=fields)
+    answers = _answers.get()
+    if answers is not None:
+        answers.pop(user_id, None)  # the rest of this request reads the new answers
     return permissions_json(user_id)

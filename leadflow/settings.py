@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.auth.BearerTokenMiddleware",
+    "accounts.permissions.PermissionAnswersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -109,6 +110,8 @@ AUTHENTICATION_BACKENDS = [
 
 ROOT_URLCONF = "leadflow.urls"
 WSGI_APPLICATION = "leadflow.wsgi.application"
+# Django's widget templates, with the common widgets built in Python (leadflow.form_rendering).
+FORM_RENDERER = "leadflow.form_rendering.FastWidgetRenderer"
 ASGI_APPLICATION = "leadflow.asgi.application"
 
 TEMPLATES = [

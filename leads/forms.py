@@ -4,6 +4,8 @@ GET parameters are exactly its API's and a filtered page is bookmarkable."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import cache, partial
 from typing import Any
 
 from django import forms
@@ -50,9 +52,10 @@ ME, NOBODY = "me", "none"
 Assignee = int | str | None  # a user id, NOBODY, or None for anyone
 
 
-def assignee_choices() -> list[tuple[str, str]]:
-    """The assignee filter's options, read only when a page renders the select."""
-    users = get_user_model().objects.filter(is_active=True).order_by("username")
+def assignee_choices(agents: Sequence[Any] | None = None) -> list[tuple[str, str]]:
+    """The assignee filter's options: `agents` (`active_agents()` a page read already), else
+    read here, only when a page renders the select."""
+    users = active_agents() if agents is None else agents
     return [
         ("", "Anyone"),
         (ME, "Me"),
@@ -103,10 +106,18 @@ class AssigneeFilterMixin(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, user: AbstractBaseUser | AnonymousUser | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        user: AbstractBaseUser | AnonymousUser | None = None,
+        agents: Sequence[Any] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """`agents`: the page's `active_agents()`, when it read them, for the select's options."""
         super().__init__(*args, **kwargs)
         self.user = user
+        # The select reads its choices twice (the options, and whether it may be required):
+        # this form's users are read once, and only when it renders.
+        self.fields["assignee"].widget.choices = cache(partial(assignee_choices, agents))
 
     def clean_assignee(self) -> Assignee:
         return resolve_assignee(self.cleaned_data.get("assignee") or "", self.user)

@@ -382,6 +382,7 @@ from leads.lists.models import (  # noqa: E402, F401
     ListKind,
     ListMembership,
     StagedUpload,
+    attach_lists,
     lists_of,
     lists_prefetch,
 )

@@ -19,8 +19,9 @@ from leads.selectors import leads_filtered, leads_sorted, page_of, with_contacts
 @vary_on_headers("HX-Request")
 def lead_list(request: HttpRequest) -> HttpResponse:
     query, sort_note = without_unknown_sort(request.GET)
-    form = LeadFilterForm(query, user=request.user)
-    context: dict = {"form": form, "agents": active_agents(), "sort_note": sort_note}
+    agents = active_agents()  # the bulk assign menu's, and the assignee filter's
+    form = LeadFilterForm(query, user=request.user, agents=agents)
+    context: dict = {"form": form, "agents": agents, "sort_note": sort_note}
     status = 200
     if form.is_valid():
         data = form.cleaned_data

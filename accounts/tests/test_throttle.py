@@ -98,6 +98,17 @@ def test_it_locks_an_address_out_after_bad_bearer_tokens(client, agent):
     assert other.status_code == 200
 
 
+def test_an_address_without_failures_is_checked_in_one_query(rf, django_assert_num_queries):
+    request = rf.get("/api/leads", REMOTE_ADDR="10.5.5.7")
+    with django_assert_num_queries(1):
+        assert not throttle.token_address_locked(request)
+    AccessAttempt.objects.create(
+        ip_address="10.5.5.7", user_agent="", path_info="/api/leads", failures_since_start=1,
+        get_data="", post_data="", http_accept="",
+    )  # fmt: skip
+    assert not throttle.token_address_locked(rf.get("/api/leads", REMOTE_ADDR="10.5.5.7"))
+
+
 def test_it_counts_one_name_however_its_case_and_spacing_change(client, agent):
     for spelling in ["Agent", "AGENT", " agent", "agent ", "aGeNt"][:LIMIT]:
         _login(client, spelling, "wrong", address=f"10.3.3.{len(spelling) + ord(spelling[1])}")

@@ -8,6 +8,9 @@ refresh knows the lead was taken off on purpose and never adds it back.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
@@ -82,6 +85,21 @@ def active_memberships() -> QuerySet[ListMembership]:
 def lists_prefetch() -> Prefetch:
     """Prefetch each lead's lists in one query (see `lists_of`)."""
     return Prefetch("list_memberships", queryset=active_memberships(), to_attr=ACTIVE_MEMBERSHIPS)
+
+
+def attach_lists(leads: Sequence[models.Model]) -> None:
+    """What `lists_prefetch()` gives leads, for leads already read: one query for them all."""
+    if not leads:
+        return
+    by_lead: dict[int, list[ListMembership]] = defaultdict(list)
+    for membership in active_memberships().filter(lead_id__in=[lead.pk for lead in leads]):
+        by_lead[membership.lead_id].append(membership)
+    to_lead = ListMembership._meta.get_field("lead")
+    for lead in leads:
+        memberships = by_lead.get(lead.pk, [])
+        for membership in memberships:
+            to_lead.set_cached_value(membership, lead)
+        setattr(lead, ACTIVE_MEMBERSHIPS, memberships)
 
 
 def lists_of(lead: models.Model) -> list[LeadList]:

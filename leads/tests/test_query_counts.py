@@ -66,14 +66,14 @@ BOARD_CARDS = 1 if connection.vendor == "postgresql" else len(Stage.values)
 
 # (path or a function giving it, queries per request)
 PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
-    "search page": ("/", 8),
-    "search page, cached search": ("/?zip=85034&pageSize=10", 16),
-    "api search, cached": ("/api/search?zip=85034&pageSize=10", 8),
-    "leads page": ("/leads/", 13),
-    "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 13),
+    "search page": ("/", 7),
+    "search page, cached search": ("/?zip=85034&pageSize=10", 13),
+    "api search, cached": ("/api/search?zip=85034&pageSize=10", 7),
+    "leads page": ("/leads/", 11),
+    "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 11),
     "lead page": (first_lead_url("/leads/{id}/"), 12),  # + whether its last trace failed
     "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
-    "board": ("/pipeline/", 9 + BOARD_CARDS),  # the cards' lists: one query for them all
+    "board": ("/pipeline/", 8 + BOARD_CARDS),  # the cards' lists: one query for them all
     "board column": ("/pipeline/new/?offset=0", 4),
     "export": ("/leads/export.csv", 11),
     "spend page": ("/spend/", 22),

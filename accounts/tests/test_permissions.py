@@ -1,0 +1,77 @@
+"""Permission answers: read once per request, read afresh outside one and after a change."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import AgentPermissions
+from accounts.permissions import (
+    EXPORT,
+    SEARCH_ATTOM,
+    SKIP_TRACE,
+    PermissionAnswersMiddleware,
+    permissions_update,
+    permitted,
+    user_may,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_query_cache")]
+
+
+def in_a_request(work):
+    """What `work()` gives when a request (through the middleware) runs it."""
+    answers: list = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        answers.append(work())
+        return HttpResponse()
+
+    PermissionAnswersMiddleware(view)(HttpRequest())
+    return answers[0]
+
+
+def test_a_request_reads_a_users_permissions_once(agent, django_assert_num_queries) -> None:
+    AgentPermissions.objects.create(user=agent, may_export=False)
+
+    def asks() -> tuple:
+        return (
+            permitted(agent.pk, SEARCH_ATTOM),
+            permitted(agent.pk, EXPORT),
+            permitted(agent.pk, SKIP_TRACE),
+            user_may(agent),
+        )
+
+    with django_assert_num_queries(1):
+        search, export, trace, may = in_a_request(asks)
+    assert (search, export, trace) == (True, False, True)
+    assert may == {SEARCH_ATTOM: True, SKIP_TRACE: True, EXPORT: False}
+
+
+def test_outside_a_request_every_ask_reads(agent, django_assert_num_queries) -> None:
+    with django_assert_num_queries(2):
+        assert permitted(agent.pk, EXPORT) and permitted(agent.pk, EXPORT)
+
+
+def test_a_change_is_seen_by_the_rest_of_the_request(agent) -> None:
+    def change() -> tuple[bool, bool]:
+        before = permitted(agent.pk, EXPORT)
+        permissions_update(user_id=agent.pk, changes={"export": False})
+        return before, permitted(agent.pk, EXPORT)
+
+    assert in_a_request(change) == (True, False)
+    assert not permitted(agent.pk, EXPORT)
+
+
+def test_a_superuser_may_do_everything_whatever_the_row(agent) -> None:
+    agent.is_superuser = True
+    agent.save()
+    AgentPermissions.objects.create(user=agent, may_search_attom=False, may_export=False)
+    assert in_a_request(lambda: permitted(agent.pk, SEARCH_ATTOM) and permitted(agent.pk, EXPORT))
+
+
+def test_a_user_without_a_row_may_do_everything(agent) -> None:
+    assert in_a_request(lambda: [permitted(agent.pk, p) for p in (SEARCH_ATTOM, EXPORT)]) == [
+        True,
+        True,
+    ]
