@@ -17,7 +17,7 @@ from itertools import batched
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
@@ -95,34 +95,130 @@ def new_lead(**values: Any) -> LeadValues:
     return lead
 
 
-def leads_upsert(leads: Sequence[LeadValues], *, update: Sequence[str]) -> dict[Key, int]:
+def leads_upsert(
+    leads: Sequence[LeadValues], *, update: Sequence[str], fields: Sequence[str] | None = None
+) -> dict[Key, int]:
     """Store new leads; a lead whose dedup key is taken updates that row's `update` fields
-    instead. Returns every lead's pk by its key (the leads are given theirs, too)."""
-    now = timezone.now()
-    fields = _lead_fields()
-    quote = connection.ops.quote_name
-    column_of = {f.name: quote(str(f.column)) for f in fields}
-    updated = [column_of[name] for name in [*update, "updated_at"]]
-    updates = ", ".join(f"{column} = excluded.{column}" for column in updated)
-    head = f"INSERT INTO {quote(Lead._meta.db_table)} ({', '.join(column_of.values())}) VALUES "
-    tail = (
-        f" ON CONFLICT ({', '.join(map(quote, DEDUP_COLUMNS))}) DO UPDATE SET {updates} "
-        f"RETURNING {quote('id')}, {', '.join(map(quote, DEDUP_COLUMNS))}"
+    instead. `fields` names what the leads hold (every field, as `new_lead` fills them, when
+    not given); a new row takes the model's defaults for the others. Returns every lead's pk
+    by its key, in the leads' order (the leads are given theirs, too).
+
+    The statement's text is made once per shape. On SQLite it goes through the DB-API's
+    `executemany` (compiled once, stepped row by row), which hands back no rows: the pks of
+    leads that came without one (`id`) are then read by key. Nothing can write between the
+    two, as SQLite has one writer and the transaction holds it from its BEGIN IMMEDIATE; a
+    lead that came with its pk was read under its key in the same transaction. Elsewhere one
+    `INSERT … VALUES (…), (…) … RETURNING` statement per batch answers every lead's pk.
+    """
+    statement = _UpsertStatement.of(
+        tuple(fields) if fields is not None else None, tuple(update), connection.vendor
     )
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    rows = RowValues(fields)
-    pks: dict[Key, int] = {}
-    with connection.cursor() as cursor:
-        for batch in batched(leads, LEAD_BATCH):
-            params: list[Any] = []
-            for lead in batch:
-                lead["created_at"] = lead.get("created_at") or now
-                lead["updated_at"] = now
-                params += rows.of(lead)
-            cursor.execute(head + ", ".join([one_row] * len(batch)) + tail, params)
-            pks.update(((address, owner), pk) for pk, address, owner in cursor.fetchall())
+    now = timezone.now()
+    for lead in leads:
+        lead["created_at"] = lead.get("created_at") or now
+        lead["updated_at"] = now
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "sqlite":
+            pks = statement.run_many(leads)
+        else:
+            pks = statement.run_returning(leads)
     for lead in leads:
         lead["id"] = pks[lead.key]
+    return {lead.key: pks[lead.key] for lead in leads}
+
+
+class _UpsertStatement:
+    """The upsert of leads holding these fields, updating these on a taken key: its SQL text
+    (the fields not held written as the model's defaults, literally) and its rows' values."""
+
+    _made: dict[tuple[tuple[str, ...] | None, tuple[str, ...], str], _UpsertStatement] = {}
+
+    @classmethod
+    def of(
+        cls, fields: tuple[str, ...] | None, update: tuple[str, ...], vendor: str
+    ) -> _UpsertStatement:
+        key = (fields, update, vendor)
+        if key not in cls._made:
+            cls._made[key] = cls(fields, update)
+        return cls._made[key]
+
+    def __init__(self, fields: tuple[str, ...] | None, update: tuple[str, ...]) -> None:
+        every = _lead_fields()
+        held = set(fields) if fields is not None else {f.attname for f in every}
+        held |= {"created_at", "updated_at"}
+        params = [f for f in every if f.attname in held]
+        defaults = [f for f in every if f.attname not in held]
+        quote = connection.ops.quote_name
+        column_of = {f.name: quote(str(f.column)) for f in every}
+        columns = [column_of[f.name] for f in [*params, *defaults]]
+        updates = ", ".join(
+            f"{c} = excluded.{c}" for c in (column_of[n] for n in [*update, "updated_at"])
+        )
+        self.head = f"INSERT INTO {quote(Lead._meta.db_table)} ({', '.join(columns)}) VALUES "
+        self.row = "(" + ", ".join(["%s"] * len(params) + [_literal(f) for f in defaults]) + ")"
+        self.dedup = ", ".join(map(quote, DEDUP_COLUMNS))
+        self.tail = f" ON CONFLICT ({self.dedup}) DO UPDATE SET {updates}"
+        self.values = RowValues(params)
+
+    def run_many(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
+        sql = self.head + self.row + self.tail
+        with connection.cursor() as cursor:
+            for batch in batched(leads, BATCH_ROWS):
+                cursor.executemany(sql, [self.values.of(lead) for lead in batch])
+        pks = {lead.key: lead["id"] for lead in leads if lead.get("id") is not None}
+        missing = [lead.key for lead in leads if lead.key not in pks]
+        if missing:
+            pks |= _pks_of(missing)
+        return pks
+
+    def run_returning(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
+        tail = f"{self.tail} RETURNING {connection.ops.quote_name('id')}, {self.dedup}"
+        pks: dict[Key, int] = {}
+        with connection.cursor() as cursor:
+            for batch in batched(leads, LEAD_BATCH):
+                params: list[Any] = []
+                for lead in batch:
+                    params += self.values.of(lead)
+                cursor.execute(self.head + ", ".join([self.row] * len(batch)) + tail, params)
+                pks.update(((address, owner), pk) for pk, address, owner in cursor.fetchall())
+        return pks
+
+
+def _literal(field: models.Field) -> str:
+    """A field's default as SQL text: a model's own constants ("", 0, false, NULL, a JSON
+    field's empty list), in the standard SQL both SQLite and PostgreSQL read."""
+    default = field.get_default()
+    if isinstance(field, models.JSONField):
+        value: object = json.dumps(default)
+    else:
+        value = field.get_db_prep_save(default, connection)
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + str(value).replace("'", "''") + "'"  # str(): a choice as its value
+    raise TypeError(f"Lead.{field.name}'s default {value!r} has no SQL literal here.")
+
+
+def _pks_of(keys: Sequence[Key]) -> dict[Key, int]:
+    """The pks of stored leads by these dedup keys (those stored)."""
+    wanted = set(keys)
+    quote = connection.ops.quote_name
+    pks: dict[Key, int] = {}
+    with connection.cursor() as cursor:
+        for batch in batched(sorted({address for address, _ in wanted}), LEAD_BATCH):
+            cursor.execute(
+                f"SELECT {quote('id')}, {', '.join(map(quote, DEDUP_COLUMNS))} "
+                f"FROM {quote(Lead._meta.db_table)} WHERE {quote(DEDUP_COLUMNS[0])} "
+                f"IN ({', '.join(['%s'] * len(batch))})",
+                batch,
+            )
+            for pk, address, owner in cursor.fetchall():
+                if (address, owner) in wanted:
+                    pks[(address, owner)] = pk
     return pks
 
 
