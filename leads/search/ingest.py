@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.db import transaction
-from django.db.models import Q
 
 from leads.activity.services import leads_activity_record
-from leads.bulk_insert import LeadValues, leads_upsert
+from leads.bulk_insert import LeadValues, leads_near, leads_upsert
 from leads.models import ActivityKind, Lead, Source
 from leads.pipeline.services import append_to_stage
 from leads.search import normalize, owner_names
@@ -126,8 +125,8 @@ def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> LeadValues:
     )
     owners = [(o.first, o.last) if (o.first or o.last) else o.full for o in record.owners]
     first, second = [*record.owners, None, None][:2]
-    corporate = bool(record.corporate_owner) or any(
-        owner_names.is_entity(o.full or o.last) for o in record.owners[:1]
+    corporate = bool(record.corporate_owner) or (
+        first is not None and owner_names.is_entity(first.full or first.last)
     )
     mailing = normalize.parse_one_line(record.mailing_address) if record.mailing_address else None
     normalized_address, normalized_owner = dedup_key(address, owners, corporate=corporate)
@@ -236,15 +235,14 @@ def _fill_blanks(kept: LeadValues, other: LeadValues) -> None:
             kept[field] = other[field]
 
 
-@dataclass(frozen=True)
-class _Stored:
+class _Stored(NamedTuple):
     """A stored lead at a candidate's address or with a candidate's ATTOM id."""
 
     pk: int
     address: str
     owner: str
     attom_id: int | None
-    owns_property: bool
+    owns_property: bool  # as the database holds it: 0 or 1 on SQLite
 
 
 @dataclass
@@ -260,15 +258,14 @@ class _Near:
     def of(cls, candidates: list[LeadValues]) -> _Near:
         addresses = {lead["normalized_address"] for lead in candidates}
         attom_ids = {lead["attom_id"] for lead in candidates if lead["attom_id"]}
-        where = Q(normalized_address__in=addresses) | Q(attom_id__in=attom_ids)
-        return cls(addresses, attom_ids, _stored(where))
+        return cls(addresses, attom_ids, _stored(addresses, attom_ids))
 
 
-def _stored(where: Q) -> list[_Stored]:
-    rows = Lead.objects.filter(where).values_list(
-        "pk", "normalized_address", "normalized_owner", "attom_id", "owns_property"
+def _stored(addresses: set[str], attom_ids: set[int] | None = None) -> list[_Stored]:
+    fields = ["normalized_address", "normalized_owner", "attom_id", "owns_property"]
+    return list(
+        map(_Stored._make, leads_near(fields, addresses=addresses, attom_ids=attom_ids or ()))
     )
-    return [_Stored(*row) for row in rows]
 
 
 def _adopt_existing_attom_keys(candidates: list[LeadValues], near: _Near) -> None:
@@ -306,7 +303,7 @@ def _retire_previous_owners(candidates: list[LeadValues], near: _Near) -> int:
     adopted = owner_at.keys() - near.addresses  # addresses `near` was not read at
     if adopted:
         seen = {lead.pk for lead in parcel}
-        more = _stored(Q(normalized_address__in=adopted))
+        more = _stored(set(adopted))
         parcel += [lead for lead in more if lead.pk not in seen]
     stale = []
     for lead in parcel:
