@@ -129,7 +129,8 @@ def leads_upsert(
 
 class _UpsertStatement:
     """The upsert of leads holding these fields, updating these on a taken key: its SQL text
-    (the fields not held written as the model's defaults, literally) and its rows' values."""
+    (the fields not held written as the model's defaults, literally) and the fields its rows
+    hold."""
 
     _made: dict[tuple[tuple[str, ...] | None, tuple[str, ...], str], _UpsertStatement] = {}
 
@@ -158,13 +159,14 @@ class _UpsertStatement:
         self.row = "(" + ", ".join(["%s"] * len(params) + [_literal(f) for f in defaults]) + ")"
         self.dedup = ", ".join(map(quote, DEDUP_COLUMNS))
         self.tail = f" ON CONFLICT ({self.dedup}) DO UPDATE SET {updates}"
-        self.values = RowValues(params)
+        self.fields = params
 
     def run_many(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
         sql = self.head + self.row + self.tail
+        rows = RowValues(self.fields)
         with connection.cursor() as cursor:
             for batch in batched(leads, BATCH_ROWS):
-                cursor.executemany(sql, [self.values.of(lead) for lead in batch])
+                cursor.executemany(sql, [rows.of(lead) for lead in batch])
         pks = {lead.key: lead["id"] for lead in leads if lead.get("id") is not None}
         missing = [lead.key for lead in leads if lead.key not in pks]
         if missing:
@@ -174,11 +176,12 @@ class _UpsertStatement:
     def run_returning(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
         tail = f"{self.tail} RETURNING {connection.ops.quote_name('id')}, {self.dedup}"
         pks: dict[Key, int] = {}
+        rows = RowValues(self.fields)
         with connection.cursor() as cursor:
             for batch in batched(leads, LEAD_BATCH):
                 params: list[Any] = []
                 for lead in batch:
-                    params += self.values.of(lead)
+                    params += rows.of(lead)
                 cursor.execute(self.head + ", ".join([self.row] * len(batch)) + tail, params)
                 pks.update(((address, owner), pk) for pk, address, owner in cursor.fetchall())
         return pks
@@ -213,31 +216,48 @@ def _pks_of(keys: Sequence[Key]) -> dict[Key, int]:
 class RowValues:
     """Rows of these fields' values as the database takes them: most go as they are (read
     at C speed), those of fields that convert (JSON, decimals, dates and times, choices)
-    through `prepare_value`."""
+    through the field, each distinct value once (a batch's one timestamp, sale dates, baths,
+    the same few score reasons). Make one per batch of rows: it keeps what it prepared."""
 
     def __init__(self, fields: Sequence[models.Field], *, by_position: bool = False) -> None:
         kinds = {"JSONField", "DecimalField", "DateField", "DateTimeField", "TimeField"}
         self.fields = list(fields)
         keys = range(len(fields)) if by_position else [field.attname for field in fields]
         self._read = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
-        self._converting = [
-            (index, field, isinstance(field, models.JSONField), _decimal_as_is(field))
+        converting = [
+            (index, field)
             for index, field in enumerate(self.fields)
             if field.get_internal_type() in kinds or field.choices
         ]
-        self._prepared: dict[tuple[str, object], object] = {}
+        json_fields = [(i, f) for i, f in converting if isinstance(f, models.JSONField)]
+        # Not hashable: a JSON value's text is its key (most rows hold {} or [], said so).
+        self._json: list[tuple[int, models.Field, dict[str, object]]] = [
+            (index, field, {}) for index, field in json_fields
+        ]
+        self._other: list[tuple[int, models.Field, bool, dict[object, object]]] = [
+            (index, field, _decimal_as_is(field), {})
+            for index, field in converting
+            if (index, field) not in json_fields
+        ]
 
     def of(self, row: dict[str, Any] | Sequence[Any]) -> list[Any]:
         """A row's values: a dict by attribute name, or (`by_position`) a sequence."""
         values = list(self._read(row))
-        for index, field, json_field, decimal_as_is in self._converting:
+        for index, field, prepared in self._json:
+            text = _json_text(values[index])
+            if text not in prepared:
+                prepared[text] = field.get_db_prep_save(values[index], connection)
+            values[index] = prepared[text]
+        for index, field, decimal_as_is, done in self._other:
             value = values[index]
-            if json_field or not (
-                value is None
-                or type(value) is str
-                or (decimal_as_is and type(value) is Decimal and value.is_finite())
-            ):
-                values[index] = prepare_value(field, value, self._prepared)
+            kind = type(value)
+            if value is None or kind in PLAIN_TYPES:
+                continue  # a choice's plain value, too
+            if decimal_as_is and kind is Decimal and value.is_finite():
+                continue
+            if value not in done:
+                done[value] = field.get_db_prep_save(value, connection)
+            values[index] = done[value]
         return values
 
 
@@ -247,23 +267,6 @@ def _decimal_as_is(field: models.Field) -> bool:
     adapt = type(connection.ops).adapt_decimalfield_value
     default = BaseDatabaseOperations.adapt_decimalfield_value
     return isinstance(field, models.DecimalField) and adapt is default
-
-
-def prepare_value(
-    field: models.Field, value: object, prepared: dict[tuple[str, object], object]
-) -> object:
-    """A value as the database takes it. Dates, times and decimals repeat from row to row (a
-    batch's one timestamp, sale dates, baths): each is prepared once, in `prepared`."""
-    if isinstance(field, models.JSONField):
-        # Not hashable: its text is the key (most rows hold {} or the same few reasons).
-        key: tuple[str, object] = (field.attname, _json_text(value))
-    elif value is None or type(value) in PLAIN_TYPES:
-        return value
-    else:
-        key = (field.attname, value)
-    if key not in prepared:
-        prepared[key] = field.get_db_prep_save(value, connection)
-    return prepared[key]
 
 
 def _json_text(value: object) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import batched
-from typing import BinaryIO, cast
+from typing import BinaryIO, NamedTuple, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -238,8 +238,7 @@ def _parsed(
             yield row
 
 
-@dataclass(frozen=True)
-class _Target:
+class _Target(NamedTuple):
     lead: int | Key  # a stored lead's pk, or the key of a lead this import makes
     creates: bool  # this row makes that lead (the first row of the file with its key)
 
