@@ -24,7 +24,7 @@ from django.utils import timezone
 from leads.models import Lead
 
 BATCH_ROWS = 2_000
-LEAD_BATCH = 500  # leads per statement: 500 x ~70 columns stays under PostgreSQL's 65,535
+LEAD_BATCH = 500  # values in one IN list
 PLAIN_TYPES = (str, int, bool, float)  # sent to the database as they are
 DEDUP_COLUMNS = ("normalized_address", "normalized_owner")
 Key = tuple[str, str]
@@ -103,12 +103,13 @@ def leads_upsert(
     not given); a new row takes the model's defaults for the others. Returns every lead's pk
     by its key, in the leads' order (the leads are given theirs, too).
 
-    The statement's text is made once per shape. On SQLite it goes through the DB-API's
-    `executemany` (compiled once, stepped row by row), which hands back no rows: the pks of
-    leads that came without one (`id`) are then read by key. Nothing can write between the
-    two, as SQLite has one writer and the transaction holds it from its BEGIN IMMEDIATE; a
-    lead that came with its pk was read under its key in the same transaction. Elsewhere one
-    `INSERT … VALUES (…), (…) … RETURNING` statement per batch answers every lead's pk.
+    The statement's text is made once per shape and goes through the DB-API's `executemany`
+    (SQLite compiles it once and steps it row by row; psycopg pipelines it): one statement
+    of 500 rows' values cost SQLite its compiling and psycopg its parsing, ~60 ms each.
+    `executemany` hands back no rows, so the pks are then read by key: every key's row is
+    there to read, ours or one another transaction committed before ours could write it.
+    On SQLite a lead that came with its pk (`id`) keeps it: the caller read it in this
+    transaction, which holds SQLite's one writer's lock from its BEGIN IMMEDIATE.
     """
     statement = _UpsertStatement.of(
         tuple(fields) if fields is not None else None, tuple(update), connection.vendor
@@ -118,10 +119,7 @@ def leads_upsert(
         lead["created_at"] = lead.get("created_at") or now
         lead["updated_at"] = now
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "sqlite":
-            pks = statement.run_many(leads)
-        else:
-            pks = statement.run_returning(leads)
+        pks = statement.run(leads)
     for lead in leads:
         lead["id"] = pks[lead.key]
     return {lead.key: pks[lead.key] for lead in leads}
@@ -161,30 +159,17 @@ class _UpsertStatement:
         self.tail = f" ON CONFLICT ({self.dedup}) DO UPDATE SET {updates}"
         self.fields = params
 
-    def run_many(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
+    def run(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
         sql = self.head + self.row + self.tail
         rows = RowValues(self.fields)
         with connection.cursor() as cursor:
             for batch in batched(leads, BATCH_ROWS):
                 cursor.executemany(sql, [rows.of(lead) for lead in batch])
-        pks = {lead.key: lead["id"] for lead in leads if lead.get("id") is not None}
-        missing = [lead.key for lead in leads if lead.key not in pks]
-        if missing:
-            pks |= _pks_of(missing)
-        return pks
-
-    def run_returning(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
-        tail = f"{self.tail} RETURNING {connection.ops.quote_name('id')}, {self.dedup}"
         pks: dict[Key, int] = {}
-        rows = RowValues(self.fields)
-        with connection.cursor() as cursor:
-            for batch in batched(leads, LEAD_BATCH):
-                params: list[Any] = []
-                for lead in batch:
-                    params += rows.of(lead)
-                cursor.execute(self.head + ", ".join([self.row] * len(batch)) + tail, params)
-                pks.update(((address, owner), pk) for pk, address, owner in cursor.fetchall())
-        return pks
+        if connection.vendor == "sqlite":  # one writer: a pk read in this transaction holds
+            pks = {lead.key: lead["id"] for lead in leads if lead.get("id") is not None}
+        missing = [lead.key for lead in leads if lead.key not in pks]
+        return pks | _pks_of(missing) if missing else pks
 
 
 def _literal(field: models.Field) -> str:
