@@ -13,18 +13,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from itertools import batched
+from itertools import batched, zip_longest
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 from leads.models import Lead
 
 BATCH_ROWS = 2_000
-LEAD_BATCH = 500  # leads per statement: 500 x ~70 columns stays under PostgreSQL's 65,535
+LEAD_BATCH = 500  # values in one IN list
 PLAIN_TYPES = (str, int, bool, float)  # sent to the database as they are
 DEDUP_COLUMNS = ("normalized_address", "normalized_owner")
 Key = tuple[str, str]
@@ -95,65 +95,154 @@ def new_lead(**values: Any) -> LeadValues:
     return lead
 
 
-def leads_upsert(leads: Sequence[LeadValues], *, update: Sequence[str]) -> dict[Key, int]:
+def leads_upsert(
+    leads: Sequence[LeadValues], *, update: Sequence[str], fields: Sequence[str] | None = None
+) -> dict[Key, int]:
     """Store new leads; a lead whose dedup key is taken updates that row's `update` fields
-    instead. Returns every lead's pk by its key (the leads are given theirs, too)."""
-    now = timezone.now()
-    fields = _lead_fields()
-    quote = connection.ops.quote_name
-    column_of = {f.name: quote(str(f.column)) for f in fields}
-    updated = [column_of[name] for name in [*update, "updated_at"]]
-    updates = ", ".join(f"{column} = excluded.{column}" for column in updated)
-    head = f"INSERT INTO {quote(Lead._meta.db_table)} ({', '.join(column_of.values())}) VALUES "
-    tail = (
-        f" ON CONFLICT ({', '.join(map(quote, DEDUP_COLUMNS))}) DO UPDATE SET {updates} "
-        f"RETURNING {quote('id')}, {', '.join(map(quote, DEDUP_COLUMNS))}"
+    instead. `fields` names what the leads hold (every field, as `new_lead` fills them, when
+    not given); a new row takes the model's defaults for the others. Returns every lead's pk
+    by its key, in the leads' order (the leads are given theirs, too).
+
+    The statement's text is made once per shape and goes through the DB-API's `executemany`
+    (SQLite compiles it once and steps it row by row; psycopg pipelines it): one statement
+    of 500 rows' values cost SQLite its compiling and psycopg its parsing, ~60 ms each.
+    `executemany` hands back no rows, so the pks are then read by key: every key's row is
+    there to read, ours or one another transaction committed before ours could write it.
+    On SQLite a lead that came with its pk (`id`) keeps it: the caller read it in this
+    transaction, which holds SQLite's one writer's lock from its BEGIN IMMEDIATE.
+    """
+    statement = _UpsertStatement.of(
+        tuple(fields) if fields is not None else None, tuple(update), connection.vendor
     )
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    rows = RowValues(fields)
-    pks: dict[Key, int] = {}
-    with connection.cursor() as cursor:
-        for batch in batched(leads, LEAD_BATCH):
-            params: list[Any] = []
-            for lead in batch:
-                lead["created_at"] = lead.get("created_at") or now
-                lead["updated_at"] = now
-                params += rows.of(lead)
-            cursor.execute(head + ", ".join([one_row] * len(batch)) + tail, params)
-            pks.update(((address, owner), pk) for pk, address, owner in cursor.fetchall())
+    now = timezone.now()
+    for lead in leads:
+        lead["created_at"] = lead.get("created_at") or now
+        lead["updated_at"] = now
+    with transaction.atomic(savepoint=False):
+        pks = statement.run(leads)
     for lead in leads:
         lead["id"] = pks[lead.key]
-    return pks
+    return {lead.key: pks[lead.key] for lead in leads}
+
+
+class _UpsertStatement:
+    """The upsert of leads holding these fields, updating these on a taken key: its SQL text
+    (the fields not held written as the model's defaults, literally) and the fields its rows
+    hold."""
+
+    _made: dict[tuple[tuple[str, ...] | None, tuple[str, ...], str], _UpsertStatement] = {}
+
+    @classmethod
+    def of(
+        cls, fields: tuple[str, ...] | None, update: tuple[str, ...], vendor: str
+    ) -> _UpsertStatement:
+        key = (fields, update, vendor)
+        if key not in cls._made:
+            cls._made[key] = cls(fields, update)
+        return cls._made[key]
+
+    def __init__(self, fields: tuple[str, ...] | None, update: tuple[str, ...]) -> None:
+        every = _lead_fields()
+        held = set(fields) if fields is not None else {f.attname for f in every}
+        held |= {"created_at", "updated_at"}
+        params = [f for f in every if f.attname in held]
+        defaults = [f for f in every if f.attname not in held]
+        quote = connection.ops.quote_name
+        column_of = {f.name: quote(str(f.column)) for f in every}
+        columns = [column_of[f.name] for f in [*params, *defaults]]
+        updates = ", ".join(
+            f"{c} = excluded.{c}" for c in (column_of[n] for n in [*update, "updated_at"])
+        )
+        self.head = f"INSERT INTO {quote(Lead._meta.db_table)} ({', '.join(columns)}) VALUES "
+        self.row = "(" + ", ".join(["%s"] * len(params) + [_literal(f) for f in defaults]) + ")"
+        self.dedup = ", ".join(map(quote, DEDUP_COLUMNS))
+        self.tail = f" ON CONFLICT ({self.dedup}) DO UPDATE SET {updates}"
+        self.fields = params
+
+    def run(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
+        sql = self.head + self.row + self.tail
+        rows = RowValues(self.fields)
+        with connection.cursor() as cursor:
+            for batch in batched(leads, BATCH_ROWS):
+                cursor.executemany(sql, [rows.of(lead) for lead in batch])
+        pks: dict[Key, int] = {}
+        if connection.vendor == "sqlite":  # one writer: a pk read in this transaction holds
+            pks = {lead.key: lead["id"] for lead in leads if lead.get("id") is not None}
+        missing = [lead.key for lead in leads if lead.key not in pks]
+        return pks | _pks_of(missing) if missing else pks
+
+
+def _literal(field: models.Field) -> str:
+    """A field's default as SQL text: a model's own constants ("", 0, false, NULL, a JSON
+    field's empty list), in the standard SQL both SQLite and PostgreSQL read."""
+    default = field.get_default()
+    if isinstance(field, models.JSONField):
+        value: object = json.dumps(default)
+    else:
+        value = field.get_db_prep_save(default, connection)
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + str(value).replace("'", "''") + "'"  # str(): a choice as its value
+    raise TypeError(f"Lead.{field.name}'s default {value!r} has no SQL literal here.")
+
+
+def _pks_of(keys: Sequence[Key]) -> dict[Key, int]:
+    """The pks of stored leads by these dedup keys (those stored)."""
+    wanted = set(keys)
+    rows = leads_near(DEDUP_COLUMNS, addresses={address for address, _ in wanted})
+    return {(address, owner): pk for pk, address, owner in rows if (address, owner) in wanted}
 
 
 class RowValues:
     """Rows of these fields' values as the database takes them: most go as they are (read
     at C speed), those of fields that convert (JSON, decimals, dates and times, choices)
-    through `prepare_value`."""
+    through the field, each distinct value once (a batch's one timestamp, sale dates, baths,
+    the same few score reasons). Make one per batch of rows: it keeps what it prepared."""
 
     def __init__(self, fields: Sequence[models.Field], *, by_position: bool = False) -> None:
         kinds = {"JSONField", "DecimalField", "DateField", "DateTimeField", "TimeField"}
         self.fields = list(fields)
         keys = range(len(fields)) if by_position else [field.attname for field in fields]
         self._read = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
-        self._converting = [
-            (index, field, isinstance(field, models.JSONField), _decimal_as_is(field))
+        converting = [
+            (index, field)
             for index, field in enumerate(self.fields)
             if field.get_internal_type() in kinds or field.choices
         ]
-        self._prepared: dict[tuple[str, object], object] = {}
+        json_fields = [(i, f) for i, f in converting if isinstance(f, models.JSONField)]
+        # Not hashable: a JSON value's text is its key (most rows hold {} or [], said so).
+        self._json: list[tuple[int, models.Field, dict[str, object]]] = [
+            (index, field, {}) for index, field in json_fields
+        ]
+        self._other: list[tuple[int, models.Field, bool, dict[object, object]]] = [
+            (index, field, _decimal_as_is(field), {})
+            for index, field in converting
+            if (index, field) not in json_fields
+        ]
 
     def of(self, row: dict[str, Any] | Sequence[Any]) -> list[Any]:
         """A row's values: a dict by attribute name, or (`by_position`) a sequence."""
         values = list(self._read(row))
-        for index, field, json_field, decimal_as_is in self._converting:
+        for index, field, prepared in self._json:
+            text = _json_text(values[index])
+            if text not in prepared:
+                prepared[text] = field.get_db_prep_save(values[index], connection)
+            values[index] = prepared[text]
+        for index, field, decimal_as_is, done in self._other:
             value = values[index]
-            if json_field or not (
-                value is None
-                or type(value) is str
-                or (decimal_as_is and type(value) is Decimal and value.is_finite())
-            ):
-                values[index] = prepare_value(field, value, self._prepared)
+            kind = type(value)
+            if value is None or kind in PLAIN_TYPES:
+                continue  # a choice's plain value, too
+            if decimal_as_is and kind is Decimal and value.is_finite():
+                continue
+            if value not in done:
+                done[value] = field.get_db_prep_save(value, connection)
+            values[index] = done[value]
         return values
 
 
@@ -163,23 +252,6 @@ def _decimal_as_is(field: models.Field) -> bool:
     adapt = type(connection.ops).adapt_decimalfield_value
     default = BaseDatabaseOperations.adapt_decimalfield_value
     return isinstance(field, models.DecimalField) and adapt is default
-
-
-def prepare_value(
-    field: models.Field, value: object, prepared: dict[tuple[str, object], object]
-) -> object:
-    """A value as the database takes it. Dates, times and decimals repeat from row to row (a
-    batch's one timestamp, sale dates, baths): each is prepared once, in `prepared`."""
-    if isinstance(field, models.JSONField):
-        # Not hashable: its text is the key (most rows hold {} or the same few reasons).
-        key: tuple[str, object] = (field.attname, _json_text(value))
-    elif value is None or type(value) in PLAIN_TYPES:
-        return value
-    else:
-        key = (field.attname, value)
-    if key not in prepared:
-        prepared[key] = field.get_db_prep_save(value, connection)
-    return prepared[key]
 
 
 def _json_text(value: object) -> str:
@@ -202,9 +274,44 @@ def prepared_rows(
 
 def lead_keys_at(addresses: Iterable[str]) -> list[tuple[int, str, str]]:
     """(pk, normalized address, normalized owner) of every stored lead at these addresses."""
-    wanted = list(set(addresses))
-    rows: list[tuple[int, str, str]] = []
-    for batch in batched(wanted, LEAD_BATCH):
-        found = Lead.objects.filter(normalized_address__in=batch)
-        rows += found.values_list("pk", "normalized_address", "normalized_owner")
-    return rows
+    return leads_near(DEDUP_COLUMNS, addresses=addresses)
+
+
+def leads_near(
+    fields: Sequence[str], *, addresses: Iterable[str], attom_ids: Iterable[int] = ()
+) -> list[tuple[Any, ...]]:
+    """(pk, *fields) of every stored lead at these normalised addresses or with these ATTOM
+    ids, as the database holds them (a boolean may read as 0 or 1): one statement per
+    LEAD_BATCH addresses and ids, in SQL written here (the ORM compiles an IN list's values
+    one by one, ~3 ms a batch)."""
+    quote = connection.ops.quote_name
+    column = {name: quote(_column(Lead, name)) for name in ["id", *fields, *DEDUP_COLUMNS]}
+    head = (
+        f"SELECT {', '.join(column[name] for name in ['id', *fields])} "
+        f"FROM {quote(Lead._meta.db_table)} WHERE "
+    )
+    rows: dict[int, tuple[Any, ...]] = {}
+    with connection.cursor() as cursor:
+        for near, ids in zip_longest(
+            batched(sorted(set(addresses)), LEAD_BATCH),
+            batched(sorted(set(attom_ids)), LEAD_BATCH),
+            fillvalue=(),
+        ):
+            places, place_params = in_list(near)
+            parcels, parcel_params = in_list(ids)
+            where = f"{column['normalized_address']} IN {places}"
+            where += f" OR {quote(_column(Lead, 'attom_id'))} IN {parcels}" if ids else ""
+            cursor.execute(head + where, [*place_params, *(parcel_params if ids else [])])
+            rows.update((row[0], tuple(row)) for row in cursor.fetchall())
+    return list(rows.values())
+
+
+def in_list(values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`(%s, %s, …)` and its parameters for an IN: the values, padded with the last of them
+    to a power of two (8 at least), so batches of any size share a few statement texts,
+    which SQLite compiles once and keeps in its small statement cache."""
+    if not values:
+        return "(NULL)", []
+    size = max(8, 1 << (len(values) - 1).bit_length())
+    params = [*values, *[values[-1]] * (size - len(values))]
+    return "(" + ", ".join(["%s"] * size) + ")", params

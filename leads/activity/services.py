@@ -51,12 +51,19 @@ def leads_activity_record(
     costs: Mapping[int, int] | None = None,
     at: dt.datetime | None = None,
 ) -> int:
-    """The same event on many leads; `costs` gives a lead's own cost in micro-dollars."""
+    """The same event on many leads; `costs` gives a lead's own cost in micro-dollars. What
+    the rows share is prepared for the database once (a search or an import writes one such
+    row per lead)."""
     when, facts = at or timezone.now(), dict(data or {})
-    return activities_insert(
-        (lead_id, kind, user_id, text, (costs or {}).get(lead_id, 0), facts, when)
+    [shared] = prepared_rows(Activity, ACTIVITY_FIELDS, [(0, kind, user_id, text, 0, facts, when)])
+    _, kind_value, user_value, text_value, _, data_value, at_value = shared
+    rows = [
+        (lead_id, kind_value, user_value, text_value, (costs or {}).get(lead_id, 0), data_value,
+         at_value)
         for lead_id in lead_ids
-    )
+    ]  # fmt: skip
+    insert_new(Activity, ACTIVITY_FIELDS, rows)
+    return len(rows)
 
 
 ACTIVITY_FIELDS = ("lead", "kind", "user", "text", "cost_micros", "data", "at")

@@ -26,6 +26,14 @@ _EXCEL_ZIP = re.compile(r"\d{4}")  # a New England ZIP whose leading zero a spre
 MAX_NOTES = 5_000
 # Lists repeat numbers (an owner's phone on each of their parcels); parsing one is costly.
 _e164 = functools.lru_cache(maxsize=8_192)(e164)
+# The lead fields a row fills (`_lead` and what it calls); the others keep their defaults.
+ROW_FIELDS = [
+    "source", "sandbox", "owns_property",
+    "street", "unit", "city", "state", "zip_code", "zip4", "normalized_address",
+    "normalized_owner", "owner_name", "corporate_owner", "owner_first_name", "owner_last_name",
+    "mailing_address", "mailing_street", "mailing_city", "mailing_state", "mailing_zip",
+    "normalized_mailing", "absentee",
+]  # fmt: skip
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import batched
-from typing import BinaryIO, cast
+from typing import BinaryIO, NamedTuple, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,12 +24,12 @@ from django.utils import timezone
 from leads.activity.services import activities_insert, leads_activity_record
 from leads.bulk_insert import LeadValues, insert_new, lead_keys_at, leads_upsert
 from leads.lists import csv_files
-from leads.lists.import_rows import ImportRow, Rejection, import_row
+from leads.lists.import_rows import ROW_FIELDS, ImportRow, Rejection, import_row
 from leads.lists.models import ImportStatus, LeadList, ListImport, ListKind
 from leads.lists.services import add_found_leads, list_create
 from leads.models import Activity, ActivityKind, Email, Lead, Phone
 from leads.pipeline.services import append_to_stage
-from leads.scoring.services import enqueue_ai_scoring, lead_score_rules
+from leads.scoring.services import RULES_SCORE_FIELDS, enqueue_ai_scoring, lead_score_rules
 from leads.skiptrace.compliance import apply_do_not_call_list
 
 CHUNK_ROWS = 2_000
@@ -38,6 +38,13 @@ SAMPLE_ROWS = 10
 Key = tuple[str, str]
 
 NOTE_PREFIX = "From the import: "
+# What an import writes of a new lead: what its row fills, the rules score it is given and
+# its place on the board (a new row takes the model's defaults for the rest).
+LEAD_FIELDS = [
+    *ROW_FIELDS,
+    *(name for name in RULES_SCORE_FIELDS if name != "updated_at"),
+    "position",
+]
 
 
 @dataclass
@@ -238,8 +245,7 @@ def _parsed(
             yield row
 
 
-@dataclass(frozen=True)
-class _Target:
+class _Target(NamedTuple):
     lead: int | Key  # a stored lead's pk, or the key of a lead this import makes
     creates: bool  # this row makes that lead (the first row of the file with its key)
 
@@ -252,10 +258,11 @@ def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_T
         seen.add((address, owner), pk)
     targets = []
     for row in chunk:
-        found = _found(row, seen)
-        target = _Target(row.key, creates=True) if found is None else _Target(found, False)
+        key = row.key
+        found = _found(key, seen)
+        target = _Target(key, creates=True) if found is None else _Target(found, False)
         if target.creates:
-            seen.add(row.key, row.key)
+            seen.add(key, key)
         result.created += target.creates
         result.merged += not target.creates
         if len(result.sample) < SAMPLE_ROWS:
@@ -264,12 +271,13 @@ def _match(chunk: list[ImportRow], seen: _Seen, result: ImportResult) -> list[_T
     return targets
 
 
-def _found(row: ImportRow, seen: _Seen) -> int | Key | None:
-    if not row.has_owner:
-        there = seen.at_address.get(row.lead["normalized_address"])
+def _found(key: Key, seen: _Seen) -> int | Key | None:
+    address, owner = key
+    if not owner:  # a row without an owner: the one lead at its address
+        there = seen.at_address.get(address)
         if there is not None:
             return there
-    return seen.keys.get(row.key)
+    return seen.keys.get(key)
 
 
 def _write(chunk: list[ImportRow], targets: list[_Target], seen: _Seen) -> list[int]:
@@ -280,7 +288,7 @@ def _write(chunk: list[ImportRow], targets: list[_Target], seen: _Seen) -> list[
             lead_score_rules(lead=cast(Lead, lead), save=False)
         append_to_stage(cast(list[Lead], new))
         # A lead written meanwhile under the same key (a search) keeps its data.
-        seen.pk_of.update(leads_upsert(new, update=[]))
+        seen.pk_of.update(leads_upsert(new, update=[], fields=LEAD_FIELDS))
     pks = [t.lead if isinstance(t.lead, int) else seen.pk_of[t.lead] for t in targets]
     _add_contacts(chunk, pks)
     _add_notes(list(zip(chunk, pks, strict=True)), made=set(seen.pk_of.values()))

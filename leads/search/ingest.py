@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.db import transaction
-from django.db.models import Q
 
 from leads.activity.services import leads_activity_record
-from leads.bulk_insert import LeadValues, leads_upsert, new_lead
+from leads.bulk_insert import LeadValues, leads_near, leads_upsert
 from leads.models import ActivityKind, Lead, Source
 from leads.pipeline.services import append_to_stage
 from leads.search import normalize, owner_names
@@ -69,6 +68,10 @@ PROPERTY_FIELDS = [
     "mortgage_amount_usd",
     "estimated_equity_usd",
 ]
+# What a search writes of a lead: its key, its property data, its place on the board.
+INGEST_FIELDS = ["normalized_address", "normalized_owner", "position", *PROPERTY_FIELDS]
+_SOURCE, _SANDBOX_SOURCE = Source.ATTOM.value, Source.ATTOM_SANDBOX.value
+_BLANK = (None, "")
 
 
 @dataclass
@@ -90,17 +93,18 @@ def ingest_records(records: Iterable[PropertyRecord], *, sandbox: bool) -> Inges
     if not candidates:
         return IngestResult([], 0, duplicates, 0)
     with transaction.atomic():
-        _adopt_existing_attom_keys(candidates)
+        near = _Near.of(candidates)
+        _adopt_existing_attom_keys(candidates, near)
         # Adopting a stored lead's address can give two candidates one key; one upsert
         # statement must not touch a row twice (PostgreSQL refuses it).
         candidates, adopted = _dedup(candidates)
         duplicates += adopted
         keys = [lead.key for lead in candidates]
-        existing = _existing_keys(keys)
+        existing = _existing_keys(candidates, near)
         new = [lead for lead in candidates if lead.key not in existing]
         append_to_stage(cast(list[Lead], new))
-        changes = _retire_previous_owners(candidates)
-        pks = leads_upsert(candidates, update=PROPERTY_FIELDS)
+        changes = _retire_previous_owners(candidates, near)
+        pks = leads_upsert(candidates, update=PROPERTY_FIELDS, fields=INGEST_FIELDS)
         _record_found(pks, existing)
     return IngestResult([pks[key] for key in keys], len(set(keys) - existing), duplicates, changes)
 
@@ -114,21 +118,23 @@ def _record_found(pks: dict[tuple[str, str], int], existing: set) -> None:
 
 
 def lead_from_record(record: PropertyRecord, *, sandbox: bool) -> LeadValues:
-    """The record as a new lead's values (a model instance costs more than all the rest)."""
+    """The record as a new lead's values: the fields a search fills (`INGEST_FIELDS`; a new
+    row takes the model's defaults for the rest), without a model instance."""
     address = normalize.normalize_address(
         record.street, city=record.city, state=record.state, zip_code=record.zip5
     )
     owners = [(o.first, o.last) if (o.first or o.last) else o.full for o in record.owners]
     first, second = [*record.owners, None, None][:2]
-    corporate = bool(record.corporate_owner) or any(
-        owner_names.is_entity(o.full or o.last) for o in record.owners[:1]
+    corporate = bool(record.corporate_owner) or (
+        first is not None and owner_names.is_entity(first.full or first.last)
     )
     mailing = normalize.parse_one_line(record.mailing_address) if record.mailing_address else None
     normalized_address, normalized_owner = dedup_key(address, owners, corporate=corporate)
-    return new_lead(
+    return LeadValues(
         normalized_address=normalized_address,
         normalized_owner=normalized_owner,
-        source=Source.ATTOM_SANDBOX if sandbox else Source.ATTOM,
+        position=0,  # a new lead's is given by the board (`append_to_stage`)
+        source=_SANDBOX_SOURCE if sandbox else _SOURCE,
         sandbox=sandbox,
         attom_id=record.attom_id,
         fips=record.fips or "",
@@ -225,46 +231,83 @@ def _dedup(leads: Sequence[LeadValues]) -> tuple[list[LeadValues], int]:
 
 def _fill_blanks(kept: LeadValues, other: LeadValues) -> None:
     for field in PROPERTY_FIELDS:
-        if getattr(kept, field) in (None, "") and getattr(other, field) not in (None, ""):
-            setattr(kept, field, getattr(other, field))
+        if kept[field] in _BLANK and other[field] not in _BLANK:
+            kept[field] = other[field]
 
 
-def _adopt_existing_attom_keys(candidates: list[LeadValues]) -> None:
+class _Stored(NamedTuple):
+    """A stored lead at a candidate's address or with a candidate's ATTOM id."""
+
+    pk: int
+    address: str
+    owner: str
+    attom_id: int | None
+    owns_property: bool  # as the database holds it: 0 or 1 on SQLite
+
+
+@dataclass
+class _Near:
+    """The stored leads at these addresses or with these ATTOM ids, read in one query: what
+    adopting ATTOM keys, telling found leads from new ones and retiring earlier owners read."""
+
+    addresses: set[str]
+    attom_ids: set[int]
+    leads: list[_Stored]
+
+    @classmethod
+    def of(cls, candidates: list[LeadValues]) -> _Near:
+        addresses = {lead["normalized_address"] for lead in candidates}
+        attom_ids = {lead["attom_id"] for lead in candidates if lead["attom_id"]}
+        return cls(addresses, attom_ids, _stored(addresses, attom_ids))
+
+
+def _stored(addresses: set[str], attom_ids: set[int] | None = None) -> list[_Stored]:
+    fields = ["normalized_address", "normalized_owner", "attom_id", "owns_property"]
+    return list(
+        map(_Stored._make, leads_near(fields, addresses=addresses, attom_ids=attom_ids or ()))
+    )
+
+
+def _adopt_existing_attom_keys(candidates: list[LeadValues], near: _Near) -> None:
     """A parcel we hold under another address spelling keeps its lead (same ATTOM id)."""
     wanted: dict[tuple[int | None, str], LeadValues] = {
         (c["attom_id"], c["normalized_owner"]): c for c in candidates if c["attom_id"]
     }
-    if not wanted:
-        return
-    rows = Lead.objects.filter(attom_id__in={k[0] for k in wanted}).values_list(
-        "attom_id", "normalized_owner", "normalized_address"
-    )
-    for attom_id, owner, address in rows:
-        candidate = wanted.get((attom_id, owner))
+    for lead in near.leads:
+        candidate = wanted.get((lead.attom_id, lead.owner)) if lead.attom_id else None
         if candidate is not None:
-            candidate["normalized_address"] = address
+            candidate["normalized_address"] = lead.address
 
 
-def _existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    rows = Lead.objects.filter(normalized_address__in={k[0] for k in keys}).values_list(
-        "normalized_address", "normalized_owner"
-    )
-    return set(rows) & set(keys)
+def _existing_keys(candidates: list[LeadValues], near: _Near) -> set[tuple[str, str]]:
+    """The candidates' keys already stored; each such candidate is given its lead's pk. (An
+    adopted address is that of a stored lead with the candidate's ATTOM id and owner: its key
+    is among `near` too.)"""
+    pk_of = {(lead.address, lead.owner): lead.pk for lead in near.leads}
+    existing = set()
+    for candidate in candidates:
+        pk = pk_of.get(candidate.key)
+        if pk is not None:
+            candidate["id"] = pk
+            existing.add(candidate.key)
+    return existing
 
 
-def _retire_previous_owners(candidates: list[LeadValues]) -> int:
+def _retire_previous_owners(candidates: list[LeadValues], near: _Near) -> int:
     """Leads of the same parcel (address or ATTOM id) under another owner no longer own it."""
     owner_at = {lead["normalized_address"]: lead["normalized_owner"] for lead in candidates}
     owner_of: dict[int | None, str] = {
         lead["attom_id"]: lead["normalized_owner"] for lead in candidates if lead["attom_id"]
     }
-    rows = Lead.objects.filter(
-        Q(normalized_address__in=owner_at.keys()) | Q(attom_id__in=owner_of.keys()),
-        owns_property=True,
-    ).values_list("pk", "normalized_address", "attom_id", "normalized_owner")
+    parcel = [lead for lead in near.leads if lead.address in owner_at or lead.attom_id in owner_of]
+    adopted = owner_at.keys() - near.addresses  # addresses `near` was not read at
+    if adopted:
+        seen = {lead.pk for lead in parcel}
+        more = _stored(set(adopted))
+        parcel += [lead for lead in more if lead.pk not in seen]
     stale = []
-    for pk, address, attom_id, owner in rows:
-        current = owner_at.get(address, owner_of.get(attom_id))
-        if current is not None and owner != current:
-            stale.append(pk)
+    for lead in parcel:
+        current = owner_at.get(lead.address, owner_of.get(lead.attom_id))
+        if lead.owns_property and current is not None and lead.owner != current:
+            stale.append(lead.pk)
     return Lead.objects.filter(pk__in=stale).update(owns_property=False) if stale else 0

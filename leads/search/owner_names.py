@@ -100,8 +100,20 @@ def normalize_entity_name(text: str) -> str:
     return " ".join(words)
 
 
+# A word (run of letters and digits) one of these must be for a name to read as an entity:
+# the markers, the words that become one (TR, INCORPORATED, COMPANY), and a phrase's word.
+_ENTITY_HINTS = frozenset(
+    {*_ENTITY_MARKERS, *_ENTITY_LAST_WORDS, "OF", "UNION", "STATES", "AUTHORITY"}
+    | {word for word, to in _ENTITY_WORDS.items() if to in _ENTITY_MARKERS | _ENTITY_LAST_WORDS}
+)
+_NOT_WORD = re.compile(r"[^A-Z0-9]+")
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def is_entity(text: str) -> bool:
+    collapsed = " ".join(plain_upper(text).split())
+    if not _INITIALS.search(collapsed) and _ENTITY_HINTS.isdisjoint(_NOT_WORD.split(collapsed)):
+        return False  # most people's names: no word could make an entity, none run together
     words = normalize_entity_name(text).split()
     return bool(
         _ENTITY_MARKERS.intersection(words)
@@ -144,9 +156,13 @@ def owner_display(owners: Sequence[Owner]) -> str:
 def _owner_pairs(owners: Sequence[Owner]) -> list[tuple[str, str]]:
     pairs = []
     for owner in owners:
-        first, last = ("", owner) if isinstance(owner, str) else tuple(owner or ("", ""))
-        if (first or "").strip() or (last or "").strip():
-            pairs.append(((first or "").strip(), (last or "").strip()))
+        if isinstance(owner, str):
+            first, last = "", owner.strip()
+        else:
+            first, last = owner or ("", "")
+            first, last = (first or "").strip(), (last or "").strip()
+        if first or last:
+            pairs.append((first, last))
     return pairs
 
 
@@ -162,9 +178,23 @@ def _owner_key(first: str, last: str, corporate: bool) -> str:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _person_from_pair(first: str, last: str) -> _Person:
-    given = _clean_name(first).split("&")[0].replace(",", " ").split()
-    surname = _clean_name(last).split("&")[0].replace(",", " ").split()
-    return _person(surname, given)
+    """`_person` of the two names' words, each name read once (given names and surnames
+    repeat far more often than the pairs of them)."""
+    surname, surname_suffix = _name_words(last)
+    given, given_suffix = _name_words(first)
+    both = surname_suffix and given_suffix and surname_suffix != given_suffix
+    return _Person(
+        surname,
+        given,
+        f"{surname_suffix} {given_suffix}" if both else surname_suffix or given_suffix,
+    )
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _name_words(text: str) -> tuple[str, str]:
+    """A given name's or a surname's words without suffixes, and the suffixes."""
+    words, suffix = _without_suffixes(_clean_name(text).split("&")[0].replace(",", " ").split())
+    return " ".join(words), suffix
 
 
 def _clean_name(text: str) -> str:

@@ -12,9 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 
 from leads.activity.services import note_add
+from leads.bulk_insert import new_lead
+from leads.lists import csv_files
 from leads.lists.forms import MAX_IMPORT_BYTES, ImportForm
+from leads.lists.import_rows import ImportRow, import_row
+from leads.lists.imports import LEAD_FIELDS
 from leads.lists.models import LeadList, ListImport, ListMembership
 from leads.models import Activity, ActivityKind, Email, Lead, Phone, Source
+from leads.scoring.services import lead_score_rules
 from leads.search import normalize
 from leads.search.ingest import dedup_key
 from leads.tests.factories import make_lead
@@ -72,6 +77,25 @@ def test_it_keys_imported_leads_exactly_as_attom_leads(agent_client):
     key = dedup_key(address, ["JOHN SMITH"], corporate=False)
     lead = Lead.objects.get(owner_name="JOHN SMITH")
     assert (lead.normalized_address, lead.normalized_owner) == key
+
+
+def test_an_imported_lead_stores_every_field_its_row_and_score_fill():
+    # An import writes only LEAD_FIELDS of a new lead (the rest as the model's defaults): a
+    # field a row fills must be among them, or it would be lost.
+    header = ["Site Address", "Unit", "City", "State", "Zip", "Owner First", "Owner Last",
+              "Owner Name", "Mailing Address", "Phone", "Email", "Notes"]  # fmt: skip
+    mapping = {"Owner First": "ownerFirstName", "Owner Last": "ownerLastName"}
+    cells = ["12 E Main St", "Apt 3", "Mesa", "AZ", "85201-1234", "Jane", "Doe", "ACME LLC",
+             "9 Elm St, Denver, CO 80212", "(602) 555-0134", "jane@x.com", "call"]  # fmt: skip
+    full = csv_files.column_mapping(header, mapping)
+    row = import_row(2, header, full, cells)
+    assert isinstance(row, ImportRow)
+    lead_score_rules(lead=row.lead, save=False)  # type: ignore[arg-type]
+    defaults = new_lead()
+
+    filled = {name for name, value in row.lead.items() if value != defaults.get(name)}
+
+    assert filled - {"created_at", "updated_at"} <= set(LEAD_FIELDS)
 
 
 def test_it_merges_into_an_existing_lead_instead_of_duplicating_it(agent_client):

@@ -285,6 +285,21 @@ def test_it_retires_the_old_owner_of_an_attom_id_under_another_spelling():
     assert Lead.objects.filter(owns_property=True).get().normalized_owner == "JONES MARY"
 
 
+def test_it_retires_an_earlier_owner_at_the_address_an_attom_id_keeps():
+    # The parcel is stored under one spelling with its ATTOM id, and an imported lead of an
+    # earlier owner (no ATTOM id) sits at that spelling too. A search sends another spelling:
+    # the lead keeps its stored address, and the earlier owner's lead there is retired.
+    [kept] = ingest(record(street="123 Main St Apt 4")).leads
+    earlier = make_lead(normalized_address=kept.normalized_address, normalized_owner="DOE JANE")
+
+    result = ingest(record(street="123 N Main St Apt 4"))
+
+    assert [lead.pk for lead in result.leads] == [kept.pk]
+    assert result.ownership_changes == 1
+    earlier.refresh_from_db()
+    assert earlier.owns_property is False
+
+
 def test_it_gives_the_parcel_back_when_the_old_owner_is_reported_again():
     [old] = ingest(record(owners=(person("JOHN", "SMITH"),))).leads
     ingest(record(owners=(person("MARY", "JONES"),)))
