@@ -6,6 +6,20 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page
 
+# Whether htmx has wired up the form or element a control belongs to. htmx processes swapped-in
+# content when it settles (a few milliseconds after the swap): a control pressed before that
+# submits natively, as it would without JavaScript.
+_HTMX_READY = """e => {
+  const hx = '[hx-get],[hx-post],[hx-put],[hx-patch],[hx-delete]';
+  const owner = e.closest(hx) || (e.form && e.form.matches(hx) ? e.form : null);
+  return !owner || !!(owner['htmx-internal-data'] && owner['htmx-internal-data'].initHash);
+}"""
+
+
+def wait_until_wired(target: Locator) -> None:
+    target.wait_for()
+    target.page.wait_for_function(f"e => ({_HTMX_READY})(e)", arg=target.element_handle())
+
 
 class Pointer:
     """A person with a mouse (or, with `touch`, a finger on a phone)."""
@@ -14,6 +28,7 @@ class Pointer:
         self.page, self.touch = page, touch
 
     def press(self, target: Locator) -> None:
+        wait_until_wired(target)
         if not self.touch:
             target.click()
             return
@@ -57,6 +72,7 @@ class Keyboard:
 
     def press(self, target: Locator) -> None:
         self.focus(target)
+        wait_until_wired(target)
         self.page.keyboard.press("Enter")
 
     def type(self, target: Locator, text: str) -> None:
