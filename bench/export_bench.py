@@ -3,8 +3,10 @@
 Run from the repo root: `.venv/bin/python bench/export_bench.py` (a throwaway SQLite file in a
 temp dir; your database is not touched), or with `BENCH_DATABASE_URL=postgres://…/db` to run
 on that database instead: it is FLUSHED (every table emptied) before the leads are made, so
-give it a database of its own. `BENCH_REUSE=1` keeps the leads already there when there are
-exactly BENCH_LEADS of them. Compares our export, through the real queryset path, with a bare
+give it a database of its own. `BENCH_SQLITE_PATH=/some/file.sqlite3` uses that SQLite file
+instead of a temp one (kept after the run). `BENCH_REUSE=1` keeps the leads already there when
+there are exactly BENCH_LEADS of them: with a fixed file or database, runs after the first skip
+making them. Compares our export, through the real queryset path, with a bare
 csv.writer over the same cells already in memory, and writes the figures to
 bench/results/export.txt (export-postgresql.txt on PostgreSQL). Timings are printed, never
 asserted.
@@ -236,7 +238,8 @@ def report(ours: dict[str, float], fetch: dict[str, float], baseline: dict[str, 
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
-        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        sqlite_path = os.environ.get("BENCH_SQLITE_PATH") or str(Path(tmp) / "bench.sqlite3")
+        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{sqlite_path}"
         # Leads are made in a child process, so this one's peak RSS is the export's alone.
         started = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--create", url], check=True)
