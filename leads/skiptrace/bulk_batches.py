@@ -29,7 +29,7 @@ from leads.skiptrace.contacts import skip_trace_request, store_matches
 from leads.skiptrace.line_types import closing_connections
 from leads.skiptrace.services import (
     after_traces,
-    claim_lead,
+    claim_leads,
     provider_label,
     release_leads,
     reuse_stored_trace,
@@ -122,7 +122,8 @@ def _trace_batch(
     """Trace one batch and finish the one before it meanwhile. Returns the batch's claimed
     leads, still claimed, for their after-trace work; None when the cap refused the request
     (nothing was sent, nothing is claimed, the batch before waits)."""
-    claimed = [lead for lead in leads if claim_lead(lead.pk)]  # the rest: someone else's now
+    mine = claim_leads([lead.pk for lead in leads])
+    claimed = [lead for lead in leads if lead.pk in mine]  # the rest: someone else's now
     ids = [lead.pk for lead in claimed]
     handed_over = False
     try:
