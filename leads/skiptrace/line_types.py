@@ -6,8 +6,8 @@ reservation: as many as today's budget admits), and each answer is settled for w
 billed, with its own ledger row. Only the HTTP requests run on the pool's threads; every
 database write (the settlement, the phone) stays on the calling thread, which SQLite needs
 and which keeps each settlement in the caller's connection and transaction rules. The
-answers in when the calling thread gets to them are settled and stored together, in one
-transaction: a handful of statements for them all instead of a few for each.
+answers are settled and stored a round at a time (as many as are in flight), each round in
+one transaction: a handful of statements for the round instead of a few for each answer.
 """
 
 from __future__ import annotations
@@ -112,20 +112,25 @@ def _note_waiting(left: list[Phone], notes: dict[int, list[str]]) -> None:
 
 
 def _look_up(phones: list[Phone], block: BillingBlock, notes: dict[int, list[str]]) -> None:
-    """Send the lookups concurrently; here, settle and store the answers in as they come, all
-    those in at once together."""
+    """Send the lookups concurrently; here, settle and store the answers in a round at a time
+    (as many as are in flight), each round together."""
+    answered: list[tuple[Phone, LineTypeResult]] = []
     with lookups_in_flight(len(phones)) as send:
         pending = {send(phone.number): index for index, phone in enumerate(phones)}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            answered: list[tuple[Phone, LineTypeResult]] = []
-            for future in sorted(done, key=pending.__getitem__):  # in the phones' order
-                phone = phones[pending.pop(future)]
-                if future.exception() is None:
-                    answered.append((phone, future.result()))
-                else:
-                    _failed(phone, future, block, notes)
-            _settle_and_store(answered, block)
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=pending.__getitem__):  # in the phones' order
+                    phone = phones[pending.pop(future)]
+                    if future.exception() is None:
+                        answered.append((phone, future.result()))
+                    else:
+                        _failed(phone, future, block, notes)
+                if len(answered) >= settings.TWILIO_LOOKUPS_IN_FLIGHT:
+                    round_in, answered = answered, []
+                    _settle_and_store(round_in, block)
+        finally:
+            _settle_and_store(answered, block)  # however the loop ended: they were paid for
 
 
 def _failed(
