@@ -190,18 +190,18 @@ class BillingBlock:
         them, in one transaction with whatever the caller stores inside the block. Should
         that transaction be undone, each request is settled again on its own (the vendor
         billed it all the same), as a single ticket is."""
-        prices: dict[frozenset[tuple[str, int]], int] = {}
-        tickets = []
-        for answer in answers:
-            usage = frozenset(answer.usage.items())
-            if usage not in prices:
-                prices[usage] = cost_micros(self.reserved.provider, answer.usage)
-            current = Charge(self.reserved.draw(lead_id=answer.lead_id or self.meter.lead_id))
-            self.meter.charges.append(current)
-            ticket = BillingTicket(self.reserved.provider, current, detail=self.meter.detail)
-            ticket.bill(usage=answer.usage, call=answer.call, cost=prices[usage])
-            tickets.append(ticket)
+        prices: dict[frozenset[tuple[str, int]], int] = {}  # each usage priced once
+        tickets: list[BillingTicket] = []
         try:
+            for answer in answers:
+                usage = frozenset(answer.usage.items())
+                if usage not in prices:
+                    prices[usage] = cost_micros(self.reserved.provider, answer.usage)
+                drawn = Charge(self.reserved.draw(lead_id=answer.lead_id or self.meter.lead_id))
+                ticket = BillingTicket(self.reserved.provider, drawn, detail=self.meter.detail)
+                self.meter.charges.append(ticket.charge)
+                tickets.append(ticket)
+                ticket.bill(usage=answer.usage, call=answer.call, cost=prices[usage])
             with transaction.atomic():
                 settle_together([ticket.charge for ticket in tickets])
                 yield tickets
