@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -132,15 +133,7 @@ def settle(
     says by how much it overran. Runs in a transaction of its own, or joins the caller's, so a
     caller can store what it bought in the same transaction as the charge.
     """
-    if reservation.closed:
-        raise RuntimeError("this reservation was already settled or released")
-    overrun = cost_micros - reservation.amount_micros
-    if cost_micros < 0 or (overrun > 0 and not allow_overrun):
-        raise ValueError(
-            f"cost {cost_micros} lies outside the reservation of {reservation.amount_micros}"
-        )
-    if overrun > 0:
-        detail = "; ".join(filter(None, (_overran(reservation, overrun), detail)))
+    detail = _settled_detail(reservation, cost_micros, detail, allow_overrun)
     with transaction.atomic():
         SpendDay.objects.filter(provider=reservation.provider, day=reservation.day).update(
             reserved_micros=F("reserved_micros") - reservation.amount_micros,
@@ -150,6 +143,64 @@ def settle(
         entry = _ledger_row(reservation, cost_micros, call, units, outcome, detail)
     reservation.closed = True
     return entry
+
+
+def _settled_detail(
+    reservation: Reservation, cost_micros: int, detail: str, allow_overrun: bool
+) -> str:
+    """The settled row's detail; refuses a cost the reservation cannot cover (ValueError)."""
+    if reservation.closed:
+        raise RuntimeError("this reservation was already settled or released")
+    overrun = cost_micros - reservation.amount_micros
+    if cost_micros < 0 or (overrun > 0 and not allow_overrun):
+        raise ValueError(
+            f"cost {cost_micros} lies outside the reservation of {reservation.amount_micros}"
+        )
+    if overrun > 0:
+        return "; ".join(filter(None, (_overran(reservation, overrun), detail)))
+    return detail
+
+
+def settle_together(charges: Sequence[Charge]) -> None:
+    """`Charge.settle` for many charges billed with `Charge.bill` (a block's answered
+    lookups): one ledger row each, inserted in one statement, and each day's counter (and
+    each agent's) moved by one UPDATE for all of them. Runs in a transaction of its own, or
+    joins the caller's, as `settle` does."""
+    bills = [(current.reservation, current.bill_to_settle()) for current in charges]
+    details = [
+        _settled_detail(held, bill.cost_micros, bill.detail, bill.allow_overrun)
+        for held, bill in bills
+    ]
+    team: dict[tuple[str, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+    agents: dict[tuple[int, str, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+    for held, bill in bills:
+        moved = (held.amount_micros, bill.cost_micros)  # reserved given back, settled
+        _add_to(team[held.provider, held.day], *moved)
+        if held.user_counted and held.user_id is not None:
+            _add_to(agents[held.user_id, held.provider, held.day], *moved)
+    with transaction.atomic():
+        for (provider, day), (reserved, cost) in team.items():
+            SpendDay.objects.filter(provider=provider, day=day).update(
+                reserved_micros=F("reserved_micros") - reserved,
+                settled_micros=F("settled_micros") + cost,
+            )
+        for (user_id, provider, day), (reserved, cost) in agents.items():
+            settle_user(
+                user_id=user_id, provider=provider, day=day, reserved_micros=reserved,
+                cost_micros=cost,
+            )  # fmt: skip
+        entries = LedgerEntry.objects.bulk_create(
+            _ledger_entry(held, bill.cost_micros, bill.call, bill.units, bill.outcome, detail)
+            for (held, bill), detail in zip(bills, details, strict=True)
+        )
+    for current, entry in zip(charges, entries, strict=True):
+        current.entry = entry
+        current.reservation.closed = True
+
+
+def _add_to(totals: list[int], reserved_micros: int, cost_micros: int) -> None:
+    totals[0] += reserved_micros
+    totals[1] += cost_micros
 
 
 def _overran(reservation: Reservation, overrun: int) -> str:
@@ -198,7 +249,21 @@ def _ledger_row(
     outcome: str | None,
     detail: str,
 ) -> LedgerEntry:
-    return LedgerEntry.objects.create(
+    entry = _ledger_entry(reservation, cost, call, units, outcome, detail)
+    entry.save(force_insert=True)
+    return entry
+
+
+def _ledger_entry(
+    reservation: Reservation,
+    cost: int,
+    call: CallInfo | None,
+    units: int,
+    outcome: str | None,
+    detail: str,
+) -> LedgerEntry:
+    """A request's ledger row, not yet saved."""
+    return LedgerEntry(
         provider=reservation.provider,
         operation=reservation.operation,
         outcome=outcome or (call.outcome if call else Outcome.SUCCESS),
@@ -273,6 +338,27 @@ class Charge:
         detail: str = "",
         allow_overrun: bool = False,
     ) -> LedgerEntry:
+        self.bill(
+            cost_micros=cost_micros, call=call, units=units, outcome=outcome, detail=detail,
+            allow_overrun=allow_overrun,
+        )  # fmt: skip
+        return self.settle_billed()
+
+    def settle_billed(self) -> LedgerEntry:
+        """Settle what `bill` set down."""
+        return self._settle(self.bill_to_settle())
+
+    def bill(
+        self,
+        *,
+        cost_micros: int,
+        call: CallInfo,
+        units: int = 0,
+        outcome: str | None = None,
+        detail: str = "",
+        allow_overrun: bool = False,
+    ) -> None:
+        """What `settle` will charge, without writing it yet (see `settle_together`)."""
         if call.timed_out_attempts:
             # An attempt timed out after it was sent and may have been billed too.
             most = self.reservation.amount_micros
@@ -282,7 +368,11 @@ class Charge:
             )
             detail = "an attempt timed out after sending; charged the maximum until reconciled"
         self._bill = _Bill(cost_micros, call, units, outcome, detail, allow_overrun)
-        return self._settle(self._bill)
+
+    def bill_to_settle(self) -> _Bill:
+        if self._bill is None:
+            raise RuntimeError("this charge was not billed")
+        return self._bill
 
     def _settle(self, bill: _Bill) -> LedgerEntry:
         self.entry = settle(

@@ -12,16 +12,29 @@ outcome is unknown.
 
 Many requests of one price (a batch's line-type lookups) can reserve their maximum at once:
 `block()` admits as many as the budget allows and hands out one ticket per request, each
-settled like any other (see `billing.blocks`).
+settled like any other (see `billing.blocks`), or many answered ones settled together
+(`BillingBlock.answered`): still one ledger row per request, in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import transaction
 
 from billing.blocks import Block, block_reserved
-from billing.guard import Charge, Reservation, carve, charge, charging, release, reserve
+from billing.guard import (
+    Charge,
+    Reservation,
+    carve,
+    charge,
+    charging,
+    release,
+    reserve,
+    settle_together,
+)
 from billing.models import LedgerEntry, Outcome
 from billing.pricing import TOKEN_BILLED, billable_units, cost_micros, max_cost_micros
 from providers.http import CallInfo
@@ -116,11 +129,18 @@ class BillingTicket:
         "empty" when a successful call billed nothing; pass one for an answer that was billed
         but is of no use (a refusal). A token-billed call may cost more than was reserved: it
         is charged in full and its row records the overrun."""
+        self.bill(usage=usage, call=call, outcome=outcome, cost=cost_micros(self.provider, usage))
+        self.charge.settle_billed()
+
+    def bill(
+        self, *, usage: Mapping[str, int], call: CallInfo, cost: int, outcome: str | None = None
+    ) -> None:
+        """`billed()` without writing it yet, at `cost` (what `usage` costs)."""
         if outcome is None:
             billed_nothing = call.outcome == Outcome.SUCCESS and not any(usage.values())
             outcome = Outcome.EMPTY if billed_nothing else call.outcome
-        self.charge.settle(
-            cost_micros=cost_micros(self.provider, usage),
+        self.charge.bill(
+            cost_micros=cost,
             call=call,
             units=billable_units(self.provider, usage),
             outcome=outcome,
@@ -162,3 +182,44 @@ class BillingBlock:
         with charging(self.reserved.draw(lead_id=lead_id or self.meter.lead_id)) as current:
             self.meter.charges.append(current)
             yield BillingTicket(self.reserved.provider, current, detail=self.meter.detail)
+
+    @contextmanager
+    def answered(self, answers: Sequence[Answer]) -> Iterator[list[BillingTicket]]:
+        """Settle requests of the block that have their answers, all at once: one ticket and
+        one ledger row each, as `request()` gives, but the counters moved once for all of
+        them, in one transaction with whatever the caller stores inside the block. Should
+        that transaction be undone, each request is settled again on its own (the vendor
+        billed it all the same), as a single ticket is."""
+        prices: dict[frozenset[tuple[str, int]], int] = {}  # each usage priced once
+        tickets: list[BillingTicket] = []
+        try:
+            for answer in answers:
+                usage = frozenset(answer.usage.items())
+                if usage not in prices:
+                    prices[usage] = cost_micros(self.reserved.provider, answer.usage)
+                drawn = Charge(self.reserved.draw(lead_id=answer.lead_id or self.meter.lead_id))
+                ticket = BillingTicket(self.reserved.provider, drawn, detail=self.meter.detail)
+                self.meter.charges.append(ticket.charge)
+                tickets.append(ticket)
+                ticket.bill(usage=answer.usage, call=answer.call, cost=prices[usage])
+            with transaction.atomic():
+                settle_together([ticket.charge for ticket in tickets])
+                yield tickets
+        except BaseException as exc:
+            for ticket in tickets:
+                ticket.charge.settle_again_if_rolled_back(exc)
+            raise
+        finally:
+            for ticket in tickets:
+                if not ticket.charge.done:
+                    release(ticket.charge.reservation)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answered request of a block: what the vendor billed, as `BillingTicket.billed`
+    takes it, and the lead it was for."""
+
+    usage: Mapping[str, int]
+    call: CallInfo
+    lead_id: int | None = None

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import batched, zip_longest
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -38,6 +38,29 @@ def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
     )
+    with connection.cursor() as cursor:
+        for batch in batched(rows, BATCH_ROWS):
+            cursor.executemany(sql, batch)
+
+
+def update_rows(instances: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """Write these fields of each instance to its row (by pk): one UPDATE statement sent
+    through executemany (`bulk_update` builds a CASE per row and per field; `save()` is a
+    statement and its bookkeeping per row). No `auto_now` is applied: set such fields first."""
+    if not instances:
+        return
+    meta = type(instances[0])._meta
+    columns = [meta.get_field(name) for name in fields]
+    assert all(isinstance(field, models.Field) for field in columns)
+    concrete = cast(list[models.Field], columns)
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in concrete)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"
+    rows = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in concrete]
+        + [row.pk]
+        for row in instances
+    ]
     with connection.cursor() as cursor:
         for batch in batched(rows, BATCH_ROWS):
             cursor.executemany(sql, batch)

@@ -10,8 +10,8 @@ from django.db.models import Sum
 
 from billing import guard
 from billing.blocks import Block, block_reserved, close_block, reserve_block
-from billing.meter import BillingMeter
-from billing.models import LedgerEntry, Outcome, SpendDay
+from billing.meter import Answer, BillingMeter
+from billing.models import LedgerEntry, Outcome, SpendDay, UserSpendDay
 from billing.reconcile import reconcile
 from providers.http import CallInfo, ProviderError
 
@@ -123,6 +123,63 @@ def test_a_failed_request_gives_its_ticket_back_with_its_ledger_row(settings):
         assert ticket.charged_micros == 0
     assert (twilio_day().settled_micros, twilio_day().reserved_micros) == (0, 0)
     assert LedgerEntry.objects.get().outcome == Outcome.ERROR
+
+
+def timed_out_call() -> CallInfo:
+    return CallInfo(
+        provider="twilio", operation="line_type_lookup", http_status=200, attempts=2,
+        outcome="success", timed_out_attempts=1,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_it_settles_answered_requests_together_with_one_row_each(settings, agent):
+    set_cap(settings, 10 * LOOKUP)
+    meter = BillingMeter(user_id=agent.pk)
+    answers = [
+        Answer(usage={"lookups": 1}, call=call(), lead_id=None),
+        Answer(usage={"lookups": 0}, call=call()),
+        Answer(usage={"lookups": 0}, call=timed_out_call()),  # charged its maximum
+    ]
+
+    with meter.block(
+        provider="twilio", operation="line_type_lookup", max_usage={"lookups": 1}, count=4
+    ) as block:
+        with block.answered(answers) as tickets:
+            assert [ticket.charged_micros for ticket in tickets] == [LOOKUP, 0, LOOKUP]
+        assert twilio_day().reserved_micros == LOOKUP  # the undrawn ticket
+
+    day = twilio_day()
+    assert (day.settled_micros, day.reserved_micros, day.requests) == (2 * LOOKUP, 0, 3)
+    mine = UserSpendDay.objects.get(user=agent, provider="twilio")
+    assert (mine.settled_micros, mine.reserved_micros) == (2 * LOOKUP, 0)
+    rows = LedgerEntry.objects.order_by("id")
+    assert [(r.outcome, r.cost_micros, r.reserved_micros, r.user_id) for r in rows] == [
+        (Outcome.SUCCESS, LOOKUP, LOOKUP, agent.pk),
+        (Outcome.EMPTY, 0, LOOKUP, agent.pk),
+        (Outcome.UNKNOWN, LOOKUP, LOOKUP, agent.pk),
+    ]
+    assert meter.total_micros == 2 * LOOKUP
+    assert all(check.ok for check in reconcile())
+
+
+@pytest.mark.django_db
+def test_answered_requests_are_settled_again_when_storing_them_fails(settings):
+    set_cap(settings, 10 * LOOKUP)
+    with (
+        pytest.raises(ZeroDivisionError),
+        BillingMeter().block(
+            provider="twilio", operation="line_type_lookup", max_usage={"lookups": 1}, count=2
+        ) as block,
+        block.answered([Answer(usage={"lookups": 1}, call=call())] * 2),
+    ):
+        _ = 1 / 0  # storing the phones failed
+
+    rows = LedgerEntry.objects.order_by("id")  # the vendor billed them: a row each all the same
+    assert [r.cost_micros for r in rows] == [LOOKUP, LOOKUP]
+    assert all("not stored (ZeroDivisionError)" in r.detail for r in rows)
+    assert (twilio_day().settled_micros, twilio_day().reserved_micros) == (2 * LOOKUP, 0)
+    assert all(check.ok for check in reconcile())
 
 
 # -- under contention (SQLite by default, PostgreSQL when DATABASE_URL points there) --------

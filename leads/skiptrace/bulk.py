@@ -36,6 +36,7 @@ from leads.skiptrace.bulk_batches import (
     Finishing,
     affordable,
     count_errors,
+    report_progress,
     trace_batch_retrying,
 )
 from leads.skiptrace.costs import TraceCost, trace_max_cost
@@ -176,9 +177,9 @@ def _fail(job: BulkTraceJob, reason: str) -> BulkTraceJob:
 def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> BulkTraceJob:
     _set(job, status=BulkTraceJob.Status.RUNNING)
     pending = _reuse_stored(job)
-    _report(job, progress)
+    report_progress(job, progress)
     client = BatchDataClient.from_settings()
-    finishing = Finishing(job)
+    finishing = Finishing(job, progress)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchdata") as vendor:
         try:
             left = _send_batches(job, client, pending, vendor, finishing, progress)
@@ -187,7 +188,7 @@ def _run(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> 
             finishing.run()
             return _vendor_failed(job, exc)
         except BaseException:
-            release_leads(lead.pk for lead in finishing.leads)
+            finishing.abandon()
             raise
     if left:
         return _stop(job, left)
@@ -207,24 +208,32 @@ def _send_batches(
     failure, or MAX_FAILED_BATCHES in a row, stops the job (ProviderError)."""
     races = failed_in_a_row = 0
     while pending:
-        size = affordable(job, min(len(pending), BATCH_SIZE))
+        wanted = min(len(pending), BATCH_SIZE)
+        size = affordable(job, wanted, held_micros=finishing.held_micros)
+        if size < wanted and finishing.answered is not None:
+            finishing.store()  # what its no-matches did not bill goes back to the budget
+            size = affordable(job, wanted)
         if size == 0 or races > MAX_CAP_RACES:
             return len(pending)
         try:
-            traced = trace_batch_retrying(job, client, pending[:size], vendor, finishing)
+            sent = trace_batch_retrying(job, client, pending[:size], vendor, finishing)
         except ProviderError as exc:
             failed_in_a_row += 1
             if exc.permanent or failed_in_a_row >= MAX_FAILED_BATCHES:
                 raise
             count_errors(job, pending[:size], exc)
             pending, races = pending[size:], 0
+            report_progress(job, progress)
             continue
         failed_in_a_row = 0
-        if traced is not None:
-            pending, races, finishing.leads = pending[size:], 0, traced
+        if sent:  # progress is reported as its answer is stored
+            pending, races = pending[size:], 0
+        elif finishing.answered is not None:  # the cap was spent by someone else first:
+            races += 1  # size the batch again, by what the answer in really cost
+            finishing.store()  # (which reports the progress)
         else:
-            races += 1  # someone else spent the budget first: size the batch again
-        _report(job, progress)
+            races += 1
+            report_progress(job, progress)
     return 0
 
 
@@ -303,9 +312,3 @@ def _set(job: BulkTraceJob, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
     BulkTraceJob.objects.filter(pk=job.pk).update(**fields)
-
-
-def _report(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> None:
-    BulkTraceJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-    if progress is not None:
-        progress(job)

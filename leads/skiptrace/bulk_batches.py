@@ -1,5 +1,10 @@
 """One batch of a bulk skip trace: claim its leads, send one BatchData request (while the
-batch before is finished), settle it and store the contacts in one transaction, count it.
+batches before are finished), settle it and store the contacts in one transaction, count it.
+
+The answer is stored once the next request is out, so that what the job does between two
+requests (store an answer, size and claim the next batch) does not hold the next one back:
+the budget the next batch is sized by counts the answer not stored yet at its most, and when
+that is too little, the answer is stored first and the batch sized again, as if in turn.
 
 A batch BatchData failed without billing is sent again (BATCH_ATTEMPTS); one whose outcome is
 unknown never is, since it may have been billed. A vendor error for one lead is an error,
@@ -10,12 +15,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from billing import pricing
 from billing.guard import CapExceeded
@@ -29,7 +36,7 @@ from leads.skiptrace.contacts import skip_trace_request, store_matches
 from leads.skiptrace.line_types import closing_connections
 from leads.skiptrace.services import (
     after_traces,
-    claim_lead,
+    claim_leads,
     provider_label,
     release_leads,
     reuse_stored_trace,
@@ -46,14 +53,52 @@ BATCH_RETRY_PAUSE_SECONDS = 0.5
 
 
 @dataclass
+class Answered:
+    """A BatchData request answered but not stored yet: its ticket still open (the money held
+    at its most), the leads it traced, every lead of its batch (claimed) and the answer."""
+
+    ticket: BillingTicket
+    traced: list[Lead]
+    claimed_ids: list[int]
+    batch: SkipTraceBatch
+    closing: ExitStack  # leaves the ticket's block once the answer is stored
+
+    @property
+    def held_micros(self) -> int:
+        return self.ticket.charge.reservation.amount_micros
+
+
+@dataclass
 class Finishing:
-    """The batch traced last, whose line types, compliance and scores are still to do (under
-    its claims); `run()` does them once."""
+    """The batches traced last, still under their claims: the one answered, whose answer is
+    still to store, and the one stored, whose line types, compliance and scores are still to
+    do. `run()` does both, once, while the next BatchData request is out."""
 
     job: BulkTraceJob
+    progress: Callable[[BulkTraceJob], None] | None = None
     leads: list[Lead] = field(default_factory=list)
+    answered: Answered | None = None
+
+    @property
+    def held_micros(self) -> int:
+        """What the answer not stored yet still holds of today's budget (at its most)."""
+        return self.answered.held_micros if self.answered is not None else 0
+
+    def store(self) -> None:
+        """Settle the answered request and store what it found, in one transaction; its
+        batch's leads wait for `run()`."""
+        answered, self.answered = self.answered, None
+        if answered is None:
+            return
+        with answered.closing:
+            _store_batch(self.job, answered.ticket, answered.traced, answered.batch)
+        self.job.refresh_from_db()
+        # Under the claims, as for one lead: nobody re-checks (and pays for) these phones.
+        self.leads = list(Lead.objects.filter(pk__in=answered.claimed_ids).order_by("pk"))
+        report_progress(self.job, self.progress)
 
     def run(self) -> None:
+        self.store()
         leads, self.leads = self.leads, []
         if not leads:
             return
@@ -65,6 +110,24 @@ class Finishing:
         enqueue_ai_scoring(ids, after_trace=True)
         self.job.refresh_from_db()
 
+    def abandon(self) -> None:
+        """The job stops on an error: the answer in is stored all the same (its request was
+        billed), and every claim is given back."""
+        ids = [lead.pk for lead in self.leads]
+        if self.answered is not None:
+            ids += self.answered.claimed_ids
+        try:
+            self.store()
+        finally:
+            self.leads = []
+            release_leads(ids)
+
+
+def report_progress(job: BulkTraceJob, progress: Callable[[BulkTraceJob], None] | None) -> None:
+    BulkTraceJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    if progress is not None:
+        progress(job)
+
 
 def trace_batch_retrying(
     job: BulkTraceJob,
@@ -72,7 +135,7 @@ def trace_batch_retrying(
     leads: list[Lead],
     vendor: ThreadPoolExecutor,
     finishing: Finishing,
-) -> list[Lead] | None:
+) -> bool:
     """`_trace_batch`, tried again after a vendor failure that billed nothing (a 5xx or 429
     past the seam's own retries). Never after an unknown outcome: that may have been billed,
     and a second request would pay twice."""
@@ -98,8 +161,9 @@ def count_errors(job: BulkTraceJob, leads: list[Lead], exc: ProviderError) -> No
     job.refresh_from_db()
 
 
-def affordable(job: BulkTraceJob, wanted: int) -> int:
-    """How many of `wanted` leads today's budget (and the job's own limit) can pay for."""
+def affordable(job: BulkTraceJob, wanted: int, *, held_micros: int = 0) -> int:
+    """How many of `wanted` leads today's budget (and the job's own limit) can pay for, with
+    `held_micros` of the job's still held for a request not settled yet."""
     per_lead = pricing.max_cost_micros(BATCH, ONE_LEAD)
     if per_lead == 0:
         return wanted
@@ -108,7 +172,7 @@ def affordable(job: BulkTraceJob, wanted: int) -> int:
         agent_left = user_spend_today(job.user_id, BATCH).remaining_micros
         budget = budget if agent_left is None else min(budget, agent_left)
     if job.max_cost_micros is not None:
-        budget = min(budget, job.max_cost_micros - job.cost_micros)
+        budget = min(budget, job.max_cost_micros - job.cost_micros - held_micros)
     return max(min(wanted, budget // per_lead), 0)
 
 
@@ -118,11 +182,12 @@ def _trace_batch(
     leads: list[Lead],
     vendor: ThreadPoolExecutor,
     finishing: Finishing,
-) -> list[Lead] | None:
-    """Trace one batch and finish the one before it meanwhile. Returns the batch's claimed
-    leads, still claimed, for their after-trace work; None when the cap refused the request
-    (nothing was sent, nothing is claimed, the batch before waits)."""
-    claimed = [lead for lead in leads if claim_lead(lead.pk)]  # the rest: someone else's now
+) -> bool:
+    """Send one batch's request and finish the batches before it meanwhile; its answer waits
+    in `finishing`, its leads still claimed. False when the cap refused the request (nothing
+    was sent, nothing is claimed, the batches before wait)."""
+    mine = claim_leads([lead.pk for lead in leads])
+    claimed = [lead for lead in leads if lead.pk in mine]  # the rest: someone else's now
     ids = [lead.pk for lead in claimed]
     handed_over = False
     try:
@@ -131,8 +196,9 @@ def _trace_batch(
         to_trace = [lead for lead in claimed if lead.pk not in meanwhile]
         if not to_trace:
             finishing.run()
-        elif not _charge_and_store(job, client, to_trace, vendor, finishing):
-            return None
+            finishing.leads = list(Lead.objects.filter(pk__in=ids).order_by("pk"))
+        elif not _charge_and_send(job, client, to_trace, ids, vendor, finishing):
+            return False
         for lead in meanwhile.values():
             reuse_stored_trace(lead, job.user_id)
         BulkTraceJob.objects.filter(pk=job.pk).update(
@@ -141,37 +207,44 @@ def _trace_batch(
         )
         job.refresh_from_db()
         handed_over = True
-        # Under the claims, as for one lead: nobody re-checks (and pays for) these phones.
-        return list(Lead.objects.filter(pk__in=ids).order_by("pk"))
+        return True
     finally:
         if not handed_over:
             release_leads(ids)
 
 
-def _charge_and_store(
+def _charge_and_send(
     job: BulkTraceJob,
     client: BatchDataClient,
-    claimed: list[Lead],
+    to_trace: list[Lead],
+    claimed_ids: list[int],
     vendor: ThreadPoolExecutor,
     finishing: Finishing,
 ) -> bool:
-    """One BatchData request for the claimed leads, settled with their contacts stored in
-    one transaction; False when the cap refused it."""
+    """One BatchData request for these leads, its money reserved; once it is answered, the
+    answer waits in `finishing` to be settled and stored (in one transaction) while the next
+    request is out. False when the cap refused it."""
     meter = BillingMeter(user_id=job.user_id)
-    try:
-        with meter.request(
-            provider=BATCH, operation="skip_trace", max_usage={"matches": len(claimed)}
-        ) as ticket:
-            items = [skip_trace_request(lead) for lead in claimed]
-            sent = vendor.submit(closing_connections, client.skip_trace, items)
-            try:
-                finishing.run()  # while BatchData answers
-            finally:
-                # However the batch before ended, this request went out: settle it.
-                _store_batch(job, ticket, claimed, sent.result())
-    except CapExceeded:
-        logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
-        return False
+    with ExitStack() as closing:
+        try:
+            ticket = closing.enter_context(
+                meter.request(
+                    provider=BATCH, operation="skip_trace", max_usage={"matches": len(to_trace)}
+                )
+            )
+        except CapExceeded:
+            logger.info("bulk job %s: the cap was spent by another request mid-job", job.pk)
+            return False
+        items = [skip_trace_request(lead) for lead in to_trace]
+        sent = vendor.submit(closing_connections, client.skip_trace, items)
+        try:
+            finishing.run()  # while BatchData answers
+        except BaseException:
+            # However the batches before ended, this request went out: settle it.
+            _store_batch(job, ticket, to_trace, sent.result())
+            raise
+        batch = sent.result()  # a ProviderError leaves the ticket's block: released
+        finishing.answered = Answered(ticket, to_trace, claimed_ids, batch, closing.pop_all())
     return True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -10,9 +11,17 @@ from django.utils import timezone
 
 from leadflow.text import counted
 from leads.activity.services import leads_activity_record
+from leads.bulk_insert import insert_new, prepared_rows
 from leads.models import TRACE_FIELDS, ActivityKind, Email, Lead, Phone, SkipTraceStatus
 from leads.skiptrace.compliance import apply_do_not_call_list
 from providers.batchdata import SkipTraceMatch, SkipTraceRequest
+
+PHONE_COLUMNS = (
+    "lead", "number", "line_type", "carrier", "score", "reachable", "tested", "dnc", "litigator",
+    "dnc_checked_at", "do_not_call", "wrong_number", "valid", "line_type_checked_at", "source",
+    "rank",
+)  # fmt: skip
+EMAIL_COLUMNS = ("lead", "email", "tested", "rank")
 
 
 def skip_trace_request(lead: Lead) -> SkipTraceRequest:
@@ -75,13 +84,17 @@ def store_matches(
     Phone.objects.filter(lead_id__in=ids).delete()
     Email.objects.filter(lead_id__in=ids).delete()
     found = [(lead, match) for lead, match, _ in answers if match.matched and not match.error]
-    Phone.objects.bulk_create(phone for lead, match in found for phone in _phones(lead, match, now))
+    # Plain rows through executemany: `bulk_create` builds and compiles a model per contact.
+    # The lead's old contacts are gone and each number or address is there once: no conflict.
+    phones = [row for lead, match in found for row in _phone_rows(lead.pk, match, now)]
+    insert_new(Phone, PHONE_COLUMNS, prepared_rows(Phone, PHONE_COLUMNS, phones))
     apply_do_not_call_list([lead for lead, _ in found])
-    Email.objects.bulk_create(
-        Email(lead=lead, email=e.email, tested=e.tested, rank=rank)
+    emails = [
+        (lead.pk, e.email, e.tested, rank)
         for lead, match in found
         for rank, e in enumerate(_unique_emails(match))
-    )
+    ]
+    insert_new(Email, EMAIL_COLUMNS, prepared_rows(Email, EMAIL_COLUMNS, emails))
     # One UPDATE per distinct outcome rather than per lead.
     groups: dict[tuple[str, bool | None, bool | None, int], list[int]] = defaultdict(list)
     for lead, match, cost_micros in answers:
@@ -122,31 +135,36 @@ def _status(match: SkipTraceMatch) -> str:
     return SkipTraceStatus.MATCHED if match.matched else SkipTraceStatus.NO_MATCH
 
 
-def _phones(lead: Lead, match: SkipTraceMatch, now) -> list[Phone]:
+def _phone_rows(lead_id: int, match: SkipTraceMatch, now: dt.datetime) -> list[tuple]:
+    """The match's phones as PHONE_COLUMNS values, each number once, in the vendor's order."""
     seen: set[str] = set()
-    phones = []
+    rows = []
     for rank, phone in enumerate(match.phones):
         if phone.number in seen:
             continue
         seen.add(phone.number)
-        phones.append(
-            Phone(
-                lead=lead,
-                number=phone.number,
-                line_type=phone.line_type,
-                carrier=phone.carrier or "",
-                score=phone.score,
-                reachable=phone.reachable,
-                tested=phone.tested,
-                dnc=phone.dnc,
+        rows.append(
+            (
+                lead_id,
+                phone.number,
+                phone.line_type,
+                phone.carrier or "",
+                phone.score,
+                phone.reachable,
+                phone.tested,
+                phone.dnc,
                 # A litigator's numbers are all tainted, whatever the per-phone flag says.
-                litigator=True if match.litigator else phone.tcpa,
-                dnc_checked_at=now if phone.dnc is not None else None,
-                source="batchdata",
-                rank=rank,
+                True if match.litigator else phone.tcpa,
+                now if phone.dnc is not None else None,  # dnc_checked_at
+                False,  # do_not_call: the internal list is applied next
+                False,  # wrong_number: likewise
+                None,  # valid: until a line-type check
+                None,  # line_type_checked_at
+                "batchdata",
+                rank,
             )
         )
-    return phones
+    return rows
 
 
 def _unique_emails(match: SkipTraceMatch):

@@ -2,28 +2,32 @@
 
 A lookup takes Twilio ~150 ms, so the lookups of a batch go out concurrently, at most
 TWILIO_LOOKUPS_IN_FLIGHT at a time. Their money is reserved once for all of them (a block
-reservation: as many as today's budget admits), and each answer is settled on its own, with
-its own ledger row. Only the HTTP requests run on the pool's threads; every database write
-(the settlement, the phone) stays on the calling thread, one at a time, which SQLite needs
-and which keeps each settlement in the caller's connection and transaction rules.
+reservation: as many as today's budget admits), and each answer is settled for what it
+billed, with its own ledger row. Only the HTTP requests run on the pool's threads; every
+database write (the settlement, the phone) stays on the calling thread, which SQLite needs
+and which keeps each settlement in the caller's connection and transaction rules. The
+answers are settled and stored a round at a time (as many as are in flight), each round in
+one transaction: a handful of statements for the round instead of a few for each answer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from billing.guard import CapExceeded
-from billing.meter import BillingBlock, BillingMeter
+from billing.meter import Answer, BillingBlock, BillingMeter
+from leads.bulk_insert import update_rows
 from leads.models import Lead, Phone
 from providers.http import ProviderError
 from providers.modes import OFF, provider_mode
@@ -108,36 +112,78 @@ def _note_waiting(left: list[Phone], notes: dict[int, list[str]]) -> None:
 
 
 def _look_up(phones: list[Phone], block: BillingBlock, notes: dict[int, list[str]]) -> None:
-    """Send the lookups concurrently; settle and store each answer here as it comes."""
+    """Send the lookups concurrently; here, settle and store the answers in a round at a time
+    (as many as are in flight), each round together."""
+    answered: list[tuple[Phone, LineTypeResult]] = []
     with lookups_in_flight(len(phones)) as send:
-        pending = {send(phone.number): phone for phone in phones}
-        for future in as_completed(pending):
-            phone, ticket = pending[future], None
-            try:
-                with block.request(lead_id=phone.lead_id) as ticket:
-                    result = future.result()  # a ProviderError releases the ticket
-                    with transaction.atomic():
-                        ticket.billed(
-                            usage={"lookups": 1 if result.billed else 0}, call=result.call
-                        )
-                        Lead.objects.filter(pk=phone.lead_id).add_trace_cost(ticket.charged_micros)
-            except ProviderError as exc:
-                logger.warning("line type lookup failed lead=%s: %s", phone.lead_id, exc.message)
-                notes[phone.lead_id] = [f"Line-type check failed: {exc.message}"]
-                if ticket is not None:  # an unknown outcome is charged its maximum
-                    Lead.objects.filter(pk=phone.lead_id).add_trace_cost(ticket.charged_micros)
-                continue
-            _store(phone, result)  # paid for: kept even when the lead's other phones wait
+        pending = {send(phone.number): index for index, phone in enumerate(phones)}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=pending.__getitem__):  # in the phones' order
+                    phone = phones[pending.pop(future)]
+                    if future.exception() is None:
+                        answered.append((phone, future.result()))
+                    else:
+                        _failed(phone, future, block, notes)
+                if len(answered) >= settings.TWILIO_LOOKUPS_IN_FLIGHT:
+                    round_in, answered = answered, []
+                    _settle_and_store(round_in, block)
+        finally:
+            _settle_and_store(answered, block)  # however the loop ended: they were paid for
 
 
-def _store(phone: Phone, result: LineTypeResult) -> None:
+def _failed(
+    phone: Phone, lookup: Future[LineTypeResult], block: BillingBlock, notes: dict[int, list[str]]
+) -> None:
+    ticket = None
+    try:
+        with block.request(lead_id=phone.lead_id) as ticket:
+            lookup.result()  # its ProviderError releases the ticket, or charges the maximum
+    except ProviderError as exc:
+        logger.warning("line type lookup failed lead=%s: %s", phone.lead_id, exc.message)
+        notes[phone.lead_id] = [f"Line-type check failed: {exc.message}"]
+        if ticket is not None:  # an unknown outcome is charged its maximum
+            Lead.objects.filter(pk=phone.lead_id).add_trace_cost(ticket.charged_micros)
+
+
+def _settle_and_store(answered: list[tuple[Phone, LineTypeResult]], block: BillingBlock) -> None:
+    """The answers' charges, their leads' trace costs and the phones they checked, in one
+    transaction (paid for: kept even when the lead's other phones wait)."""
+    if not answered:
+        return
+    answers = [
+        Answer(
+            usage={"lookups": 1 if result.billed else 0}, call=result.call, lead_id=phone.lead_id
+        )
+        for phone, result in answered
+    ]
+    with block.answered(answers) as tickets:
+        lead_costs: dict[int, int] = defaultdict(int)
+        for (phone, _), ticket in zip(answered, tickets, strict=True):
+            lead_costs[phone.lead_id] += ticket.charged_micros
+        by_cost: dict[int, list[int]] = defaultdict(list)
+        for lead_id, cost in lead_costs.items():
+            by_cost[cost].append(lead_id)
+        for cost, lead_ids in by_cost.items():  # one UPDATE per distinct cost, not per lead
+            Lead.objects.filter(pk__in=lead_ids).add_trace_cost(cost)
+        now = timezone.now()
+        for phone, result in answered:
+            _checked(phone, result, now)
+        update_rows([phone for phone, _ in answered], PHONE_FIELDS)
+
+
+def _usage(result: LineTypeResult) -> dict[str, int]:
+    return ONE_LOOKUP if result.billed else {"lookups": 0}
+
+
+def _checked(phone: Phone, result: LineTypeResult, now: dt.datetime) -> None:
     phone.valid = result.valid
     if result.line_type:
         phone.line_type = TWILIO_LINE_TYPES.get(result.line_type, result.line_type)
     if result.carrier:
         phone.carrier = result.carrier
-    phone.line_type_checked_at = timezone.now()
-    phone.save(update_fields=PHONE_FIELDS)
+    phone.line_type_checked_at = now
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.permissions import SKIP_TRACE, ensure_permitted
@@ -30,8 +30,10 @@ from billing.guard import record_free
 from billing.meter import BillingMeter
 from billing.models import Outcome
 from leads.activity.services import lead_activity_record
+from leads.bulk_insert import update_rows
 from leads.models import ActivityKind, Lead, SkipTraceStatus
 from leads.scoring.services import SCORE_FIELDS, enqueue_ai_scoring, lead_score_rules
+from leads.selectors import attach_contacts
 from leads.skiptrace.compliance import COMPLIANCE_FIELDS, apply_do_not_call_list, refresh_compliance
 from leads.skiptrace.contacts import copy_contacts, skip_trace_request, store_match
 from leads.skiptrace.line_types import check_line_types
@@ -43,6 +45,8 @@ logger = logging.getLogger("leadflow.skiptrace")
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=2)  # a claim older than this was abandoned
 WAIT_POLL_SECONDS = 0.05
+# What the work after a trace writes to a lead it rescored (each column once).
+RESCORED_FIELDS = list(dict.fromkeys([*COMPLIANCE_FIELDS, *SCORE_FIELDS]))
 
 
 class SkipTraceUnavailable(ProviderOff):
@@ -94,13 +98,27 @@ def lead_skip_trace(*, lead: Lead, user_id: int | None = None, force: bool = Fal
 
 def claim_lead(lead_id: int) -> bool:
     now = timezone.now()
-    return bool(
-        Lead.objects.filter(
-            Q(skip_trace_claimed_at__isnull=True)
-            | Q(skip_trace_claimed_at__lt=now - CLAIM_TIMEOUT),
-            pk=lead_id,
-        ).update(skip_trace_claimed_at=now)
-    )
+    return bool(Lead.objects.filter(_unclaimed(now), pk=lead_id).update(skip_trace_claimed_at=now))
+
+
+def claim_leads(lead_ids: Sequence[int]) -> set[int]:
+    """`claim_lead` for many leads in two statements; returns the ids claimed (the others
+    are someone else's). The rows read are locked until the claim commits (on SQLite the
+    transaction holds the write lock from its start), so no concurrent claim takes one too."""
+    now = timezone.now()
+    with transaction.atomic():
+        free = list(
+            Lead.objects.select_for_update()
+            .filter(_unclaimed(now), pk__in=list(lead_ids))
+            .order_by("pk")  # locked in one order: two jobs' claims never deadlock
+            .values_list("pk", flat=True)
+        )
+        Lead.objects.filter(pk__in=free).update(skip_trace_claimed_at=now)
+    return set(free)
+
+
+def _unclaimed(now: dt.datetime) -> Q:
+    return Q(skip_trace_claimed_at__isnull=True) | Q(skip_trace_claimed_at__lt=now - CLAIM_TIMEOUT)
 
 
 def release_lead(lead_id: int) -> None:
@@ -228,23 +246,27 @@ def after_trace(lead: Lead, *, enqueue_ai: bool = True, user_id: int | None = No
 def after_traces(
     leads: Sequence[Lead], *, enqueue_ai: bool = True, user_id: int | None = None
 ) -> dict[int, list[str]]:
-    """`after_trace` for a batch (a bulk trace passes up to 100 leads): the reads and the
-    do-not-call marks take a few queries per batch, the rest one UPDATE per lead (plus one
-    metered request per unchecked phone). Updates the given instances; returns each lead's
-    notes.
+    """`after_trace` for a batch (a bulk trace passes up to 100 leads): a few queries per
+    batch for the reads, the do-not-call marks and the writes (plus one metered request per
+    unchecked phone). Updates the given instances; returns each lead's notes.
     """
     notes = check_line_types(leads, user_id=user_id)
     apply_do_not_call_list(leads)
     for lead in leads:
         vars(lead).pop("_prefetched_objects_cache", None)  # its phones changed since
-    prefetch_related_objects(list(leads), "phones", "emails")
+    attach_contacts(leads)  # phones, e-mails and lists (the stacking reason) for them all
+    now = timezone.now()
+    rescored, kept = [], []
     for lead in leads:
         refresh_compliance(lead, save=False)
-        fields = COMPLIANCE_FIELDS
         if lead.scored_by in ("", "rules"):  # an AI score is kept until the model rescores it
             lead_score_rules(lead=lead, save=False)
-            fields = [*COMPLIANCE_FIELDS, *SCORE_FIELDS]
-        lead.save(update_fields=fields)  # one UPDATE per lead (bulk_update is slower here)
+            rescored.append(lead)
+        else:
+            kept.append(lead)
+        lead.updated_at = now
+    update_rows(rescored, RESCORED_FIELDS)
+    update_rows(kept, COMPLIANCE_FIELDS)
     if enqueue_ai:
         enqueue_ai_scoring([lead.pk for lead in leads], after_trace=True)
     return notes

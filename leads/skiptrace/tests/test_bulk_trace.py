@@ -205,6 +205,23 @@ def test_it_stops_cleanly_at_the_cap(settings):
 
 
 @pytest.mark.usefixtures("no_line_types")
+def test_a_jobs_own_limit_counts_the_answer_not_stored_yet_at_its_most():
+    """The next batch is sized while the answer before it waits to be stored: that answer
+    counts at its most (100 matches), so a limit that cannot cover both has the answer
+    stored first, and the batch sized by what it really cost."""
+    lead_ids = make_leads(250)
+
+    job, progress = run_job(lead_ids, max_cost_micros=150 * PRICE)
+
+    assert job.status == BulkTraceJob.Status.STOPPED
+    assert job.requests >= 2 and progress[-1] == job.processed
+    assert job.cost_micros == ledger_sum() == job.matched * PRICE <= 150 * PRICE
+    assert job.cost_micros > 150 * PRICE - 100 * PRICE  # the second batch was not left out
+    assert day().reserved_micros == 0
+    assert not Lead.objects.filter(pk__in=lead_ids, skip_trace_claimed_at__isnull=False).exists()
+
+
+@pytest.mark.usefixtures("no_line_types")
 def test_it_stops_before_sending_anything_when_the_budget_is_spent(settings):
     set_cap(settings, "batch", PRICE - 1)
 

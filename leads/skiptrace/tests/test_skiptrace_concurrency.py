@@ -21,7 +21,7 @@ from django.db.models import Sum
 from billing.guard import CapExceeded, spend_day
 from billing.models import LedgerEntry, Outcome, SpendDay
 from leads.models import Lead
-from leads.skiptrace.services import TraceOutcome, lead_skip_trace
+from leads.skiptrace.services import TraceOutcome, claim_lead, claim_leads, lead_skip_trace
 from leads.skiptrace.tests.test_skiptrace import (
     BATCH_URL,
     JANE,
@@ -214,3 +214,24 @@ def test_it_pays_once_when_a_burst_of_forced_traces_hits_one_lead(wire):
     row = SpendDay.objects.get(provider="batch")
     assert row.settled_micros == ledger_sum() == PRICE
     assert Lead.objects.get(pk=lead_id).skip_trace_cost_micros == PRICE
+
+
+CLAIMING_THREADS = 6
+
+
+def test_each_lead_is_claimed_once_when_batches_and_single_traces_claim_at_once():
+    """Bulk batches claim many leads in one go, single traces one: overlapping claims made at
+    the same moment leave each lead claimed by exactly one of them."""
+    lead_ids = [make_lead().pk for _ in range(40)]
+
+    def claim(index: int) -> set[int]:
+        if index % 2:  # a single trace's claim of one lead each
+            return {pk for pk in lead_ids[index::CLAIMING_THREADS] if claim_lead(pk)}
+        return claim_leads(lead_ids[index:])  # a batch's, overlapping the others'
+
+    claimed = run_threads(CLAIMING_THREADS, claim)
+
+    assert not [result for result in claimed if isinstance(result, Exception)]
+    every = [pk for ids in claimed for pk in ids]
+    assert len(every) == len(set(every)) == len(lead_ids)
+    assert not Lead.objects.filter(pk__in=lead_ids, skip_trace_claimed_at__isnull=True).exists()
