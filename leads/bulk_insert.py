@@ -258,7 +258,11 @@ def _json_text(value: object) -> str:
     """A JSON value's text, sorted: an empty list or dict (most rows) without encoding it."""
     if not value and type(value) in (list, dict):
         return "[]" if type(value) is list else "{}"
-    return json.dumps(value, sort_keys=True, default=str)
+    return _SORTED_JSON.encode(value)
+
+
+# One encoder for every key: `json.dumps` with options builds an encoder each call.
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, default=str)
 
 
 def prepared_rows(
