@@ -33,7 +33,7 @@ Key = tuple[str, str]
 def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Insert `rows` (values in `fields` order, ready for the database) into `model`'s table."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(_column(model, name)) for name in fields)
+    columns = ", ".join(quote(column_name(model, name)) for name in fields)
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
@@ -43,7 +43,8 @@ def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[
             cursor.executemany(sql, batch)
 
 
-def _column(model: type[models.Model], name: str) -> str:
+def column_name(model: type[models.Model], name: str) -> str:
+    """The database column of `model`'s field `name` (unquoted)."""
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field) and field.column
     return field.column
@@ -162,12 +163,15 @@ class _UpsertStatement:
     def run(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
         sql = self.head + self.row + self.tail
         rows = RowValues(self.fields)
+        one_writer = connection.vendor == "sqlite"
         with connection.cursor() as cursor:
+            newest = _newest_pk(cursor) if one_writer else 0
             for batch in batched(leads, BATCH_ROWS):
                 cursor.executemany(sql, [rows.of(lead) for lead in batch])
         pks: dict[Key, int] = {}
-        if connection.vendor == "sqlite":  # one writer: a pk read in this transaction holds
+        if one_writer:  # a pk read in this transaction holds; the rows past `newest` are ours
             pks = {lead.key: lead["id"] for lead in leads if lead.get("id") is not None}
+            pks |= _pks_after(newest)
         missing = [lead.key for lead in leads if lead.key not in pks]
         return pks | _pks_of(missing) if missing else pks
 
@@ -189,6 +193,31 @@ def _literal(field: models.Field) -> str:
     if isinstance(value, str):
         return "'" + str(value).replace("'", "''") + "'"  # str(): a choice as its value
     raise TypeError(f"Lead.{field.name}'s default {value!r} has no SQL literal here.")
+
+
+def _newest_pk(cursor: Any) -> int:
+    cursor.execute(f"SELECT MAX({_quoted_columns('id')}) FROM {_lead_table()}")
+    return cursor.fetchone()[0] or 0
+
+
+def _pks_after(newest: int) -> dict[Key, int]:
+    """The pks of the leads stored after the one with pk `newest`, by their keys (an id
+    range: the leads' ids only grow)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_quoted_columns('id', *DEDUP_COLUMNS)} FROM {_lead_table()} "
+            f"WHERE {_quoted_columns('id')} > %s",
+            [newest],
+        )
+        return {(address, owner): pk for pk, address, owner in cursor.fetchall()}
+
+
+def _lead_table() -> str:
+    return connection.ops.quote_name(Lead._meta.db_table)
+
+
+def _quoted_columns(*names: str) -> str:
+    return ", ".join(connection.ops.quote_name(column_name(Lead, name)) for name in names)
 
 
 def _pks_of(keys: Sequence[Key]) -> dict[Key, int]:
@@ -289,7 +318,7 @@ def leads_near(
     LEAD_BATCH addresses and ids, in SQL written here (the ORM compiles an IN list's values
     one by one, ~3 ms a batch)."""
     quote = connection.ops.quote_name
-    column = {name: quote(_column(Lead, name)) for name in ["id", *fields, *DEDUP_COLUMNS]}
+    column = {name: quote(column_name(Lead, name)) for name in ["id", *fields, *DEDUP_COLUMNS]}
     head = (
         f"SELECT {', '.join(column[name] for name in ['id', *fields])} "
         f"FROM {quote(Lead._meta.db_table)} WHERE "
@@ -304,7 +333,7 @@ def leads_near(
             places, place_params = in_list(near)
             parcels, parcel_params = in_list(ids)
             where = f"{column['normalized_address']} IN {places}"
-            where += f" OR {quote(_column(Lead, 'attom_id'))} IN {parcels}" if ids else ""
+            where += f" OR {quote(column_name(Lead, 'attom_id'))} IN {parcels}" if ids else ""
             cursor.execute(head + where, [*place_params, *(parcel_params if ids else [])])
             rows.update((row[0], tuple(row)) for row in cursor.fetchall())
     return list(rows.values())
