@@ -100,9 +100,10 @@ def leads_upsert(
     leads: Sequence[LeadValues], *, update: Sequence[str], fields: Sequence[str] | None = None
 ) -> dict[Key, int]:
     """Store new leads; a lead whose dedup key is taken updates that row's `update` fields
-    instead. `fields` names what the leads hold (every field, as `new_lead` fills them, when
-    not given); a new row takes the model's defaults for the others. Returns every lead's pk
-    by its key, in the leads' order (the leads are given theirs, too).
+    instead (a row whose `update` fields hold the lead's values already is left as it is, its
+    `updated_at` too). `fields` names what the leads hold (every field, as `new_lead` fills
+    them, when not given); a new row takes the model's defaults for the others. Returns
+    every lead's pk by its key, in the leads' order (the leads are given theirs, too).
 
     The statement's text is made once per shape and goes through the DB-API's `executemany`
     (SQLite compiles it once and steps it row by row; psycopg pipelines it): one statement
@@ -158,6 +159,11 @@ class _UpsertStatement:
         self.row = "(" + ", ".join(["%s"] * len(params) + [_literal(f) for f in defaults]) + ")"
         self.dedup = ", ".join(map(quote, DEDUP_COLUMNS))
         self.tail = f" ON CONFLICT ({self.dedup}) DO UPDATE SET {updates}"
+        if update:  # a row that holds these values already is not written again
+            table = quote(Lead._meta.db_table)
+            stored = ", ".join(f"{table}.{column_of[name]}" for name in update)
+            given = ", ".join(f"excluded.{column_of[name]}" for name in update)
+            self.tail += f" WHERE ({stored}) IS DISTINCT FROM ({given})"
         self.fields = params
 
     def run(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
