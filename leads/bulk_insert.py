@@ -33,7 +33,7 @@ Key = tuple[str, str]
 def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Insert `rows` (values in `fields` order, ready for the database) into `model`'s table."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(_column(model, name)) for name in fields)
+    columns = ", ".join(quote(column_name(model, name)) for name in fields)
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
@@ -66,7 +66,8 @@ def update_rows(instances: Sequence[models.Model], fields: Sequence[str]) -> Non
             cursor.executemany(sql, batch)
 
 
-def _column(model: type[models.Model], name: str) -> str:
+def column_name(model: type[models.Model], name: str) -> str:
+    """The database column of `model`'s field `name` (unquoted)."""
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field) and field.column
     return field.column
@@ -122,9 +123,10 @@ def leads_upsert(
     leads: Sequence[LeadValues], *, update: Sequence[str], fields: Sequence[str] | None = None
 ) -> dict[Key, int]:
     """Store new leads; a lead whose dedup key is taken updates that row's `update` fields
-    instead. `fields` names what the leads hold (every field, as `new_lead` fills them, when
-    not given); a new row takes the model's defaults for the others. Returns every lead's pk
-    by its key, in the leads' order (the leads are given theirs, too).
+    instead (a row whose `update` fields hold the lead's values already is left as it is, its
+    `updated_at` too). `fields` names what the leads hold (every field, as `new_lead` fills
+    them, when not given); a new row takes the model's defaults for the others. Returns
+    every lead's pk by its key, in the leads' order (the leads are given theirs, too).
 
     The statement's text is made once per shape and goes through the DB-API's `executemany`
     (SQLite compiles it once and steps it row by row; psycopg pipelines it): one statement
@@ -180,17 +182,26 @@ class _UpsertStatement:
         self.row = "(" + ", ".join(["%s"] * len(params) + [_literal(f) for f in defaults]) + ")"
         self.dedup = ", ".join(map(quote, DEDUP_COLUMNS))
         self.tail = f" ON CONFLICT ({self.dedup}) DO UPDATE SET {updates}"
+        if update:  # a row that holds these values already is not written again
+            table = quote(Lead._meta.db_table)
+            stored = ", ".join(f"{table}.{column_of[name]}" for name in update)
+            given = ", ".join(f"excluded.{column_of[name]}" for name in update)
+            self.tail += f" WHERE ({stored}) IS DISTINCT FROM ({given})"
         self.fields = params
 
     def run(self, leads: Sequence[LeadValues]) -> dict[Key, int]:
         sql = self.head + self.row + self.tail
         rows = RowValues(self.fields)
+        one_writer = connection.vendor == "sqlite"
         with connection.cursor() as cursor:
+            newest = _newest_pk(cursor) if one_writer else 0
             for batch in batched(leads, BATCH_ROWS):
                 cursor.executemany(sql, [rows.of(lead) for lead in batch])
         pks: dict[Key, int] = {}
-        if connection.vendor == "sqlite":  # one writer: a pk read in this transaction holds
+        if one_writer:  # the transaction holds SQLite's write lock (BEGIN IMMEDIATE): a pk
+            # read in it holds, and the rows past `newest` were stored by this statement
             pks = {lead.key: lead["id"] for lead in leads if lead.get("id") is not None}
+            pks |= _pks_after(newest, {lead.key for lead in leads})
         missing = [lead.key for lead in leads if lead.key not in pks]
         return pks | _pks_of(missing) if missing else pks
 
@@ -212,6 +223,32 @@ def _literal(field: models.Field) -> str:
     if isinstance(value, str):
         return "'" + str(value).replace("'", "''") + "'"  # str(): a choice as its value
     raise TypeError(f"Lead.{field.name}'s default {value!r} has no SQL literal here.")
+
+
+def _newest_pk(cursor: Any) -> int:
+    cursor.execute(f"SELECT MAX({_quoted_columns('id')}) FROM {_lead_table()}")
+    return cursor.fetchone()[0] or 0
+
+
+def _pks_after(newest: int, wanted: set[Key]) -> dict[Key, int]:
+    """The pks of the leads stored after the one with pk `newest`, by their keys, of those
+    `wanted` (an id range: the leads' ids only grow)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_quoted_columns('id', *DEDUP_COLUMNS)} FROM {_lead_table()} "
+            f"WHERE {_quoted_columns('id')} > %s",
+            [newest],
+        )
+        found = {(address, owner): pk for pk, address, owner in cursor.fetchall()}
+    return {key: pk for key, pk in found.items() if key in wanted}
+
+
+def _lead_table() -> str:
+    return connection.ops.quote_name(Lead._meta.db_table)
+
+
+def _quoted_columns(*names: str) -> str:
+    return ", ".join(connection.ops.quote_name(column_name(Lead, name)) for name in names)
 
 
 def _pks_of(keys: Sequence[Key]) -> dict[Key, int]:
@@ -281,7 +318,11 @@ def _json_text(value: object) -> str:
     """A JSON value's text, sorted: an empty list or dict (most rows) without encoding it."""
     if not value and type(value) in (list, dict):
         return "[]" if type(value) is list else "{}"
-    return json.dumps(value, sort_keys=True, default=str)
+    return _SORTED_JSON.encode(value)
+
+
+# One encoder for every key: `json.dumps` with options builds an encoder each call.
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, default=str)
 
 
 def prepared_rows(
@@ -308,7 +349,7 @@ def leads_near(
     LEAD_BATCH addresses and ids, in SQL written here (the ORM compiles an IN list's values
     one by one, ~3 ms a batch)."""
     quote = connection.ops.quote_name
-    column = {name: quote(_column(Lead, name)) for name in ["id", *fields, *DEDUP_COLUMNS]}
+    column = {name: quote(column_name(Lead, name)) for name in ["id", *fields, *DEDUP_COLUMNS]}
     head = (
         f"SELECT {', '.join(column[name] for name in ['id', *fields])} "
         f"FROM {quote(Lead._meta.db_table)} WHERE "
@@ -323,7 +364,7 @@ def leads_near(
             places, place_params = in_list(near)
             parcels, parcel_params = in_list(ids)
             where = f"{column['normalized_address']} IN {places}"
-            where += f" OR {quote(_column(Lead, 'attom_id'))} IN {parcels}" if ids else ""
+            where += f" OR {quote(column_name(Lead, 'attom_id'))} IN {parcels}" if ids else ""
             cursor.execute(head + where, [*place_params, *(parcel_params if ids else [])])
             rows.update((row[0], tuple(row)) for row in cursor.fetchall())
     return list(rows.values())

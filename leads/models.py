@@ -97,7 +97,8 @@ class Lead(models.Model):
     county = models.CharField(max_length=100, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    normalized_address = models.CharField(max_length=300, db_index=True)
+    # Looked up through the dedup key's unique index, which starts with it.
+    normalized_address = models.CharField(max_length=300)
 
     # The owner
     owner_name = models.CharField(max_length=300, blank=True, help_text="All owners, for display.")
@@ -209,7 +210,8 @@ class Lead(models.Model):
 
 
 class Phone(models.Model):
-    lead = models.ForeignKey(Lead, related_name="phones", on_delete=models.CASCADE)
+    # Indexed by phone_unique_per_lead, which starts with it (one index less to write).
+    lead = models.ForeignKey(Lead, related_name="phones", on_delete=models.CASCADE, db_index=False)
     number = models.CharField(max_length=16)  # E.164
     line_type = models.CharField(max_length=20, blank=True)  # mobile, landline, voip, unknown…
     carrier = models.CharField(max_length=120, blank=True)
@@ -243,7 +245,8 @@ class Phone(models.Model):
 
 
 class Email(models.Model):
-    lead = models.ForeignKey(Lead, related_name="emails", on_delete=models.CASCADE)
+    # Indexed by email_unique_per_lead, which starts with it.
+    lead = models.ForeignKey(Lead, related_name="emails", on_delete=models.CASCADE, db_index=False)
     email = models.EmailField(max_length=254)
     tested = models.BooleanField(null=True, blank=True)
     rank = models.PositiveSmallIntegerField(default=0)

@@ -27,7 +27,10 @@ class ActivityKind(models.TextChoices):
 
 
 class Activity(models.Model):
-    lead = models.ForeignKey("leads.Lead", related_name="activities", on_delete=models.CASCADE)
+    # Indexed by activity_lead_at, which starts with it (one index less to write).
+    lead = models.ForeignKey(
+        "leads.Lead", related_name="activities", on_delete=models.CASCADE, db_index=False
+    )
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
     at = models.DateTimeField()  # when it happened (a call's own time for `called`)
     user = models.ForeignKey(

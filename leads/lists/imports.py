@@ -215,7 +215,7 @@ def _commit_chunk(chunk: list[ImportRow], result: ImportResult, target: ImportTa
     again = sorted(set(pks) - set(made) - target.touched)
     target.made += made
     target.touched.update(pks)
-    add_found_leads(lead_list=target.lead_list, lead_ids=pks, mark_new=False)
+    add_found_leads(lead_list=target.lead_list, lead_ids=pks, mark_new=False, created=made)
     user_id, text = target.user_id, target.source_text
     leads_activity_record(lead_ids=made, kind=ActivityKind.CREATED, user_id=user_id, text=text)
     leads_activity_record(lead_ids=again, kind=ActivityKind.FOUND_AGAIN, user_id=user_id, text=text)
@@ -284,8 +284,9 @@ def _write(chunk: list[ImportRow], targets: list[_Target], seen: _Seen) -> list[
     """Store one chunk: new leads in bulk, then every row's contacts; the rows' lead pks."""
     new = [row.lead for row, t in zip(chunk, targets, strict=True) if t.creates]
     if new:
+        today = timezone.localdate()
         for lead in new:  # on one list, the import's: nothing else to read, no query
-            lead_score_rules(lead=cast(Lead, lead), save=False)
+            lead_score_rules(lead=cast(Lead, lead), save=False, today=today)
         append_to_stage(cast(list[Lead], new))
         # A lead written meanwhile under the same key (a search) keeps its data.
         seen.pk_of.update(leads_upsert(new, update=[], fields=LEAD_FIELDS))

@@ -9,7 +9,7 @@ stacking reason names the lists; an AI score is left as it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import batched
 
@@ -100,14 +100,23 @@ def list_remove_leads(*, lead_list: LeadList, lead_ids: Sequence[int]) -> int:
     return len(removed)
 
 
-def add_found_leads(*, lead_list: LeadList, lead_ids: Iterable[int], mark_new: bool) -> Found:
-    """A refresh's or an import's leads join the list, except those an agent removed."""
+def add_found_leads(
+    *,
+    lead_list: LeadList,
+    lead_ids: Iterable[int],
+    mark_new: bool,
+    created: Collection[int] = (),
+) -> Found:
+    """A refresh's or an import's leads join the list, except those an agent removed. Those
+    of them `created` in this transaction are on no list yet: they join without a look-up,
+    and nothing stacks."""
     ids = list(dict.fromkeys(lead_ids))
+    made = set(created)
     now = timezone.now()
     with transaction.atomic():
         _lock(lead_list)
         rows: dict[int, object] = {}
-        for chunk in batched(ids, BATCH_SIZE):
+        for chunk in batched([pk for pk in ids if pk not in made], BATCH_SIZE):
             rows.update(
                 ListMembership.objects.filter(lead_list=lead_list, lead_id__in=chunk).values_list(
                     "lead_id", "removed_at"
@@ -117,7 +126,7 @@ def add_found_leads(*, lead_list: LeadList, lead_ids: Iterable[int], mark_new: b
         fresh = [pk for pk in ids if pk not in rows]
         _insert(lead_list, fresh, now=now, is_new=mark_new)
         _grew(lead_list, len(fresh), now)
-        rescore_stacked(fresh, on_at_least=2)
+        rescore_stacked([pk for pk in fresh if pk not in made], on_at_least=2)
     return Found(
         new=len(fresh), already_on=len(ids) - len(fresh) - removed, removed_skipped=removed
     )
@@ -139,8 +148,9 @@ def rescore_stacked(lead_ids: Sequence[int], *, on_at_least: int = 1) -> int:
             continue
         stacked = leads_filtered().filter(pk__in=on_lists, scored_by__in=["", RULES])
         leads = list(stacked.prefetch_related("phones", lists_prefetch()))
+        today = timezone.localdate()
         for lead in leads:
-            lead_score_rules(lead=lead, save=False)
+            lead_score_rules(lead=lead, save=False, today=today)
         save_rules_scores(leads)
         rescored += len(leads)
     return rescored

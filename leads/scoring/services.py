@@ -8,6 +8,7 @@ keeps a rules score and `score_note` says why the AI score is missing.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -90,8 +91,11 @@ class RescoreSummary:
         return asdict(self)
 
 
-def lead_score_rules(*, lead: Lead, save: bool = True) -> rules.RulesScore:
-    result = rules.rules_score(lead)
+def lead_score_rules(
+    *, lead: Lead, save: bool = True, today: dt.date | None = None
+) -> rules.RulesScore:
+    """`today` (the local date, the default) is given once by a caller scoring many leads."""
+    result = rules.rules_score(lead, today=today)
     lead.ai_score = result.score
     lead.temperature_tag = temperature_for(result.score)
     lead.score_reasons = [reason.as_json() for reason in result.reasons]
@@ -106,8 +110,9 @@ def leads_score_rules(leads: Sequence[Lead]) -> None:
     """Rules-score stored leads at once: their lists read in one query (the stacking reason),
     their scores written in one statement."""
     prefetch_related_objects(list(leads), lists_prefetch())
+    today = timezone.localdate()
     for lead in leads:
-        lead_score_rules(lead=lead, save=False)
+        lead_score_rules(lead=lead, save=False, today=today)
     save_rules_scores(leads)
 
 

@@ -7,12 +7,14 @@ calling: a flag the vendor did not send is unknown, never clean.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import batched
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from leads.activity.services import leads_activity_record
+from leads.bulk_insert import LEAD_BATCH, column_name, in_list
 from leads.models import ActivityKind, DoNotCall, Lead, Phone, WrongNumber
 from leads.phones import normalize_phone
 
@@ -72,11 +74,7 @@ def apply_do_not_call_list(leads: Sequence[Lead]) -> None:
     Call it in the transaction that stores the phones, so no reader ever sees a listed number
     unmarked. A few queries for any number of leads (a bulk trace passes a batch of 100).
     """
-    ids = [lead.pk for lead in leads]
-    listed_numbers = DoNotCall.objects.exclude(number="").values("number")
-    Phone.objects.filter(lead_id__in=ids, number__in=listed_numbers).update(do_not_call=True)
-    wrong = WrongNumber.objects.filter(lead_id=OuterRef("lead_id"), number=OuterRef("number"))
-    Phone.objects.filter(lead_id__in=ids).filter(Exists(wrong)).update(wrong_number=True)
+    _mark_phones([lead.pk for lead in leads])
     owners = {lead.normalized_owner for lead in leads if lead.normalized_owner}
     listed_owners = set(
         DoNotCall.objects.filter(normalized_owner__in=owners, number="").values_list(
@@ -96,6 +94,31 @@ def apply_do_not_call_list(leads: Sequence[Lead]) -> None:
         )
         for lead in listed:
             lead.do_not_call, lead.updated_at = True, now
+
+
+def _mark_phones(lead_ids: Sequence[int]) -> None:
+    """These leads' phones that are on the internal list, or that were marked a wrong number
+    for their lead, say so. The SQL is written here: the ORM prepares an IN list's ids one by
+    one, ~10 ms a statement for the thousand leads an import's chunk gives phones."""
+    quote = connection.ops.quote_name
+    phone, listed, wrong = (quote(m._meta.db_table) for m in (Phone, DoNotCall, WrongNumber))
+    lead, number = (quote(column_name(Phone, name)) for name in ("lead", "number"))
+    listed_number = quote(column_name(DoNotCall, "number"))
+    wrong_lead, wrong_number = (quote(column_name(WrongNumber, n)) for n in ("lead", "number"))
+    on_the_list = f"{number} IN (SELECT {listed_number} FROM {listed} WHERE {listed_number} <> '')"
+    marked_wrong = (
+        f"EXISTS (SELECT 1 FROM {wrong} WHERE {wrong}.{wrong_lead} = {phone}.{lead} "
+        f"AND {wrong}.{wrong_number} = {phone}.{number})"
+    )
+    with connection.cursor() as cursor:
+        for batch in batched(lead_ids, LEAD_BATCH):
+            leads, params = in_list(batch)
+            for column, condition in (("do_not_call", on_the_list), ("wrong_number", marked_wrong)):
+                cursor.execute(
+                    f"UPDATE {phone} SET {quote(column)} = %s "
+                    f"WHERE {lead} IN {leads} AND {condition}",
+                    [True, *params],
+                )
 
 
 def phone_mark_do_not_call(*, number: str, user_id: int | None, reason: str = "") -> int:

@@ -1,10 +1,12 @@
 import json
+import random
 
+import phonenumbers
 import pytest
 import requests
 import responses
 
-from providers.batchdata import BatchDataClient, SkipTraceRequest
+from providers.batchdata import US_REGIONS, BatchDataClient, SkipTraceRequest, e164
 from providers.http import ProviderAuthError, ProviderError
 from providers.registry import ProviderOff
 
@@ -380,3 +382,47 @@ def test_it_goes_live_with_a_key(settings):
     client = BatchDataClient.from_settings()
     assert client is not None and not client.seam.sandbox
     assert client.seam.session.headers["Authorization"] == "Bearer a-real-key"
+
+
+def parsed_e164(raw: str) -> str | None:
+    """E.164 through phonenumbers' general parser and its region look-up, as `e164` was."""
+    try:
+        number = phonenumbers.parse(raw.strip(), "US")
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    if region not in US_REGIONS or not phonenumbers.is_valid_number_for_region(number, region):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def written_numbers(count: int) -> list[str]:
+    """Numbers as people write them, and near misses: any area code and exchange, with and
+    without a country code, parentheses, separators, an extension, a digit short."""
+    rng = random.Random(7)
+    prefixes = ["", "+1", "1", "+1 ", "1-", "1.", "+", "011 1 ", "(1)", "01"]
+    separators = ["", " ", "-", ".", "  ", "/", " - "]
+    numbers = []
+    for _ in range(count):
+        first = rng.choice("23456789" if rng.random() < 0.8 else "01")  # 0 and 1: no area code
+        digits = first + "".join(rng.choice("0123456789") for _ in range(9))
+        area = f"({digits[:3]})" if rng.random() < 0.5 else digits[:3]
+        text = (
+            rng.choice(prefixes) + area + rng.choice(separators) + digits[3:6]
+            + rng.choice(separators) + digits[6:]
+        )  # fmt: skip
+        variant = rng.random()
+        if variant < 0.05:
+            text = text[:-1]
+        elif variant < 0.1:
+            text = text.replace("(", "", 1)
+        elif variant < 0.15:
+            text = f" {text} x12"
+        numbers.append(text)
+    return numbers
+
+
+def test_it_reads_a_plain_number_as_the_general_parser_does():
+    numbers = [*written_numbers(4_000), "(516) 555-0142", "2021234567", "6135550123",
+               "(787) 555-0123", "+1 671 555 0123", "1-800-FLOWERS", "", "1234"]  # fmt: skip
+    assert [e164(raw) for raw in numbers] == [parsed_e164(raw) for raw in numbers]

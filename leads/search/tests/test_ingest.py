@@ -351,6 +351,19 @@ def test_it_round_trips_a_record_unchanged():
     assert Lead.objects.count() == 1
 
 
+def test_it_leaves_a_refound_lead_it_would_not_change_unwritten():
+    [lead] = ingest(record()).leads
+    written = lead.updated_at
+
+    ingest(record())
+    unchanged = Lead.objects.get(pk=lead.pk)
+    ingest(record(baths=Decimal("2.5")))
+    changed = Lead.objects.get(pk=lead.pk)
+
+    assert unchanged.updated_at == written
+    assert changed.baths == Decimal("2.5") and changed.updated_at > written
+
+
 # -- concurrency ----------------------------------------------------------------------------
 
 THREADS = 8
