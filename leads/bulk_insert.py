@@ -11,7 +11,8 @@ PostgreSQL spell it alike), which hands back each row's pk by its dedup key.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from itertools import batched, zip_longest
 from operator import itemgetter
@@ -30,6 +31,37 @@ DEDUP_COLUMNS = ("normalized_address", "normalized_owner")
 Key = tuple[str, str]
 
 
+@contextmanager
+def many_rows_cursor() -> Iterator[Any]:
+    """A cursor for statements each sent with many rows' values (`executemany`).
+
+    On PostgreSQL its statements are prepared: the server parses and plans the text once and
+    then takes each row as values only. Django's own cursor binds values into the text on
+    the client, so every row reaches the server as a statement of its own, parsed and planned
+    again: ~0.5 ms a wide lead row, 2.5 times what the prepared statement costs. The
+    statements still run through Django's cursor wrapper (its errors, its query log).
+    Elsewhere this is Django's cursor."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = connection.connection
+    wrap: Any = (
+        connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    )
+    binding: Any = ServerBindingCursor  # a psycopg cursor class (the stubs type it as Django's)
+    threshold, raw.prepare_threshold = raw.prepare_threshold, 0  # prepared on first use
+    try:
+        with wrap(binding(raw)) as cursor:
+            yield cursor
+    finally:
+        raw.prepare_threshold = threshold
+
+
 def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Insert `rows` (values in `fields` order, ready for the database) into `model`'s table."""
     quote = connection.ops.quote_name
@@ -38,7 +70,7 @@ def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
     )
-    with connection.cursor() as cursor:
+    with many_rows_cursor() as cursor:
         for batch in batched(rows, BATCH_ROWS):
             cursor.executemany(sql, batch)
 
@@ -61,7 +93,7 @@ def update_rows(instances: Sequence[models.Model], fields: Sequence[str]) -> Non
         + [row.pk]
         for row in instances
     ]
-    with connection.cursor() as cursor:
+    with many_rows_cursor() as cursor:
         for batch in batched(rows, BATCH_ROWS):
             cursor.executemany(sql, batch)
 
@@ -193,7 +225,7 @@ class _UpsertStatement:
         sql = self.head + self.row + self.tail
         rows = RowValues(self.fields)
         one_writer = connection.vendor == "sqlite"
-        with connection.cursor() as cursor:
+        with many_rows_cursor() as cursor:
             newest = _newest_pk(cursor) if one_writer else 0
             for batch in batched(leads, BATCH_ROWS):
                 cursor.executemany(sql, [rows.of(lead) for lead in batch])
