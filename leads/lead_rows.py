@@ -7,7 +7,6 @@ escaped.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +17,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from leads import badges
 from leads.models import Lead, lists_of
+
+_escape = badges.plain_escape
 
 
 @cache
@@ -116,8 +117,3 @@ def _phone_cell(lead: Lead) -> str:
     if lead.skip_trace_status == "matched":
         return '<span class="badge badge-warn">No callable phone</span>'
     return ""
-
-
-def _escape(value: object) -> str:
-    """Django's `escape()`, without its lazy-text wrapper."""
-    return html.escape(str(value))
