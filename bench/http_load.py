@@ -20,8 +20,10 @@ same runs against the SQLite default under `manage.py runserver` (what `make run
 Prints p50/p95/p99 and requests/s per endpoint and run, the machine load, and one summary
 line per endpoint and run (`load_<endpoint>_<clients>` paced, `load_<endpoint>_1` the
 service time, `load_<endpoint>_<clients>_closed` the closed loop; PostgreSQL with the default
-query-cache setting) whose baseline is the same endpoint on SQLite under runserver. Writes
-bench/results/load.txt. Timings are printed, never asserted.
+query-cache setting) whose baseline is the same endpoint on SQLite under runserver. After
+the PostgreSQL runs, the endpoint furthest over its target at 8 clients is profiled with
+pyinstrument through the test client (bench/service_time.py), and its call tree printed.
+Writes bench/results/load.txt. Timings are printed, never asserted.
 
 Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_CACHE_URL
 (default redis://127.0.0.1:6379/14: flushed here), BENCH_PORT (default 8765).
@@ -177,11 +179,24 @@ def run_stack(
 
 def service_times(env: dict[str, str], credentials: Credentials) -> str:
     """bench/service_time.py's table: each endpoint alone, through the test client."""
-    env = {**env, "ALLOWED_HOSTS": env["ALLOWED_HOSTS"] + ",testserver"}
     manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
-    call = f"import service_time; service_time.report({credentials.token!r}, 'bench')"
-    printed = manage(env, "shell", "-c", call).splitlines()
+    return _through_test_client(env, f"report({credentials.token!r}, 'bench')")
+
+
+def profile(env: dict[str, str], credentials: Credentials, endpoint: str) -> str:
+    """bench/service_time.py's pyinstrument tree of one endpoint."""
+    return _through_test_client(env, f"profile({credentials.token!r}, 'bench', {endpoint!r})")
+
+
+def _through_test_client(env: dict[str, str], call: str) -> str:
+    env = {**env, "ALLOWED_HOSTS": env["ALLOWED_HOSTS"] + ",testserver"}
+    printed = manage(env, "shell", "-c", f"import service_time; service_time.{call}").splitlines()
     return "\n".join(line for line in printed if line.startswith("  "))  # not the shell's notes
+
+
+def furthest_over_target(figures: Figures) -> str:
+    """The endpoint whose p95 is furthest above its target (or, all met, nearest to it)."""
+    return max(TARGETS_MS, key=lambda endpoint: figures.p95_ms(endpoint) / TARGETS_MS[endpoint])
 
 
 def _say(out: list[str], *lines: str) -> None:
@@ -251,6 +266,10 @@ def run_postgresql(out: list[str]) -> dict[bool, dict[str, Figures]]:
             # Empty, so the uncached searches of the runs are misses whatever ran before.
             manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
             results[cachalot] = run_stack(label, env, credentials, serve_gunicorn, out)
+        # Where the time goes of the endpoint furthest over its target, as served by default.
+        env = {**pg_env, "CACHALOT_ENABLED": "true" if CACHALOT_DEFAULT_ON else "false"}
+        slowest = furthest_over_target(results[CACHALOT_DEFAULT_ON][TARGET_RUN])
+        _say(out, f"profile of {slowest}:", profile(env, credentials, slowest))
         return results
     finally:
         psql(f"DROP DATABASE IF EXISTS {PG_DB}")

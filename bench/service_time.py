@@ -3,7 +3,8 @@ requested `REPEATS` times in a row through Django's test client (the whole middl
 no HTTP server), on the benchmark's seeded database, after one warm-up request. Prints the
 median wall time and the median CPU time of this process per request: on a shared machine
 the wall time carries the other processes' load, the CPU time much less of it (the database
-server's own work is in neither). Run through `manage.py shell -c`.
+server's own work is in neither). `profile` prints where one endpoint's time goes: a
+pyinstrument call tree over `PROFILE_REPEATS` requests. Run through `manage.py shell -c`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.test import Client
 from load_driver import ZIPS
+from pyinstrument import Profiler
 
 REPEATS = 15
+PROFILE_REPEATS = 50
+PROFILE_SHARE = 0.02  # calls under 2% of the time are left out of the tree
 Url = Callable[[], str]
 
 
@@ -48,13 +52,35 @@ def _timed(client: Client, path: str) -> tuple[float, float]:
     return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
-def report(token: str, username: str) -> None:
+def _clients(token: str, username: str) -> dict[str, Client]:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     page = Client()
     page.force_login(get_user_model().objects.get(username=username))
+    return {"api": api, "page": page}
+
+
+def report(token: str, username: str) -> None:
+    clients = _clients(token, username)
     print(f"  {'endpoint':<16}{'wall ms':>9}{'cpu ms':>9}   (median of {REPEATS}, one client)")
     for name, (who, url) in _urls().items():
-        client = api if who == "api" else page
+        client = clients[who]
         _timed(client, url())  # warm-up
         walls, cpus = zip(*(_timed(client, url()) for _ in range(REPEATS)), strict=True)
         print(f"  {name:<16}{statistics.median(walls):>9.1f}{statistics.median(cpus):>9.1f}")
+
+
+def profile(token: str, username: str, endpoint: str) -> None:
+    """pyinstrument's call tree of `endpoint` over PROFILE_REPEATS requests, after a warm-up."""
+    who, url = _urls()[endpoint]
+    client = _clients(token, username)[who]
+    _timed(client, url())
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(PROFILE_REPEATS):
+        _timed(client, url())
+    profiler.stop()
+    tree = profiler.output_text(
+        processor_options={"filter_threshold": PROFILE_SHARE}, time="percent_of_total"
+    )
+    print(f"  {endpoint}, {PROFILE_REPEATS} requests, one client (pyinstrument):")
+    print("\n".join(f"  {line}" for line in tree.splitlines() if line.strip()))
