@@ -2,19 +2,20 @@
 
 Compiling a query (a CASE, a UNION, 2,000 ids prepared for `__in`) can cost more than running
 it: the export compiles its per-chunk queries once per export, the pages compile their
-contacts read once per process (`leads.lead_contacts`).
+contacts read and other fixed reads of a page once per process (`compiled_once`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import NotSupportedError, connections
-from django.db.models import F, Lookup, QuerySet
+from django.db.models import F, Lookup, Model, QuerySet
 
 _CHUNK = object()  # where a compiled query takes the chunk's ids
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 class AmongChunk(Lookup):
@@ -75,6 +76,24 @@ class ChunkQuery:
                     cells[index] = value
             converted.append(cells)
         return converted
+
+    def instances(self, model: type[ModelT], lead_ids: list[int]) -> list[ModelT]:
+        """The rows as `model` instances: for a query of that model's own columns (no
+        select_related, annotation or deferred field)."""
+        names = [f.attname for f in model._meta.concrete_fields]
+        return [model.from_db(self.db, names, row) for row in self.converted_rows(lead_ids)]
+
+
+_compiled: dict[tuple[str, str], ChunkQuery] = {}  # (what, database): the compiled query
+
+
+def compiled_once(what: str, db: str, query: Callable[[str], QuerySet[Any]]) -> ChunkQuery:
+    """`query(db)` compiled the first time `what` is asked of this process, for a query whose
+    only changing parameter is its `AmongChunk` ids (no date, no user: those are compiled in)."""
+    compiled = _compiled.get((what, db))
+    if compiled is None:
+        compiled = _compiled[what, db] = ChunkQuery(query(db))
+    return compiled
 
 
 def _array_literal(ids: list[int]) -> str:

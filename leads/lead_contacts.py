@@ -11,14 +11,14 @@ cached search's page, a lead's page) are read the same way.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, Field, ForeignKey, ManyToOneRel, Model, QuerySet, Value
 from django.db.models.functions import Cast
 
-from leads.chunk_query import AmongChunk, ChunkQuery
+from leads.chunk_query import AmongChunk, compiled_once
 from leads.lists.models import ACTIVE_MEMBERSHIPS, LeadList, ListMembership
 from leads.models import Email, Lead, Phone
 
@@ -36,15 +36,12 @@ _SLOTS: tuple[tuple[str, tuple[Field, ...], str], ...] = (
     ("l", _LIST_FIELDS, "lead_list__"),
 )
 _SLOT_NAMES = [f"{prefix}_{f.attname}" for prefix, fields, _ in _SLOTS for f in fields]
-_LEAD_NAMES = [f.attname for f in Lead._meta.concrete_fields]
-_compiled: dict[tuple[str, str], ChunkQuery] = {}  # (what, database): the query
 
 
 def leads_with_contacts(ids: list[int], *, db: str = DEFAULT_DB_ALIAS) -> list[Lead]:
     """The stored leads of `ids`, in no given order (a pk no longer stored is left out),
     with their contacts: two queries, each compiled once per process."""
-    rows = _compiled_once("leads", db, _leads_by_id).converted_rows(ids)
-    leads = [Lead.from_db(db, _LEAD_NAMES, row) for row in rows]
+    leads = compiled_once("leads", db, _leads_by_id).instances(Lead, ids)
     attach_contacts(leads)
     return leads
 
@@ -61,7 +58,7 @@ def attach_contacts(leads: Sequence[Lead]) -> None:
         return
     found: dict[str, dict[int, list[Any]]] = {kind: defaultdict(list) for kind in _KINDS}
     db = leads[0]._state.db or DEFAULT_DB_ALIAS
-    for row in _compiled_once("contacts", db, _union).converted_rows([lead.pk for lead in leads]):
+    for row in compiled_once("contacts", db, _union).converted_rows([lead.pk for lead in leads]):
         kind = row[0]
         found[kind][row[1]].append(_KINDS[kind](db, row))
     for lead in leads:
@@ -71,13 +68,6 @@ def attach_contacts(leads: Sequence[Lead]) -> None:
         for membership in memberships:
             _TO_LEAD[MEMBERSHIP].set_cached_value(membership, lead)
         setattr(lead, ACTIVE_MEMBERSHIPS, memberships)
-
-
-def _compiled_once(what: str, db: str, query: Callable[[str], QuerySet[Any]]) -> ChunkQuery:
-    compiled = _compiled.get((what, db))
-    if compiled is None:
-        compiled = _compiled[what, db] = ChunkQuery(query(db))
-    return compiled
 
 
 def _union(db: str) -> QuerySet[Any]:
