@@ -23,7 +23,6 @@ from leads.lists.models import ACTIVE_MEMBERSHIPS, LeadList, ListMembership
 from leads.models import Email, Lead, Phone
 
 PHONE, EMAIL, MEMBERSHIP = "p", "e", "m"
-# Each kind of row: its model, the lead's relation it fills, and its columns' slot prefix.
 _PHONE_FIELDS = tuple(Phone._meta.concrete_fields)
 _EMAIL_FIELDS = tuple(Email._meta.concrete_fields)
 _MEMBERSHIP_FIELDS = tuple(ListMembership._meta.concrete_fields)
@@ -66,7 +65,7 @@ def attach_contacts(leads: Sequence[Lead]) -> None:
         _attach_related(lead, "emails", _in_order(found[EMAIL].get(lead.pk, [])))
         memberships = sorted(found[MEMBERSHIP].get(lead.pk, []), key=_joined)
         for membership in memberships:
-            _TO_LEAD[MEMBERSHIP].set_cached_value(membership, lead)
+            _MEMBERSHIP_TO_LEAD.set_cached_value(membership, lead)
         setattr(lead, ACTIVE_MEMBERSHIPS, memberships)
 
 
@@ -125,11 +124,7 @@ def _membership(db: str, row: list[Any]) -> Model:
 
 
 _KINDS = {PHONE: _phone, EMAIL: _email, MEMBERSHIP: _membership}
-_TO_LEAD = {
-    PHONE: cast(ForeignKey, Phone._meta.get_field("lead")),
-    EMAIL: cast(ForeignKey, Email._meta.get_field("lead")),
-    MEMBERSHIP: cast(ForeignKey, ListMembership._meta.get_field("lead")),
-}
+_MEMBERSHIP_TO_LEAD = cast(ForeignKey, ListMembership._meta.get_field("lead"))
 _TO_LIST = cast(ForeignKey, ListMembership._meta.get_field("lead_list"))
 
 
