@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.db.models import Exists, Value
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
@@ -18,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts import throttle
 from accounts.models import ApiToken
+from accounts.permissions import PERMISSIONS_RELATION, remember_permissions
 
 TOKEN_PREFIX = "lf_"
 # `last_used_at` is written at most once a minute per token: a script's every call would
@@ -42,7 +44,7 @@ class BearerTokenMiddleware:
 
     Elsewhere (the pages, Django admin) a token is ignored: only a session gets in there.
     A revoked or expired token is refused like an unknown one; each refusal counts against
-    the address (accounts.throttle), and a locked-out address is refused before any lookup.
+    the address (accounts.throttle), and a locked-out address is refused whatever it sends.
     Token requests carry no cookies, so CSRF does not apply to them.
     """
 
@@ -58,19 +60,39 @@ class BearerTokenMiddleware:
         return self.get_response(request)
 
     def _authenticate(self, request: HttpRequest, raw: str) -> HttpResponse | None:
-        if throttle.token_address_locked(request):
+        token = _usable_token(raw, throttle.address_failures(request))
+        if _address_locked(request, token):
             return throttle.lockout_response(request, None, throttle.TOKEN_CREDENTIALS)
-        token = (
-            ApiToken.objects.usable().select_related("user").filter(token_hash=hash_token(raw))
-        ).first()
         if token is None:
             throttle.token_failed(request)
             return JsonResponse({"error": "invalid_token"}, status=401)
         _note_use(token)
+        remember_permissions(token.user)
         request.user = token.user
         request.bearer_token = token  # type: ignore[attr-defined]  # the call carries no cookie
         request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # see csrf_exempt
         return None
+
+
+def _usable_token(raw: str, address_failures: Exists | Value) -> ApiToken | None:
+    """The token with its user and the user's permissions, and whether the caller's address
+    has failures on record: one query for a script's every call."""
+    return (
+        ApiToken.objects.usable()
+        .select_related("user", f"user__{PERMISSIONS_RELATION}")
+        .filter(token_hash=hash_token(raw))
+        .annotate(address_failures=address_failures)
+        .first()
+    )
+
+
+def _address_locked(request: HttpRequest, token: ApiToken | None) -> bool:
+    """A locked-out address is refused whatever token it sends, before the token is used.
+    The token's lookup said whether the address has failures on record; without a token,
+    the throttle asks."""
+    if token is None:
+        return throttle.token_address_locked(request)
+    return bool(token.address_failures) and throttle.address_locked(request)  # type: ignore[attr-defined]
 
 
 def _note_use(token: ApiToken) -> None:

@@ -39,6 +39,7 @@ PERMISSIONS = (
     Permission(EXPORT, "may_export", "export", "You may not export leads."),
 )
 BY_ACTION = {p.action: p for p in PERMISSIONS}
+PERMISSIONS_RELATION = "agent_permissions"  # a user's AgentPermissions row, for select_related
 
 
 class PermissionRefused(Exception):
@@ -76,14 +77,34 @@ def _allowed(user_id: int) -> dict[str, bool]:
     fields = [f"agent_permissions__{p.field}" for p in PERMISSIONS]
     row = get_user_model().objects.filter(pk=user_id).values_list("is_superuser", *fields).first()
     superuser, *values = row or (False, *[None] * len(PERMISSIONS))
-    defaults = AgentPermissions()
-    allowed = {
-        p.action: bool(superuser or (getattr(defaults, p.field) if value is None else value))
-        for p, value in zip(PERMISSIONS, values, strict=True)
-    }
+    allowed = _answers_of(bool(superuser), values)
     if answers is not None:
         answers[user_id] = allowed
     return allowed
+
+
+def _answers_of(superuser: bool, values: list[bool | None]) -> dict[str, bool]:
+    """Each action's answer from the user's permission fields (None: no row, the default)."""
+    defaults = AgentPermissions()
+    return {
+        p.action: bool(superuser or (getattr(defaults, p.field) if value is None else value))
+        for p, value in zip(PERMISSIONS, values, strict=True)
+    }
+
+
+def remember_permissions(user: AbstractBaseUser) -> None:
+    """Keep, for the rest of the request, the answers of a user read with
+    `select_related(PERMISSIONS_RELATION)`: the bearer token's lookup reads them, so no ask
+    of this request reads them again. Outside a request it keeps nothing."""
+    answers = _answers.get()
+    if answers is None:
+        return
+    try:
+        row: AgentPermissions | None = user.agent_permissions  # type: ignore[attr-defined]
+    except AgentPermissions.DoesNotExist:
+        row = None
+    values = [None if row is None else getattr(row, p.field) for p in PERMISSIONS]
+    answers[int(user.pk)] = _answers_of(bool(getattr(user, "is_superuser", False)), values)
 
 
 class PermissionAnswersMiddleware:

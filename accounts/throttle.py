@@ -16,7 +16,7 @@ from axes.helpers import get_client_ip_address, get_client_username
 from axes.models import AccessAttempt, AccessBase
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, Q, Value
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -86,6 +86,21 @@ def token_address_locked(request: HttpRequest) -> bool:
     AxesProxyHandler.update_request(request)
     if not _failures_on_record(request.axes_ip_address):  # type: ignore[attr-defined]
         return False
+    return address_locked(request)
+
+
+def address_failures(request: HttpRequest) -> Exists | Value:
+    """Whether axes holds an attempt of this request's address, as a condition the token's
+    lookup reads with the token (`token_address_locked`'s first question, without a query of
+    its own); always true for a handler that counts elsewhere, so that one is asked."""
+    AxesProxyHandler.update_request(request)
+    if not isinstance(AxesProxyHandler.get_implementation(), AxesDatabaseHandler):
+        return Value(True)
+    return Exists(AccessAttempt.objects.filter(ip_address=request.axes_ip_address))  # type: ignore[attr-defined]
+
+
+def address_locked(request: HttpRequest) -> bool:
+    """Is this address, which has failures on record (`address_failures`), locked out?"""
     return AxesProxyHandler.is_locked(request, TOKEN_CREDENTIALS)
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from leads.activity.context import lead_work_context
 from leads.forms import LeadFilterForm, active_agents, without_unknown_sort
 from leads.htmx import partial_template
+from leads.lead_contacts import leads_with_contacts
 from leads.models import Lead
 from leads.scoring.services import score_reason_strings
-from leads.selectors import leads_filtered, leads_sorted, page_of, with_contacts
+from leads.selectors import leads_filtered, leads_sorted, page_of
 
 
 @login_required
@@ -35,9 +36,17 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def lead_or_404(lead_id: int) -> Lead:
+    """The lead with its contacts (`leads_with_contacts`), or 404."""
+    found = leads_with_contacts([lead_id])
+    if not found:
+        raise Http404("No such lead.")
+    return found[0]
+
+
 @login_required
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = get_object_or_404(with_contacts(Lead.objects.all()), pk=lead_id)
+    lead = lead_or_404(lead_id)
     context = {
         "score_reasons": score_reason_strings(lead),
         **lead_work_context(lead),

@@ -4,10 +4,20 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts.auth import LAST_USED_RESOLUTION, hash_token, new_token
-from accounts.models import ApiToken
+from accounts.auth import LAST_USED_RESOLUTION, BearerTokenMiddleware, hash_token, new_token
+from accounts.models import AgentPermissions, ApiToken
+from accounts.permissions import (
+    EXPORT,
+    SEARCH_ATTOM,
+    SKIP_TRACE,
+    PermissionAnswersMiddleware,
+    permitted,
+    user_may,
+)
 from billing import guard
 from billing.models import DailyCap
 
@@ -172,3 +182,50 @@ def test_it_notes_a_tokens_use_at_most_once_a_minute(client, agent):
     assert client.get("/api/system/status", **headers).status_code == 200
     later = ApiToken.objects.get().last_used_at
     assert later is not None and later > first
+
+
+def test_a_token_call_reads_its_token_user_permissions_and_address_in_one_query(
+    client, agent, django_assert_num_queries
+):
+    AgentPermissions.objects.create(user=agent, may_export=False)
+    raw = _token(agent)
+    client.get("/api/leads", HTTP_AUTHORIZATION=f"Bearer {raw}")  # notes the token's use
+    request = RequestFactory().get("/api/leads", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    seen: dict = {}
+
+    def view(request):
+        seen["user"], seen["may"] = request.user, user_may(request.user)
+        seen["export"] = permitted(request.user.pk, EXPORT)
+        return HttpResponse()
+
+    middleware = PermissionAnswersMiddleware(BearerTokenMiddleware(view))
+    with django_assert_num_queries(1):
+        assert middleware(request).status_code == 200
+    assert seen["user"] == agent and seen["export"] is False
+    assert seen["may"] == {SEARCH_ATTOM: True, SKIP_TRACE: True, EXPORT: False}
+
+
+def test_a_token_of_a_user_without_permissions_row_may_do_everything(client, agent):
+    raw = _token(agent)
+    request = RequestFactory().get("/api/leads", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    seen: dict = {}
+
+    def view(request):
+        seen["may"] = user_may(request.user)
+        return HttpResponse()
+
+    PermissionAnswersMiddleware(BearerTokenMiddleware(view))(request)
+    assert seen["may"] == {SEARCH_ATTOM: True, SKIP_TRACE: True, EXPORT: True}
+
+
+def test_a_locked_out_address_is_refused_with_a_good_token_and_the_token_is_not_used(
+    client, agent, settings
+):
+    raw = _token(agent)
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.get(
+            "/api/leads", HTTP_AUTHORIZATION=f"Bearer lf_bad{attempt}", REMOTE_ADDR="10.9.9.9"
+        )
+    locked = client.get("/api/leads", HTTP_AUTHORIZATION=f"Bearer {raw}", REMOTE_ADDR="10.9.9.9")
+    assert locked.status_code == 429
+    assert ApiToken.objects.get(user=agent).last_used_at is None

@@ -11,65 +11,20 @@ cell reads 0/1 as it reads False/True.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from django.db import NotSupportedError, connections
-from django.db.models import BooleanField, F, Lookup, QuerySet, Value
+from django.db.models import BooleanField, QuerySet, Value
 from django.db.models.sql.constants import MULTI
 
+from leads.chunk_query import AmongChunk, ChunkQuery
 from leads.export.scrub import judged_phones
 from leads.models import Email, ListMembership
 
 PHONE, EMAIL = "p", "e"
 LIST_SEPARATOR = "; "
-_CHUNK = object()  # where a compiled query takes the chunk's ids
-
-
-class AmongChunk(Lookup):
-    """`column` is one of the ids of the chunk being read, sent as one parameter (a JSON
-    array on SQLite, an array on PostgreSQL): `.filter(AmongChunk("lead_id"))`. Either way
-    the ids are a small table the planner joins by the column's index."""
-
-    lookup_name = "among_chunk"
-    prepare_rhs = False
-
-    def __init__(self, column: str) -> None:
-        super().__init__(F(column), _CHUNK)
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        column, params = self.process_lhs(compiler, connection)
-        if connection.vendor == "sqlite":
-            return f"{column} IN (SELECT value FROM json_each(%s))", (*params, _CHUNK)
-        if connection.vendor == "postgresql":
-            return f"{column} IN (SELECT unnest(%s::bigint[]))", (*params, _CHUNK)
-        raise NotSupportedError("The export reads SQLite and PostgreSQL only.")
-
-
-class ChunkQuery:
-    """A query filtered by `AmongChunk`, compiled once, run once a chunk."""
-
-    def __init__(self, queryset: QuerySet[Any], *, outer: str = "{}") -> None:
-        self.db = queryset.db
-        sql, params = queryset.query.get_compiler(using=self.db).as_sql()
-        self.sql, self.params = outer.format(sql), list(params)
-        sqlite = connections[self.db].vendor == "sqlite"
-        self.encode: Callable[[list[int]], Any] = json.dumps if sqlite else _array_literal
-
-    def rows(self, lead_ids: list[int]) -> list[tuple[Any, ...]]:
-        ids = self.encode(lead_ids)
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, [ids if p is _CHUNK else p for p in self.params])
-            return cursor.fetchall()
-
-
-def _array_literal(ids: list[int]) -> str:
-    """The ids as PostgreSQL's text for an array (`{1,2,3}`): psycopg adapting a list of
-    2,000 ints element by element costs more than the query it is sent with."""
-    return "{" + ",".join(map(str, ids)) + "}"
 
 
 class Phone(NamedTuple):

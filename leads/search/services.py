@@ -22,6 +22,7 @@ from billing.meter import BillingMeter
 from billing.models import Outcome
 from billing.pricing import max_cost_micros
 from leadflow.text import counted
+from leads.lead_contacts import leads_with_contacts
 from leads.models import Lead
 from leads.scoring.services import enqueue_ai_scoring, leads_score_rules
 from leads.search.areas import Area
@@ -31,10 +32,8 @@ from leads.search.query import PropertyFilters, SearchQuery
 from leads.selectors import (
     best_score_first,
     leads_in_area,
-    leads_in_order,
     owner_facts_q,
     page_of,
-    with_contacts,
 )
 from providers.attom import AttomClient, GeoQuery, SearchPage, search_max_usage
 from providers.modes import OFF, SANDBOX, provider_mode
@@ -272,8 +271,10 @@ def _score_new(leads: list[Lead]) -> None:
 
 
 def _page_leads(ids: list[int]) -> list[Lead]:
-    """The page's leads in ATTOM's order, with their contacts: one read for the page."""
-    return leads_in_order(with_contacts(Lead.objects.all()), ids)
+    """The page's leads in ATTOM's order, with their contacts; a lead no longer stored is
+    left out."""
+    by_id = {lead.pk: lead for lead in leads_with_contacts(ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _notes(page: SearchPage) -> list[str]:

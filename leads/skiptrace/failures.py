@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import QuerySet
+
 from billing.models import LedgerEntry, Outcome
+from leads.chunk_query import AmongChunk, compiled_once
 from leads.models import Lead, SkipTraceStatus
 from providers.registry import BATCH
 
@@ -26,14 +30,27 @@ class TraceFailure:
     unknown_outcome: bool = False  # charged at its maximum until reconciled
 
 
+def _latest_trace_entry(lead_id: int, db: str) -> LedgerEntry | None:
+    """The lead's latest ledger row of a trace BatchData was asked for (a fresh read each
+    time; only the query's compiling is kept, see `compiled_once`)."""
+    found = compiled_once("latest trace", db, _latest_trace_entries).instances(
+        LedgerEntry, [lead_id]
+    )
+    return found[0] if found else None
+
+
+def _latest_trace_entries(db: str) -> QuerySet[LedgerEntry]:
+    return (
+        LedgerEntry.objects.using(db)
+        .filter(AmongChunk("lead_id"), provider=BATCH, operation="skip_trace")
+        .exclude(outcome__in=NOT_ASKED)
+        .order_by("-created_at", "-pk")[:1]
+    )
+
+
 def trace_failure(lead: Lead) -> TraceFailure | None:
     """The latest trace's failure, or None when it succeeded (or there was none)."""
-    entry = (
-        LedgerEntry.objects.filter(lead_id=lead.pk, provider=BATCH, operation="skip_trace")
-        .exclude(outcome__in=NOT_ASKED)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    entry = _latest_trace_entry(lead.pk, lead._state.db or DEFAULT_DB_ALIAS)
     if entry is not None and lead.skip_traced_at and entry.created_at <= lead.skip_traced_at:
         entry = None  # a trace stored since (or by) this request: it did not fail as a whole
     if entry is not None and entry.outcome in FAILED:

@@ -31,9 +31,9 @@ from billing.meter import BillingMeter
 from billing.models import Outcome
 from leads.activity.services import lead_activity_record
 from leads.bulk_insert import update_rows
+from leads.lead_contacts import attach_contacts
 from leads.models import ActivityKind, Lead, SkipTraceStatus
 from leads.scoring.services import SCORE_FIELDS, enqueue_ai_scoring, lead_score_rules
-from leads.selectors import attach_contacts
 from leads.skiptrace.compliance import COMPLIANCE_FIELDS, apply_do_not_call_list, refresh_compliance
 from leads.skiptrace.contacts import copy_contacts, skip_trace_request, store_match
 from leads.skiptrace.line_types import check_line_types

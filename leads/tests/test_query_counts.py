@@ -142,18 +142,18 @@ BOARD_CARDS = 1 if connection.vendor == "postgresql" else len(Stage.values)
 # (path or a function giving it, queries per request)
 PAGES: dict[str, tuple[str | Callable[[], str], int]] = {
     "search page": ("/", 7),
-    "search page, cached search": ("/?zip=85034&pageSize=10", 13),
-    "api search, cached": ("/api/search?zip=85034&pageSize=10", 7),
-    "leads page": ("/leads/", 11),
-    "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 11),
-    "lead page": (first_lead_url("/leads/{id}/"), 12),  # + whether its last trace failed
-    "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 9),
+    "search page, cached search": ("/?zip=85034&pageSize=10", 11),
+    "api search, cached": ("/api/search?zip=85034&pageSize=10", 5),
+    "leads page": ("/leads/", 9),
+    "leads page, filtered": ("/leads/?temperature=HOT&contactable=true", 9),
+    "lead page": (first_lead_url("/leads/{id}/"), 10),  # + whether its last trace failed
+    "skip-trace modal": (first_lead_url("/leads/{id}/skiptrace/"), 7),
     "board": ("/pipeline/", 8 + BOARD_CARDS),  # the cards' lists: one query for them all
     "board column": ("/pipeline/new/?offset=0", 4),
     "export": ("/leads/export.csv", 11),
     "spend page": ("/spend/", 22),
-    "api leads": ("/api/leads", 6),
-    "api lead": (first_lead_url("/api/leads/{id}"), 5),
+    "api leads": ("/api/leads", 4),
+    "api lead": (first_lead_url("/api/leads/{id}"), 3),
     "api export": ("/api/leads/export.csv", 11),
     "api spend": ("/api/spend", 12),
     "api system status": ("/api/system/status", 9),
