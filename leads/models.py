@@ -106,7 +106,7 @@ class Lead(models.Model):
     owner_last_name = models.CharField(max_length=200, blank=True)
     owner2_first_name = models.CharField(max_length=100, blank=True)
     owner2_last_name = models.CharField(max_length=200, blank=True)
-    normalized_owner = models.CharField(max_length=300, blank=True, db_index=True)
+    normalized_owner = models.CharField(max_length=300, blank=True)  # indexed in Meta
     corporate_owner = models.BooleanField(default=False)
     owns_property = models.BooleanField(
         default=True, help_text="False once the provider reports a new owner of the parcel."
@@ -116,7 +116,8 @@ class Lead(models.Model):
     mailing_city = models.CharField(max_length=100, blank=True)
     mailing_state = models.CharField(max_length=2, blank=True)
     mailing_zip = models.CharField(max_length=10, blank=True)
-    normalized_mailing = models.CharField(max_length=300, blank=True, db_index=True)
+    # Read only with normalized_owner, whose index finds the few rows to check.
+    normalized_mailing = models.CharField(max_length=300, blank=True)
     absentee = models.BooleanField(null=True, blank=True)
 
     # Property facts
@@ -187,7 +188,8 @@ class Lead(models.Model):
             models.Index(fields=["stage", "position"]),
             models.Index(fields=["zip_code"]),
             models.Index(fields=["temperature_tag"]),
-            models.Index(fields=["created_at"]),
+            # A plain index: no LIKE reads the column, so not db_index's PostgreSQL pattern twin.
+            models.Index(fields=["normalized_owner"], name="lead_normalized_owner"),
             # And on PostgreSQL, lead_best_first (migration 0015): the best-score-first order.
         ]
 

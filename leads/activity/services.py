@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from leads.activity.models import Activity, ActivityKind
-from leads.bulk_insert import insert_new, prepared_rows
+from leads.bulk_insert import insert_appended, prepared_rows
 
 TIMELINE_LIMIT = 200
 
@@ -62,7 +62,7 @@ def leads_activity_record(
          at_value)
         for lead_id in lead_ids
     ]  # fmt: skip
-    insert_new(Activity, ACTIVITY_FIELDS, rows)
+    insert_appended(Activity, ACTIVITY_FIELDS, rows)
     return len(rows)
 
 
@@ -74,7 +74,7 @@ def activities_insert(rows: Iterable[tuple[Any, ...]]) -> int:
     one executemany statement per batch (a bulk import writes one or two per lead, and
     `bulk_create` compiles each value on its own)."""
     prepared = prepared_rows(Activity, ACTIVITY_FIELDS, rows)
-    insert_new(Activity, ACTIVITY_FIELDS, prepared)
+    insert_appended(Activity, ACTIVITY_FIELDS, prepared)
     return len(prepared)
 
 

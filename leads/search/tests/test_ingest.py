@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from leads.activity.services import note_add
+from leads.bulk_insert import BATCH_TABLE
 from leads.models import Lead, Source, Stage
 from leads.search.ingest import ingest_records
 from leads.tests.factories import make_email, make_lead, make_phone
@@ -364,6 +365,26 @@ def test_it_leaves_a_refound_lead_it_would_not_change_unwritten():
     assert changed.baths == Decimal("2.5") and changed.updated_at > written
 
 
+def test_it_returns_the_pks_of_new_changed_and_unchanged_leads_in_order():
+    kept, changed = record(attom_id=1, street="1 Oak Ave"), record(attom_id=2, street="2 Oak Ave")
+    before = ingest(kept, changed).ids
+
+    again = ingest(record(attom_id=3, street="3 Oak Ave"), kept, record(attom_id=2, beds=5))
+
+    assert again.ids[1:] == before and again.created == 1
+    assert again.leads[0].street == "3 OAK AVE" and again.leads[2].beds == 5
+
+
+def test_it_ingests_twice_in_the_callers_transaction_and_leaves_no_batch_table():
+    with transaction.atomic():
+        [first] = ingest(record()).ids
+        [again] = ingest(record(baths=Decimal("2.5"))).ids
+        tables = connection.introspection.table_names()
+
+    assert first == again and Lead.objects.get().baths == Decimal("2.5")
+    assert BATCH_TABLE not in tables
+
+
 # -- concurrency ----------------------------------------------------------------------------
 
 THREADS = 8
@@ -396,3 +417,35 @@ def test_it_keeps_positions_dense_when_searches_ingest_at_once():
     assert errors == []
     positions = sorted(Lead.objects.filter(stage=Stage.NEW).values_list("position", flat=True))
     assert positions == list(range(THREADS * 20))
+
+
+def _ingest_the_same(
+    results: list, barrier: threading.Barrier, errors: list[BaseException]
+) -> None:
+    try:
+        batch = [record(attom_id=n, street=f"{n} Elm St") for n in range(1, 41)]
+        barrier.wait()
+        results.append(ingest(*batch).ids)
+    except BaseException as exc:  # reported by the test
+        errors.append(exc)
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_each_lead_once_when_searches_ingest_the_same_leads_at_once():
+    barrier = threading.Barrier(THREADS)
+    errors: list[BaseException] = []
+    results: list[list[int]] = []
+    workers = [
+        threading.Thread(target=_ingest_the_same, args=(results, barrier, errors))
+        for _ in range(THREADS)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert errors == []
+    stored = list(Lead.objects.order_by("attom_id").values_list("pk", flat=True))
+    assert len(stored) == 40 and all(ids == stored for ids in results)
