@@ -107,32 +107,31 @@ def _agent_client() -> Client:
     return client
 
 
-def import_url(pattern: str) -> Callable[[], str]:
-    """An import of two rows, one rejected, made through the API the first time it is asked."""
+def uploaded_url(
+    model: type[ListImport | StagedUpload], to: str, pattern: str
+) -> Callable[[], str]:
+    """The URL of the row of `model` that uploading IMPORTED to `to` makes, uploaded the
+    first time it is asked."""
 
     def url() -> str:
-        done = ListImport.objects.order_by("pk").first()
-        if done is None:
+        row = model.objects.order_by("pk").first()
+        if row is None:
             upload = SimpleUploadedFile("county.csv", IMPORTED.encode(), "text/csv")
-            _agent_client().post("/api/imports", {"file": upload, "listName": "County"})
-            done = ListImport.objects.get()
-        return pattern.format(id=done.pk)
+            _agent_client().post(to, {"file": upload, "listName": "County"})
+            row = model.objects.get()
+        return pattern.format(id=row.pk)
 
     return url
+
+
+def import_url(pattern: str) -> Callable[[], str]:
+    """An import of two rows, one rejected, made through the API."""
+    return uploaded_url(ListImport, "/api/imports", pattern)
 
 
 def staged_url(pattern: str) -> Callable[[], str]:
-    """A file the import page has staged for review, uploaded the first time it is asked."""
-
-    def url() -> str:
-        staged = StagedUpload.objects.order_by("pk").first()
-        if staged is None:
-            upload = SimpleUploadedFile("county.csv", IMPORTED.encode(), "text/csv")
-            _agent_client().post("/lists/import/", {"file": upload, "listName": "County"})
-            staged = StagedUpload.objects.get()
-        return pattern.format(id=staged.pk)
-
-    return url
+    """A file the import page has staged for review."""
+    return uploaded_url(StagedUpload, "/lists/import/", pattern)
 
 
 # The board reads its columns' first cards in one UNION ALL on PostgreSQL; SQLite takes no
