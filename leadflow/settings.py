@@ -106,7 +106,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user or address first
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PermissionsModelBackend",  # ModelBackend, permissions read with the user
 ]
 
 ROOT_URLCONF = "leadflow.urls"
