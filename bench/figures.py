@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 
 def summary_line(
@@ -30,7 +31,24 @@ def summary_line(
 
 def machine_load() -> str:
     one, five, _ = os.getloadavg()
-    return f"machine: {os.cpu_count()} CPU(s), load average {one:.1f} (1 min), {five:.1f} (5 min)"
+    return (
+        f"machine: {os.cpu_count()} CPU(s), load average {one:.1f} (1 min), {five:.1f} (5 min); "
+        f"speed: {machine_speed_ms():.0f} ms for a fixed Python loop"
+    )
+
+
+def machine_speed_ms() -> float:
+    """How long this machine takes, now, for the same pure-Python work (best of three, one
+    core): figures of two runs compare only when their speeds do. Machines of the same kind
+    have been seen to differ by 2x from one day to the next."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for n in range(1_000_000):
+            total += n % 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def _number(value: float) -> str:
