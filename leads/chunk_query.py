@@ -56,9 +56,10 @@ class ChunkQuery:
         columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
         self.converters: Converters = compiler.get_converters(columns)
 
-    def rows(self, lead_ids: list[int]) -> list[tuple[Any, ...]]:
+    def rows(self, lead_ids: list[int], connection: Any = None) -> list[tuple[Any, ...]]:
+        """The rows for these ids, read on `connection` (by default this thread's)."""
         ids = self.encode(lead_ids)
-        with connections[self.db].cursor() as cursor:
+        with (connection or connections[self.db]).cursor() as cursor:
             cursor.execute(self.sql, [ids if p is _CHUNK else p for p in self.params])
             return cursor.fetchall()
 

@@ -12,7 +12,7 @@ cell reads 0/1 as it reads False/True.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -36,32 +36,57 @@ class Phone(NamedTuple):
 PhonesByLead = dict[int, list[Phone]]
 
 
-class ChunkReader:
-    """Each chunk's phones (with their scrub reason), e-mails and, if asked, lists."""
+Chunk = tuple[list[tuple[Any, ...]], PhonesByLead, dict[int, list[str]], dict[int, str]]
+# A chunk as the database sent it: lead rows, contact rows, list rows (`ChunkReader.read`).
+RawChunk = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
-    def __init__(self, *, lists: bool) -> None:
+
+class ChunkReader:
+    """Each chunk's phones (with their scrub reason), e-mails and, if asked, lists, read on
+    `connection`, the caller's. `read` only queries and may run in another thread
+    (leads.export.read_ahead); `grouped` turns what it read into a chunk, in the caller's."""
+
+    def __init__(self, rows: QuerySet[Any], *, lists: bool, connection: Any) -> None:
+        self.connection = connection
+        self.leads = LeadRows(rows, connection)
         self.contacts = ChunkQuery(_contacts_query(), outer=_CONTACTS_IN_ORDER)
         self.lists = ChunkQuery(_lists_query()) if lists else None
 
-    def contacts_of(self, lead_ids: list[int]) -> tuple[PhonesByLead, dict[int, list[str]]]:
-        phones: dict[int, list[Phone]] = defaultdict(list)
-        emails: dict[int, list[str]] = defaultdict(list)
-        make = tuple.__new__
-        for row in self.contacts.rows(lead_ids):
-            if row[1] == PHONE:
-                phones[row[0]].append(make(Phone, row[2:]))
-            else:
-                emails[row[0]].append(row[2])
-        return phones, emails
+    def read(self, chunk_size: int) -> Generator[RawChunk, None, None]:
+        """The lead rows (a values_list() query, id first) a chunk at a time, each with its
+        leads' contact and list rows."""
+        for chunk in self.leads.chunks(chunk_size):
+            lead_ids = [lead[0] for lead in chunk]
+            contacts = self.contacts.rows(lead_ids, self.connection)
+            lists = self.lists.rows(lead_ids, self.connection) if self.lists else []
+            yield chunk, contacts, lists
 
-    def lists_of(self, lead_ids: list[int]) -> dict[int, str]:
-        """The names of the lists each lead is on, in the order it joined them."""
-        if self.lists is None:
-            return {}
-        names: dict[int, list[str]] = defaultdict(list)
-        for lead_id, name in self.lists.rows(lead_ids):
-            names[lead_id].append(name)
-        return {lead_id: LIST_SEPARATOR.join(mine) for lead_id, mine in names.items()}
+    def grouped(self, raw: RawChunk) -> Chunk:
+        """The chunk's lead rows (through their converters), and its phones, e-mails and
+        lists by lead id."""
+        chunk, contacts, lists = raw
+        phones, emails = _contacts_by_lead(contacts)
+        return self.leads.converted(chunk), phones, emails, _lists_by_lead(lists)
+
+
+def _contacts_by_lead(rows: list[tuple[Any, ...]]) -> tuple[PhonesByLead, dict[int, list[str]]]:
+    phones: dict[int, list[Phone]] = defaultdict(list)
+    emails: dict[int, list[str]] = defaultdict(list)
+    make = tuple.__new__
+    for row in rows:
+        if row[1] == PHONE:
+            phones[row[0]].append(make(Phone, row[2:]))
+        else:
+            emails[row[0]].append(row[2])
+    return phones, emails
+
+
+def _lists_by_lead(rows: list[tuple[Any, ...]]) -> dict[int, str]:
+    """The names of the lists each lead is on, in the order it joined them."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for lead_id, name in rows:
+        names[lead_id].append(name)
+    return {lead_id: LIST_SEPARATOR.join(mine) for lead_id, mine in names.items()}
 
 
 # Phones and e-mails, each in its stored order (rank, then id), without the two columns
@@ -100,25 +125,35 @@ def _lists_query() -> QuerySet[Any]:
     )
 
 
-def lead_chunks(rows: QuerySet[Any], chunk_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of a values_list() query, a chunk (a list of tuples) at a time."""
-    compiler = rows.query.get_compiler(using=rows.db)
-    chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
-    if compiler.select is None:  # nothing can match: no query was run
-        return
-    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
-    converters = {
-        index: pair
-        for index, pair in compiler.get_converters(columns).items()
-        if not isinstance(pair[1].output_field, BooleanField)
-    }
-    if not converters:
+class LeadRows:
+    """The rows of a values_list() query, compiled here, read a chunk (a list of tuples) at
+    a time on `connection`; `converted` applies Django's converters to the cells that hold
+    a value and need one (booleans skip theirs: a cell reads 0/1 as it reads False/True)."""
+
+    def __init__(self, rows: QuerySet[Any], connection: Any) -> None:
+        self.compiler = rows.query.get_compiler(connection=connection)
+        self.converters: dict[int, Any] = {}
+
+    def chunks(self, chunk_size: int) -> Iterator[list[tuple[Any, ...]]]:
+        compiler = self.compiler
+        chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
+        if compiler.select is None:  # nothing can match: no query was run
+            return
+        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        self.converters = {
+            index: pair
+            for index, pair in compiler.get_converters(columns).items()
+            if not isinstance(pair[1].output_field, BooleanField)
+        }
         yield from chunks
-        return
-    converted = itemgetter(*converters, *converters)  # a tuple however many columns
-    unset = (None,) * (2 * len(converters))
-    for chunk in chunks:
-        yield [
+
+    def converted(self, chunk: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        converters, compiler = self.converters, self.compiler
+        if not converters:
+            return chunk
+        converted = itemgetter(*converters, *converters)  # a tuple however many columns
+        unset = (None,) * (2 * len(converters))
+        return [
             row if converted(row) == unset else _converted(row, converters, compiler)
             for row in chunk
         ]

@@ -19,17 +19,19 @@ from __future__ import annotations
 import csv
 import re
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+from django.db import connections
 from django.db.models import QuerySet
 
 from billing.money import plain_dollars
-from leads.export.contacts import ChunkReader, Phone, lead_chunks
+from leads.export.contacts import ChunkReader, Phone
 from leads.export.formula import FORMULA_STARTS, char_class
 from leads.export.presets import DIALER_NAMES, DialerPreset
+from leads.export.read_ahead import read_ahead
 from leads.export.scrub import DNC_CELLS, dnc_cell
 from leads.export.sqlcells import BOOL, DATE, FLAG, NUMBER, TEXT, CsvCells, StartsLikeFormula
 from leads.models import Lead
@@ -179,24 +181,24 @@ def export_lines(
     of the cells; which leads are in the file at all is the caller's queryset.
 
     Leads are read a chunk at a time as plain tuples, and each chunk's phones and e-mails in
-    one query (its lists in one more, for the full layout), so memory holds one chunk however
-    many leads match.
+    one query (its lists in one more, for the full layout), so memory holds a few chunks
+    however many leads match; on PostgreSQL the next chunk is read while this one is written
+    (`leads.export.read_ahead`).
     """
     line = csv.writer(_Echo()).writerow  # one per export: the writer reuses its buffer
-    reader = ChunkReader(lists=preset is None)
+    connection = connections[leads.db]
     if preset is not None:
         stored = _stored_lead(preset.lead_fields)
-        for chunk in lead_chunks(
-            leads.annotate(**DIALER_NAMES).values_list(*preset.lead_fields), chunk_size
-        ):
-            phones, emails = reader.contacts_of([lead[0] for lead in chunk])
+        rows = leads.annotate(**DIALER_NAMES).values_list(*preset.lead_fields)
+        reader = ChunkReader(rows, lists=False, connection=connection)
+        for raw in read_ahead(lambda: reader.read(chunk_size), connection):
+            chunk, phones, emails, _ = reader.grouped(raw)
             for row in _preset_rows(preset, stored, chunk, phones, emails, scrub=scrub):
                 yield line(row)
         return
-    for chunk in lead_chunks(full_layout_rows(leads), chunk_size):
-        lead_ids = [lead[0] for lead in chunk]
-        phones, emails = reader.contacts_of(lead_ids)
-        lists = reader.lists_of(lead_ids)
+    reader = ChunkReader(full_layout_rows(leads), lists=True, connection=connection)
+    for raw in read_ahead(lambda: reader.read(chunk_size), connection):
+        chunk, phones, emails, lists = reader.grouped(raw)
         for lead in chunk:
             id_ = lead[0]
             yield _full_line(
@@ -246,13 +248,13 @@ def csv_stream(
     bom: bool,
     chunk_size: int = CHUNK_SIZE,
     preset: DialerPreset | None = None,
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """The CSV text: the header line first (after a UTF-8 BOM if asked), then rows in batches."""
     lines = export_lines(leads, scrub=scrub, chunk_size=chunk_size, preset=preset)
     return csv_text(lines, header=preset.headings if preset else list(EXPORT_COLUMNS), bom=bom)
 
 
-def csv_text(lines: Iterable[str], *, header: list[str], bom: bool) -> Iterator[str]:
+def csv_text(lines: Iterable[str], *, header: list[str], bom: bool) -> Generator[str, None, None]:
     """The header line (after a BOM if asked), then the lines, LINES_PER_YIELD at a time."""
     yield (BOM if bom else "") + csv.writer(_Echo()).writerow(header)
     lines = iter(lines)
