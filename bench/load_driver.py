@@ -39,7 +39,7 @@ from pathlib import Path
 SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "4000"))
 THINK_MS = float(os.environ.get("BENCH_THINK_MS", "1000"))
-PACED_SECONDS = float(os.environ.get("BENCH_PACED_SECONDS", "30"))
+PACED_SECONDS = float(os.environ.get("BENCH_PACED_SECONDS", "60"))
 # endpoint: weight in the mix
 ENDPOINTS = {
     "search_cached": 4,
