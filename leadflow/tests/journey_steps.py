@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 from collections.abc import Callable
 
 from django.db.models import Sum
@@ -212,7 +213,8 @@ def filter_board(page: Page, hands: Hands, label: str, value: str, url: str) -> 
 
 def drag_to_column(page: Page, lead: Lead, stage: str) -> None:
     """Drag a card by the mouse into a column: out of its own column sideways, into the
-    other, nudging until SortableJS has placed it there, then let go."""
+    other, nudging until SortableJS has placed it there (for up to 15 s of wall time), then
+    let go."""
     card, column = board_card(page, lead), page.locator(f'ul[data-sortable-stage="{stage}"]')
     start, end = card.bounding_box(), column.bounding_box()
     assert start and end
@@ -223,10 +225,12 @@ def drag_to_column(page: Page, lead: Lead, stage: str) -> None:
     page.mouse.move(to_x, y, steps=10)
     page.mouse.move(to_x, to_y, steps=10)
     placed = column.locator(f'li.kcard[data-lead-id="{lead.pk}"]')
-    for nudge in range(200):
-        if placed.count():
-            break
+    deadline = time.monotonic() + 15  # a loaded machine animates slowly; give it time, not tries
+    nudge = 0
+    while not placed.count() and time.monotonic() < deadline:
         page.mouse.move(to_x + nudge % 3, to_y + nudge % 5, steps=2)
+        page.wait_for_timeout(20)
+        nudge += 1
     landed = placed.count() == 1
     with page.expect_response("**/pipeline/move/") as moved:
         page.mouse.up()
