@@ -4,6 +4,9 @@ one journey runs either way."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from playwright.sync_api import Locator, Page
 
 # Whether htmx has wired up the form or element a control belongs to. htmx processes swapped-in
@@ -19,6 +22,22 @@ _HTMX_READY = """e => {
 def wait_until_wired(target: Locator) -> None:
     target.wait_for()
     target.page.wait_for_function(f"e => ({_HTMX_READY})(e)", arg=target.element_handle())
+
+
+DRAG_SECONDS = 15  # a loaded machine animates slowly: a drag gets time, not a number of tries
+
+
+def nudge_until(page: Page, placed: Locator, aim: Callable[[int], tuple[float, float]]) -> bool:
+    """With the mouse button held, nudge the pointer to `aim(nudge)` until SortableJS has put
+    the dragged card where `placed` finds it (it ignores a card while it animates), for up to
+    DRAG_SECONDS of wall time. Whether it got there."""
+    deadline = time.monotonic() + DRAG_SECONDS
+    nudge = 0
+    while not placed.count() and time.monotonic() < deadline:
+        page.mouse.move(*aim(nudge), steps=2)
+        page.wait_for_timeout(20)
+        nudge += 1
+    return placed.count() == 1
 
 
 class Pointer:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 from collections.abc import Callable
 
 from django.db.models import Sum
@@ -20,7 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 from billing.caps import spend_day
 from billing.models import LedgerEntry, SpendDay, UserSpendDay
 from billing.money import format_dollars
-from leadflow.tests.journey_hands import Hands
+from leadflow.tests.journey_hands import Hands, nudge_until
 from leads.models import Lead, Stage
 from providers.registry import PROVIDERS
 
@@ -213,8 +212,7 @@ def filter_board(page: Page, hands: Hands, label: str, value: str, url: str) -> 
 
 def drag_to_column(page: Page, lead: Lead, stage: str) -> None:
     """Drag a card by the mouse into a column: out of its own column sideways, into the
-    other, nudging until SortableJS has placed it there (for up to 15 s of wall time), then
-    let go."""
+    other, nudging until SortableJS has placed it there (`nudge_until`), then let go."""
     card, column = board_card(page, lead), page.locator(f'ul[data-sortable-stage="{stage}"]')
     start, end = card.bounding_box(), column.bounding_box()
     assert start and end
@@ -225,13 +223,7 @@ def drag_to_column(page: Page, lead: Lead, stage: str) -> None:
     page.mouse.move(to_x, y, steps=10)
     page.mouse.move(to_x, to_y, steps=10)
     placed = column.locator(f'li.kcard[data-lead-id="{lead.pk}"]')
-    deadline = time.monotonic() + 15  # a loaded machine animates slowly; give it time, not tries
-    nudge = 0
-    while not placed.count() and time.monotonic() < deadline:
-        page.mouse.move(to_x + nudge % 3, to_y + nudge % 5, steps=2)
-        page.wait_for_timeout(20)
-        nudge += 1
-    landed = placed.count() == 1
+    landed = nudge_until(page, placed, lambda nudge: (to_x + nudge % 3, to_y + nudge % 5))
     with page.expect_response("**/pipeline/move/") as moved:
         page.mouse.up()
     assert landed, "SortableJS never put the card in the column"

@@ -7,13 +7,13 @@ Providers answer from the sandbox; background tasks run at once (ImmediateBacken
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from billing.models import LedgerEntry
 from billing.money import format_dollars
+from leadflow.tests.journey_hands import nudge_until
 from leads.models import Lead, Stage
 from leads.phones import display_phone
 from leads.search.forms import SearchForm
@@ -218,8 +218,8 @@ def drag(page: Page, lead: Lead, onto: Lead) -> None:
 
     SortableJS reacts to pointer moves (and ignores a card while it animates), so the
     pointer leaves the column sideways, then nudges over the target, aiming again at where
-    the target is now, until SortableJS has put the card just above it (for up to 15 s of
-    wall time, however slow the machine), and only then lets go.
+    the target is now, until SortableJS has put the card just above it (`nudge_until`),
+    and only then lets go.
     """
     start, end = card(page, lead).bounding_box(), card(page, onto).bounding_box()
     x, y = start["x"] + start["width"] / 2, start["y"] + 12  # the owner's name, not a control
@@ -229,15 +229,12 @@ def drag(page: Page, lead: Lead, onto: Lead) -> None:
     page.mouse.move(x, start["y"] + 12, steps=10)
     page.mouse.move(x, y, steps=10)
     landed = page.locator(f"{card_selector(lead)} + {card_selector(onto)}")
-    deadline = time.monotonic() + 15  # a loaded machine animates slowly; give it time, not tries
-    nudge = 0
-    while not landed.count() and time.monotonic() < deadline:
-        box = card(page, onto).bounding_box() or end  # the target may have moved: aim at it again
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
-        page.mouse.move(x + nudge % 3, y, steps=2)
-        page.wait_for_timeout(20)
-        nudge += 1
-    placed = landed.count() == 1
+
+    def aim(nudge: int) -> tuple[float, float]:  # where the target is now: it may have moved
+        box = card(page, onto).bounding_box() or end
+        return box["x"] + box["width"] / 2 + nudge % 3, box["y"] + box["height"] / 3
+
+    placed = nudge_until(page, landed, aim)
     page.mouse.up()
     assert placed, "SortableJS never put the card above its target"
 
