@@ -87,6 +87,7 @@ CLIENT_ERROR_ECHO = re.compile(
     r"Failed to load resource: the server responded with a status of 4\d\d "
 )
 PAGE_ASSETS = {"script", "stylesheet", "image", "font"}
+CANCELLED = "net::ERR_ABORTED"  # the browser's own cancel, e.g. of a page being left
 BROWSER_GUARDS = pytest.StashKey[list["BrowserGuard"]]()
 
 
@@ -94,9 +95,11 @@ class BrowserGuard:
     """What went wrong in one browser context: console errors, uncaught exceptions, CSP
     violations, failed requests and 5xx answers. A test fails if any is left when it ends.
 
-    Two things the browser reports are not failures: a navigation that turns into a download
-    (the browser aborts it on purpose), and its console echo of a 4xx answer — bad input
-    (400) and a cap's refusal (429) are answers the page shows. A 5xx is always a failure, and
+    Three things the browser reports are not failures: a navigation that turns into a download
+    (the browser aborts it on purpose); a page's asset it cancelled itself (net::ERR_ABORTED)
+    because the page was left before the asset came, as a click that submits a form does; and
+    its console echo of a 4xx answer — bad input (400) and a cap's refusal (429) are answers
+    the page shows. A 5xx is always a failure, and
     so is any 4xx for a script, a stylesheet, an image or a font the page needs."""
 
     def __init__(self, context) -> None:
@@ -119,6 +122,8 @@ class BrowserGuard:
 
     def _on_request_failed(self, request) -> None:
         failure = request.failure or "failed"
+        if failure == CANCELLED and request.resource_type in PAGE_ASSETS:
+            return  # the page it was for is gone; an asset that is missing answers 4xx
         self.failed_requests.append((request.url, f"{request.method} {request.url}: {failure}"))
 
     def _on_response(self, response) -> None:

@@ -402,3 +402,19 @@ def test_the_browser_guard_sees_a_failed_request_and_a_server_error(
     found = browser_guard.take()
     assert any(p.startswith("request failed: GET ") and p.find("/lost") > 0 for p in found), found
     assert any(p.startswith("HTTP 503: GET ") and p.endswith("/broken") for p in found), found
+
+
+def test_the_browser_guard_lets_an_asset_of_a_page_left_go_but_not_a_broken_one(
+    logged_in_page: Page, browser_guard
+):
+    page = logged_in_page
+    page.route("**/left.svg", lambda route: route.abort("aborted"))  # as leaving a page does
+    page.route("**/reset.svg", lambda route: route.abort("connectionreset"))
+    page.goto("/")
+    page.evaluate(
+        "() => Promise.all(['/left.svg', '/reset.svg'].map(src => new Promise(done => {"
+        " const img = new Image(); img.onload = img.onerror = done; img.src = src; })))"
+    )
+    found = browser_guard.take()
+    assert not any("/left.svg" in p for p in found), found
+    assert any(p.startswith("request failed: GET ") and "/reset.svg" in p for p in found), found
